@@ -1,0 +1,68 @@
+"""Settings: where the data lives, the base IRI and the limits, frozen."""
+
+from __future__ import annotations
+
+import dataclasses
+from importlib import resources
+from pathlib import Path
+
+DEFAULT_BASE_IRI = "https://twingraph.example/"
+ONTOLOGY_IRI = "https://twingraph.example/ns#"
+LAYOUT = ("ontology", "shapes", "queries", "data")
+
+
+def find_root(start: Path) -> Path:
+    """Return the project directory holding the data, else the bundled copy.
+
+    A clone has ``data/records`` beside ``ontology/``; an installed wheel carries
+    the same tree under ``twingraph/resources``.
+    """
+    for candidate in (start, *start.parents):
+        if (candidate / "data" / "records").is_dir() and (candidate / "ontology").is_dir():
+            return candidate
+    return Path(str(resources.files("twingraph") / "resources"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know, fixed before the run starts."""
+
+    root: Path
+    base_iri: str = DEFAULT_BASE_IRI
+    dist: Path | None = None
+    links: Path | None = None
+    query_timeout: float = 10.0
+    row_limit: int = 10_000
+
+    @property
+    def records_dir(self) -> Path:
+        return self.root / "data" / "records"
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.root / "data" / "sources"
+
+    @property
+    def ontology_dir(self) -> Path:
+        return self.root / "ontology"
+
+    @property
+    def shapes_dir(self) -> Path:
+        return self.root / "shapes"
+
+    @property
+    def queries_dir(self) -> Path:
+        return self.root / "queries"
+
+    @property
+    def dist_dir(self) -> Path:
+        return self.dist if self.dist is not None else Path.cwd() / "dist"
+
+    @property
+    def links_file(self) -> Path:
+        return self.links if self.links is not None else self.root / "data" / "links.ttl"
+
+
+def default_settings(**overrides: object) -> Settings:
+    """Settings for the project found from the working directory."""
+    return dataclasses.replace(Settings(root=find_root(Path.cwd())), **overrides)  # type: ignore[arg-type]

@@ -1,0 +1,111 @@
+"""Serialise a graph: Turtle, JSON-LD (with the context), N-Triples, TriG, RDF/XML, CSV; DCAT/VoID."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from rdflib import Dataset as RdfDataset
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
+
+from twingraph.rdf.formats import RdfFormat
+from twingraph.rdf.iris import Minter
+from twingraph.rdf.namespaces import PREFIXES, SCHEMA, TG
+
+LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+COUNTED = {"cities": TG.City, "agreements": TG.Agreement, "events": TG.Event,
+           "persons": TG.Person, "organizations": TG.Organization}  # fmt: skip
+
+
+def load_context(ontology_dir: Path) -> dict[str, Any]:
+    """The published JSON-LD context, ``ontology/context.jsonld``."""
+    document: dict[str, Any] = json.loads((ontology_dir / "context.jsonld").read_text(encoding="utf-8"))
+    return document["@context"]  # type: ignore[no-any-return]
+
+
+def serialize(graph: Graph, fmt: RdfFormat, context: dict[str, Any], graph_iri: str | None = None) -> bytes:
+    """The graph in one format; JSON-LD is compacted with the context, UTF-8, not escaped."""
+    if fmt is RdfFormat.JSONLD:
+        text = graph.serialize(format="json-ld", context=context, auto_compact=True, indent=2)
+        return text.encode("utf-8")
+    if fmt is RdfFormat.TRIG:
+        dataset = RdfDataset()
+        for prefix, namespace in graph.namespaces():
+            dataset.bind(prefix, namespace)
+        named = dataset.graph(URIRef(graph_iri) if graph_iri else None)
+        for triple in graph:
+            named.add(triple)
+        return dataset.serialize(format="trig").encode("utf-8")
+    return graph.serialize(format=fmt.rdflib_name).encode("utf-8")
+
+
+def rows_to_csv(columns: list[str], rows: list[list[str]]) -> bytes:
+    """A CSV table with a header row, UTF-8."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def select_rows(graph: Graph, query: str) -> tuple[list[str], list[list[str]]]:
+    """Run a SELECT on an rdflib graph and return its columns and rows as text."""
+    result = graph.query(query, initNs=PREFIXES)
+    columns = [str(v) for v in result.vars or []]
+    rows = [["" if value is None else str(value) for value in row] for row in result]  # type: ignore[union-attr]
+    return columns, rows
+
+
+def counts(graph: Graph) -> dict[str, int]:
+    """Numbers of cities, agreements, events, persons, organizations and triples."""
+    found = {name: len(set(graph.subjects(RDF.type, cls))) for name, cls in COUNTED.items()}
+    found["triples"] = len(graph)
+    return found
+
+
+def describe_dataset(graph: Graph, base_iri: str, version: str, dumps: dict[str, str]) -> Graph:
+    """A DCAT and VoID description: title, licence, source, counts, version, dates."""
+    mint = Minter(base_iri)
+    ds = mint.dataset()
+    meta = Graph()
+    for prefix, namespace in PREFIXES.items():
+        meta.bind(prefix, namespace, replace=True)
+    meta.add((ds, RDF.type, DCAT.Dataset))
+    meta.add((ds, RDF.type, VOID.Dataset))
+    meta.add((ds, DCTERMS.title, Literal("Зарубежные города-побратимы и партнеры Казани", lang="ru")))
+    meta.add((ds, DCTERMS.title, Literal("Kazan's foreign sister and partner cities", lang="en")))
+    meta.add((ds, DCTERMS.description, Literal(
+        "Partner cities of Kazan, the agreements signed with them, joint events and the people who met, "
+        "each fact with its source sentence.", lang="en")))  # fmt: skip
+    meta.add((ds, DCTERMS.license, LICENSE))
+    meta.add((ds, SCHEMA.version, Literal(version)))
+    meta.add((ds, VOID.triples, Literal(len(graph))))
+    meta.add((ds, VOID.uriSpace, Literal(mint.base)))
+    meta.add((ds, VOID.vocabulary, URIRef(PREFIXES["tg"])))
+    meta.add((ds, VOID.vocabulary, URIRef(PREFIXES["schema"])))
+    dates = []
+    for page in graph.subjects(RDF.type, TG.SourcePage):
+        meta.add((ds, DCTERMS.source, page))
+        dates.append(str(graph.value(page, TG.retrieved)))
+    if dates:
+        meta.add((ds, DCTERMS.modified, Literal(max(dates), datatype=XSD.date)))
+    for name, cls in COUNTED.items():
+        partition = URIRef(f"{ds}/class/{name}")
+        meta.add((ds, VOID.classPartition, partition))
+        meta.add((partition, VOID["class"], cls))
+        meta.add((partition, VOID.entities, Literal(len(set(graph.subjects(RDF.type, cls))))))
+    for label, path in dumps.items():
+        fmt = RdfFormat.from_suffix(Path(path.removesuffix(".gz")).suffix)
+        dist = URIRef(f"{ds}/distribution/{label}")
+        meta.add((ds, DCAT.distribution, dist))
+        meta.add((ds, VOID.dataDump, URIRef(mint.base + path)))
+        meta.add((dist, RDF.type, DCAT.Distribution))
+        meta.add((dist, DCAT.downloadURL, URIRef(mint.base + path)))
+        meta.add((dist, DCAT.mediaType, Literal(fmt.media_type)))
+        meta.add((dist, RDFS.label, Literal(label)))
+    return meta

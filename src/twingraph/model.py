@@ -1,0 +1,271 @@
+"""Frozen record types: one city file's facts, as a reviewer writes them."""
+
+from __future__ import annotations
+
+import enum
+import re
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+DATE = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>0[1-9]|1[0-2])(?:-(?P<day>0[1-9]|[12]\d|3[01]))?)?$")
+OFFSET = r"^[+-]\d{2}:\d{2}$"
+
+Slug = Annotated[str, Field(pattern=SLUG)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class Record(BaseModel):
+    """Base of every record: immutable, no unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Precision(enum.StrEnum):
+    """How much of a date the source gives."""
+
+    YEAR = "year"
+    MONTH = "month"
+    DAY = "day"
+
+
+class PartialDate(Record):
+    """A date known to the day, the month or only the year.
+
+    >>> PartialDate.parse("2023-05").precision
+    <Precision.MONTH: 'month'>
+    """
+
+    text: str
+
+    @field_validator("text")
+    @classmethod
+    def _check(cls, value: str) -> str:
+        if not DATE.match(value):
+            raise ValueError(f"{value!r} is not a date: write YYYY-MM-DD, YYYY-MM or YYYY")
+        return value
+
+    @classmethod
+    def parse(cls, value: object) -> PartialDate:
+        return cls(text=str(value))
+
+    @property
+    def precision(self) -> Precision:
+        return (Precision.YEAR, Precision.MONTH, Precision.DAY)[self.text.count("-")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Quoted(Record):
+    """A fact that keeps the sentence of the page it came from."""
+
+    quote: Text
+
+
+class Founding(Quoted):
+    """A founding date as the page states it: a year or a century, maybe approximate."""
+
+    text: Text
+    year: int | None = None
+    century: int | None = None
+    approximate: bool = False
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Self:
+        if (self.year is None) == (self.century is None):
+            raise ValueError("give exactly one of year and century")
+        return self
+
+
+class Measure(Quoted):
+    """A number observed in a given year (population in persons, area in km²)."""
+
+    value: Annotated[float, Field(gt=0)]
+    year: int | None = None
+
+
+class TimeZone(Quoted):
+    offset: Annotated[str, Field(pattern=OFFSET)]
+
+
+class Website(Quoted):
+    url: Annotated[str, Field(pattern=r"^https?://\S+$")]
+
+
+class Credit(Quoted):
+    text: Text
+
+
+class City(Quoted):
+    """A partner city (or the home city) with the facts of its page header."""
+
+    id: Slug
+    name: Text
+    country: Text
+    country_as_written: str | None = None
+    role: Literal["partner", "home"] = "partner"
+    founded: Founding | None = None
+    population: Measure | None = None
+    area: Measure | None = None
+    timezone: TimeZone | None = None
+    website: Website | None = None
+    photo_credit: Credit | None = None
+    about: str | None = None
+
+
+class AgreementType(enum.StrEnum):
+    SISTER_CITY = "sister-city"
+    FRIENDSHIP = "friendship"
+    COOPERATION = "cooperation"
+    PARTNERSHIP = "partnership"
+    MEMORANDUM_OF_UNDERSTANDING = "memorandum-of-understanding"
+    MEMORANDUM_OF_INTENT = "memorandum-of-intent"
+    PROTOCOL_OF_INTENT = "protocol-of-intent"
+    ACTION_PLAN = "action-plan"
+
+
+class Agreement(Quoted):
+    id: Slug
+    title: Text
+    type: AgreementType
+    year: int | None = None
+    parties: Annotated[tuple[Text, ...], Field(min_length=1)]
+
+
+class Organization(Quoted):
+    name: Text
+    abbreviation: str | None = None
+    also_written: tuple[str, ...] = ()
+
+
+class Person(Quoted):
+    name: Text
+    also_written: tuple[str, ...] = ()
+
+
+class EventType(enum.StrEnum):
+    MEETING = "meeting"
+    VISIT = "visit"
+    FORUM = "forum"
+    SESSION = "session"
+    ROUND_TABLE = "round-table"
+    CONFERENCE = "conference"
+    ASSEMBLY = "assembly"
+    SIGNING = "signing"
+    ONLINE_PARTICIPATION = "online-participation"
+    TOURNAMENT = "tournament"
+    EXHIBITION = "exhibition"
+    FESTIVAL = "festival"
+    GREETING = "greeting"
+    AWARD = "award"
+    PRESENTATION = "presentation"
+    TRAINING = "training"
+    EXCHANGE = "exchange"
+    APPOINTMENT = "appointment"
+    EDUCATION_PROGRAMME = "education-programme"
+    COMPETITION = "competition"
+
+
+class Participant(Record):
+    """One taking part in an event: a person, an organization, a delegation, a city or a country."""
+
+    person: str | None = None
+    role: str | None = None
+    on_behalf_of: str | None = None
+    organization: str | None = None
+    delegation: str | None = None
+    city: str | None = None
+    country: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        kinds = [k for k in ("person", "organization", "delegation", "city", "country") if getattr(self, k)]
+        if len(kinds) != 1:
+            raise ValueError("give exactly one of person, organization, delegation, city, country")
+        if (self.role or self.on_behalf_of) and not self.person:
+            raise ValueError("role and on_behalf_of belong to a person")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ("person", "organization", "delegation", "city", "country") if getattr(self, k))
+
+    @property
+    def name(self) -> str:
+        return str(getattr(self, self.kind))
+
+
+class Event(Quoted):
+    id: Slug
+    title: Text
+    type: EventType
+    start: PartialDate
+    end: PartialDate | None = None
+    place: str | None = None
+    venue: str | None = None
+    online: bool = False
+    part_of: str | None = None
+    participants: tuple[Participant, ...] = ()
+    note: str | None = None
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _date(cls, value: object) -> object:
+        return value if value is None or isinstance(value, PartialDate) else PartialDate.parse(value)
+
+    @model_validator(mode="after")
+    def _who_or_where(self) -> Self:
+        if not self.participants and not self.place:
+            raise ValueError("an event needs a participant or a place")
+        return self
+
+
+class CityFile(Record):
+    """The contents of one records file."""
+
+    source: Slug
+    city: City
+    agreements: tuple[Agreement, ...] = ()
+    organizations: tuple[Organization, ...] = ()
+    persons: tuple[Person, ...] = ()
+    events: tuple[Event, ...] = ()
+
+
+class Source(Record):
+    """A source page: its stable id, where it came from and its text."""
+
+    id: str
+    url: str
+    retrieved: str
+    sha256: str
+    title: str
+    text: str
+
+
+class Dataset(Record):
+    """All records of a build, merged and cross-checked."""
+
+    sources: tuple[Source, ...]
+    files: tuple[tuple[str, CityFile], ...]
+
+    @property
+    def cities(self) -> tuple[City, ...]:
+        return tuple(f.city for _, f in self.files)
+
+    @property
+    def agreements(self) -> tuple[Agreement, ...]:
+        return tuple(a for _, f in self.files for a in f.agreements)
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        return tuple(e for _, f in self.files for e in f.events)
+
+    @property
+    def organizations(self) -> tuple[Organization, ...]:
+        return tuple(o for _, f in self.files for o in f.organizations)
+
+    @property
+    def persons(self) -> tuple[Person, ...]:
+        return tuple(p for _, f in self.files for p in f.persons)

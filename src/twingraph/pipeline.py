@@ -1,0 +1,130 @@
+"""build(): records -> graph -> SHACL -> dist/ (dumps, metadata) -> store."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+from rdflib import Graph
+
+from twingraph.config import Settings
+from twingraph.errors import TwingraphError
+from twingraph.export import counts, describe_dataset, load_context, serialize
+from twingraph.fileio import replacing_directory, write_atomic
+from twingraph.model import Dataset
+from twingraph.rdf.formats import RdfFormat
+from twingraph.rdf.iris import Minter
+from twingraph.rdf.mapping import records_to_graph
+from twingraph.rdf.vocabulary import concept_triples, load_ontology
+from twingraph.records import load_dataset
+from twingraph.store import EmbeddedStore
+from twingraph.validate import Report, load_shapes, validate_graph
+
+DUMP = "twingraph.nt"
+DUMPS = {"turtle": "twingraph.ttl", "jsonld": "twingraph.jsonld", "ntriples": "twingraph.nt.gz"}
+Progress = Callable[[str], None]
+
+
+class ValidationFailed(TwingraphError):
+    """The graph does not conform to the shapes; ``report`` says where."""
+
+    def __init__(self, report: Report, origin: dict[str, str]) -> None:
+        self.report = report
+        self.origin = origin
+        super().__init__(report.text(origin) + "\nNothing was written; fix the records named above.")
+
+
+@dataclasses.dataclass(frozen=True)
+class Built:
+    """What a build made: the graph, its report, counts and where it was written."""
+
+    graph: Graph
+    report: Report
+    counts: dict[str, int]
+    dist: Path | None
+
+
+def version() -> str:
+    try:
+        return metadata.version("twingraph")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+def record_origin(dataset: Dataset, base_iri: str) -> dict[str, str]:
+    """The records file behind each city, agreement and event IRI, for reports."""
+    mint = Minter(base_iri)
+    origin = {}
+    for name, city_file in dataset.files:
+        origin[str(mint.city(city_file.city.id))] = f"data/records/{name}"
+        origin.update({str(mint("agreement", a.id)): f"data/records/{name}" for a in city_file.agreements})
+        origin.update({str(mint("event", e.id)): f"data/records/{name}" for e in city_file.events})
+    return origin
+
+
+def dataset_graph(settings: Settings, progress: Progress = lambda _: None) -> tuple[Dataset, Graph]:
+    """Load the records and map them to a graph with the vocabulary's concepts."""
+    progress(f"reading records in {settings.records_dir}")
+    dataset = load_dataset(settings.records_dir, settings.sources_dir)
+    progress(f"mapping {len(dataset.files)} records files to RDF")
+    graph = records_to_graph(dataset, settings.base_iri)
+    for triple in concept_triples(load_ontology(settings.ontology_dir)):
+        graph.add(triple)
+    if settings.links_file.exists():
+        progress(f"merging links from {settings.links_file}")
+        graph.parse(settings.links_file, format="turtle")
+    return dataset, graph
+
+
+def checked_graph(settings: Settings, progress: Progress = lambda _: None) -> tuple[Dataset, Graph, Report]:
+    """The dataset's graph, validated; raises ValidationFailed on violations."""
+    dataset, graph = dataset_graph(settings, progress)
+    progress("validating with SHACL")
+    report = validate_graph(graph, load_shapes(settings.shapes_dir))
+    if not report.conforms:
+        raise ValidationFailed(report, record_origin(dataset, settings.base_iri))
+    return dataset, graph, report
+
+
+def write_dist(graph: Graph, settings: Settings, progress: Progress = lambda _: None) -> Path:
+    """Write the dumps and the DCAT/VoID description to dist/, replacing it whole."""
+    context = load_context(settings.ontology_dir)
+    meta = describe_dataset(graph, settings.base_iri, version(), DUMPS)
+    with replacing_directory(settings.dist_dir) as staging:
+        progress(f"writing dumps to {settings.dist_dir}")
+        ntriples = serialize(graph, RdfFormat.NTRIPLES, context)
+        write_atomic(staging / DUMP, ntriples)
+        write_atomic(staging / DUMPS["ntriples"], gzip.compress(ntriples, mtime=0))
+        write_atomic(staging / DUMPS["turtle"], serialize(graph, RdfFormat.TURTLE, context))
+        write_atomic(staging / DUMPS["jsonld"], serialize(graph, RdfFormat.JSONLD, context))
+        write_atomic(staging / "void.ttl", serialize(meta, RdfFormat.TURTLE, context))
+    return settings.dist_dir
+
+
+def build(settings: Settings, progress: Progress = lambda _: None) -> Built:
+    """Records -> graph -> SHACL -> dist/; the store is loaded from dist/ to check it.
+
+    Raises:
+        RecordsError: a records file is malformed (file:line: field).
+        ValidationFailed: the graph violates the shapes; nothing is written.
+    """
+    dataset, graph, report = checked_graph(settings, progress)
+    dist = write_dist(graph, settings, progress)
+    store = EmbeddedStore.from_file(dist / DUMP)
+    found = counts(graph)
+    found["partner cities"] = sum(1 for c in dataset.cities if c.role == "partner")
+    if len(store) != len(graph):
+        raise TwingraphError(f"the store holds {len(store)} triples, the graph {len(graph)}: the dump is broken")
+    return Built(graph=graph, report=report, counts=found, dist=dist)
+
+
+def open_store(settings: Settings, progress: Progress = lambda _: None) -> EmbeddedStore:
+    """The embedded store from dist/, building first if there is no build yet."""
+    dump = settings.dist_dir / DUMP
+    if not dump.exists():
+        progress("no build yet: building the dataset first")
+        build(settings, progress)
+    return EmbeddedStore.from_file(dump)

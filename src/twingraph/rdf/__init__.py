@@ -1,0 +1,1 @@
+"""Records to RDF: namespaces, IRIs, the mapping and the serialisation formats."""

@@ -1,0 +1,259 @@
+"""Records to triples: the ontology's terms plus the plain schema.org view."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from collections.abc import Iterable, Iterator
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
+
+from twingraph.model import Agreement, City, Dataset, Event, Measure, Participant, PartialDate, Precision, Source
+from twingraph.rdf.iris import Minter, slugify
+from twingraph.rdf.names import Names
+from twingraph.rdf.namespaces import AGREEMENT_TYPE, EVENT_TYPE, OA, PREFIXES, SCHEMA, TG
+
+Triple = tuple[URIRef | BNode, URIRef, URIRef | Literal | BNode]
+DATE_TYPES = {Precision.YEAR: XSD.gYear, Precision.MONTH: XSD.gYearMonth, Precision.DAY: XSD.date}
+CONTEXT_CHARS = 32
+
+
+def ru(text: str) -> Literal:
+    return Literal(text, lang="ru")
+
+
+def date_literal(date: PartialDate) -> Literal:
+    """A date typed by its precision.
+
+    >>> date_literal(PartialDate.parse("2025-02")).datatype.endswith("gYearMonth")
+    True
+    """
+    return Literal(date.text, datatype=DATE_TYPES[date.precision])
+
+
+def locate(quote: str, page: str) -> tuple[str, str, str]:
+    """The exact text of a quote on its page with the text just before and after it."""
+    pattern = r"\s+".join(re.escape(word) for word in quote.split())
+    match = re.search(pattern, page)
+    if match is None:
+        return quote, "", ""
+    before = page[max(0, match.start() - CONTEXT_CHARS) : match.start()]
+    after = page[match.end() : match.end() + CONTEXT_CHARS]
+    return match.group(0), before, after
+
+
+class Mapper:
+    """Turns one dataset into triples; holds only what the mapping needs to look up."""
+
+    def __init__(self, dataset: Dataset, base_iri: str) -> None:
+        self.dataset = dataset
+        self.mint = Minter(base_iri)
+        self.names = Names(dataset, self.mint)
+        self.sources = {s.id: s for s in dataset.sources}
+        self.home = next((c for c in dataset.cities if c.role == "home"), None)
+
+    def triples(self) -> Iterator[Triple]:
+        for source in self.dataset.sources:
+            yield from self.source_page(source)
+        for _, city_file in self.dataset.files:
+            source = self.sources[city_file.source]
+            yield from self.city(city_file.city, source)
+            for agreement in city_file.agreements:
+                yield from self.agreement(agreement, source)
+            for event in city_file.events:
+                yield from self.event(event, source, city_file.city)
+        for org in self.dataset.organizations:
+            iri = self.mint.named("organization", org.name)
+            yield from self.labelled(iri, org.name, TG.Organization, SCHEMA.Organization)
+            if org.abbreviation:
+                yield iri, SCHEMA.alternateName, ru(org.abbreviation)
+            yield from ((iri, SKOS.altLabel, ru(alias)) for alias in org.also_written)
+            yield from self.quoted(iri, org.quote, self.sources[self.source_of_org(org.name)])
+        for person in self.dataset.persons:
+            iri, _ = self.names.person(person.name)
+            yield from ((iri, SKOS.altLabel, ru(alias)) for alias in person.also_written)
+
+    def source_of_org(self, name: str) -> str:
+        return next(f.source for _, f in self.dataset.files for o in f.organizations if o.name == name)
+
+    def source_page(self, source: Source) -> Iterator[Triple]:
+        page = URIRef(source.url)
+        yield page, RDF.type, TG.SourcePage
+        yield page, RDF.type, SCHEMA.WebPage
+        yield page, SCHEMA.name, ru(source.title)
+        yield page, RDFS.label, ru(source.title)
+        yield page, SCHEMA.url, Literal(source.url, datatype=XSD.anyURI)
+        yield page, TG.retrieved, Literal(source.retrieved, datatype=XSD.date)
+        yield page, TG.sha256, Literal(source.sha256)
+
+    def labelled(self, iri: URIRef, name: str, *types: URIRef) -> Iterator[Triple]:
+        yield from ((iri, RDF.type, t) for t in types)
+        yield iri, SCHEMA.name, ru(name)
+        yield iri, RDFS.label, ru(name)
+
+    def quoted(self, subject: URIRef, quote: str, source: Source, prop: URIRef | None = None) -> Iterator[Triple]:
+        """Provenance of a fact: derived from the page, with the exact sentence."""
+        exact, prefix, suffix = locate(quote, source.text)
+        node = self.mint.quote(exact + (str(prop) if prop else ""))
+        selector = URIRef(f"{node}/selector")
+        yield subject, PROV.wasDerivedFrom, URIRef(source.url)
+        yield subject, TG.quote, node
+        yield node, RDF.type, TG.Quote
+        yield node, OA.hasSource, URIRef(source.url)
+        yield node, OA.hasSelector, selector
+        yield selector, RDF.type, OA.TextQuoteSelector
+        yield selector, OA.exact, ru(exact)
+        if prefix:
+            yield selector, OA.prefix, ru(prefix)
+        if suffix:
+            yield selector, OA.suffix, ru(suffix)
+        if prop is not None:
+            yield node, TG.forProperty, prop
+
+    def place(self, name: str) -> Iterator[Triple]:
+        """A city named anywhere in the records; its own file adds its facts."""
+        yield from self.labelled(self.names.city(name), name, TG.City, SCHEMA.City)
+
+    def country(self, name: str) -> Iterator[Triple]:
+        yield from self.labelled(self.names.country(name), name, TG.Country, SCHEMA.Country)
+
+    def city(self, city: City, source: Source) -> Iterator[Triple]:
+        iri = self.mint.city(city.id)
+        yield from self.place(city.name)
+        yield from self.quoted(iri, city.quote, source)
+        yield from self.country(city.country)
+        yield iri, TG.country, self.names.country(city.country)
+        yield iri, SCHEMA.containedInPlace, self.names.country(city.country)
+        if city.country_as_written:
+            yield self.names.country(city.country), SKOS.altLabel, ru(city.country_as_written)
+        if self.home and city.role == "partner":
+            yield iri, TG.partnerOf, self.mint.city(self.home.id)
+            yield self.mint.city(self.home.id), TG.partnerOf, iri
+        yield from self.header(iri, city, source)
+
+    def header(self, iri: URIRef, city: City, source: Source) -> Iterator[Triple]:
+        if city.founded:
+            node = URIRef(f"{iri}/founding")
+            yield iri, TG.founding, node
+            yield node, RDF.type, TG.Founding
+            yield node, TG.statedAs, ru(city.founded.text)
+            yield node, RDFS.label, ru(city.founded.text)
+            if city.founded.year is not None:
+                yield node, TG.year, Literal(city.founded.year)
+            if city.founded.century is not None:
+                yield node, TG.century, Literal(city.founded.century)
+            yield node, TG.approximate, Literal(city.founded.approximate)
+            yield from self.quoted(node, city.founded.quote, source)
+        for prop, cls, measure in ((TG.population, TG.PopulationObservation, city.population),
+                                   (TG.area, TG.AreaObservation, city.area)):  # fmt: skip
+            if measure:
+                yield from self.observation(iri, prop, cls, measure, source)
+        if city.timezone:
+            yield iri, TG.utcOffset, Literal(city.timezone.offset)
+            yield from self.quoted(iri, city.timezone.quote, source, TG.utcOffset)
+        if city.website:
+            yield iri, SCHEMA.url, URIRef(city.website.url)
+            yield from self.quoted(iri, city.website.quote, source, SCHEMA.url)
+        if city.photo_credit:
+            yield iri, TG.photoCredit, ru(city.photo_credit.text)
+            yield from self.quoted(iri, city.photo_credit.quote, source, TG.photoCredit)
+        if city.about:
+            yield iri, SCHEMA.description, ru(city.about)
+
+    def observation(self, city: URIRef, prop: URIRef, cls: URIRef, m: Measure, source: Source) -> Iterator[Triple]:
+        node = URIRef(f"{city}/{prop.split('#')[-1]}/{m.year if m.year is not None else 'undated'}")
+        yield city, prop, node
+        yield node, RDF.type, cls
+        yield node, TG.value, Literal(Decimal(repr(m.value)).normalize(), datatype=XSD.decimal)
+        if m.year is not None:
+            yield node, TG.year, Literal(m.year)
+        yield from self.quoted(node, m.quote, source)
+
+    def agreement(self, agreement: Agreement, source: Source) -> Iterator[Triple]:
+        iri = self.mint("agreement", agreement.id)
+        yield from self.labelled(iri, agreement.title, TG.Agreement, SCHEMA.CreativeWork)
+        yield iri, TG.agreementType, AGREEMENT_TYPE[agreement.type.value]
+        if agreement.year is not None:
+            yield iri, SCHEMA.dateCreated, date_literal(PartialDate.parse(f"{agreement.year:04d}"))
+        for party in agreement.parties:
+            yield from self.place(party)
+            yield iri, TG.party, self.names.city(party)
+        yield from self.quoted(iri, agreement.quote, source)
+
+    def event(self, event: Event, source: Source, section: City) -> Iterator[Triple]:
+        iri = self.mint("event", event.id)
+        if section.role == "partner":
+            yield iri, SCHEMA.about, self.mint.city(section.id)
+        yield from self.labelled(iri, event.title, TG.Event, SCHEMA.Event)
+        yield iri, TG.eventType, EVENT_TYPE[event.type.value]
+        yield iri, SCHEMA.startDate, date_literal(event.start)
+        if event.end:
+            yield iri, SCHEMA.endDate, date_literal(event.end)
+        if event.place:
+            yield from self.place(event.place)
+            yield iri, SCHEMA.location, self.names.city(event.place)
+        if event.venue:
+            yield iri, TG.venue, ru(event.venue)
+        if event.online:
+            yield iri, TG.online, Literal(True)
+            yield iri, SCHEMA.eventAttendanceMode, SCHEMA.OnlineEventAttendanceMode
+        if event.part_of:
+            yield iri, SCHEMA.superEvent, self.mint("event", event.part_of)
+            yield self.mint("event", event.part_of), SCHEMA.subEvent, iri
+        if event.note:
+            yield iri, TG.note, Literal(event.note, lang="en")
+        seen: dict[URIRef, int] = {}
+        for participant in event.participants:
+            yield from self.participation(iri, participant, seen)
+        yield from self.quoted(iri, event.quote, source)
+
+    def participant(self, p: Participant) -> tuple[URIRef, Iterable[Triple]]:
+        """The participant's IRI and the triples describing it."""
+        if p.person:
+            iri, name = self.names.person(p.person)
+            return iri, self.labelled(iri, name, TG.Person, SCHEMA.Person)
+        if p.organization:
+            found = self.names.organization(p.organization)
+            iri, name = found if found else (self.mint.named("organization", p.organization), p.organization)
+            return iri, self.labelled(iri, name, TG.Organization, SCHEMA.Organization)
+        if p.country:
+            return self.names.country(p.country), self.country(p.country)
+        name = p.city or p.delegation or ""
+        return self.names.city(name), self.place(name)
+
+    def participation(self, event: URIRef, p: Participant, seen: dict[URIRef, int]) -> Iterator[Triple]:
+        """One participant's part; a participant listed again (another post) gets -2, -3."""
+        who, described = self.participant(p)
+        yield from described
+        seen[who] = seen.get(who, 0) + 1
+        suffix = f"-{seen[who]}" if seen[who] > 1 else ""
+        node = URIRef(f"{event}/participant/{who.rsplit('/', 2)[-2]}-{who.rsplit('/', 1)[-1]}{suffix}")
+        yield event, SCHEMA.attendee, who
+        yield event, TG.participation, node
+        yield node, RDF.type, TG.Participation
+        yield node, TG.participant, who
+        if p.delegation:
+            yield node, TG.asDelegation, Literal(True)
+        if p.role:
+            post = self.mint("post", slugify(p.role))
+            yield node, TG.post, post
+            yield from self.labelled(post, p.role, TG.Post)
+        if p.on_behalf_of:
+            agent, name, kind = self.names.agent(p.on_behalf_of)
+            yield node, TG.onBehalfOf, agent
+            if kind == "organization":
+                yield from self.labelled(agent, name, TG.Organization, SCHEMA.Organization)
+            else:
+                yield from self.place(name)
+
+
+def records_to_graph(dataset: Dataset, base_iri: str) -> Graph:
+    """Build the dataset's graph: a fresh graph, the same for the same records."""
+    graph = Graph()
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, replace=True)
+    graph.bind("", Minter(base_iri).base)
+    for triple in Mapper(dataset, base_iri).triples():
+        graph.add(triple)
+    return graph
