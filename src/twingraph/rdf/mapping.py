@@ -32,6 +32,16 @@ def date_literal(date: PartialDate) -> Literal:
     return Literal(date.text, datatype=DATE_TYPES[date.precision])
 
 
+def decimal_literal(value: float) -> Literal:
+    """An xsd:decimal written with a decimal point, as Turtle's shorthand writes it.
+
+    >>> str(decimal_literal(730.0)), str(decimal_literal(11434.25))
+    ('730.0', '11434.25')
+    """
+    text = format(Decimal(repr(value)), "f")
+    return Literal(text if "." in text else text + ".0", datatype=XSD.decimal)
+
+
 def locate(quote: str, page: str) -> tuple[str, str, str]:
     """The exact text of a quote on its page with the text just before and after it."""
     pattern = r"\s+".join(re.escape(word) for word in quote.split())
@@ -165,7 +175,7 @@ class Mapper:
         node = URIRef(f"{city}/{prop.split('#')[-1]}/{m.year if m.year is not None else 'undated'}")
         yield city, prop, node
         yield node, RDF.type, cls
-        yield node, TG.value, Literal(Decimal(repr(m.value)).normalize(), datatype=XSD.decimal)
+        yield node, TG.value, decimal_literal(m.value)
         if m.year is not None:
             yield node, TG.year, Literal(m.year)
         yield from self.quoted(node, m.quote, source)

@@ -1,0 +1,122 @@
+"""The command line, run the way a user runs it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import twingraph
+from twingraph.cli import main
+
+
+@pytest.fixture
+def in_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(project)
+    return project
+
+
+def count(output: str, name: str) -> int:
+    match = re.search(rf"^\s*(\d+)\s+{name}$", output, flags=re.MULTILINE)
+    assert match, output
+    return int(match.group(1))
+
+
+def test_build_reports_counts_and_writes_dist(runner: CliRunner, in_project: Path) -> None:
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 0, result.output
+    assert count(result.stdout, "partner cities") == 10
+    assert count(result.stdout, "agreements") == 11
+    assert count(result.stdout, "events") >= 70
+    assert count(result.stdout, "persons") > 30
+    assert count(result.stdout, "organizations") > 20
+    assert count(result.stdout, "triples") > 5000
+    assert "SHACL: conforms" in result.stdout
+    assert (in_project / "dist" / "twingraph.ttl").exists()
+
+
+def test_validate_is_clean(runner: CliRunner, in_project: Path) -> None:
+    result = runner.invoke(main, ["validate"])
+    assert result.exit_code == 0, result.output
+    assert "no violations" in result.stdout
+
+
+def test_validate_names_the_record_file_of_a_violation(runner: CliRunner, in_project: Path) -> None:
+    path = in_project / "data" / "records" / "urbino.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('year: 2001', 'year: 2099', 1), encoding="utf-8")
+    result = runner.invoke(main, ["validate"])
+    assert result.exit_code == 1
+    assert "agreement/urbino-cooperation-2001 [data/records/urbino.yaml]" in result.stdout
+    assert "dated in the future" in result.stdout
+
+
+def test_a_corrupted_record_fails_and_writes_nothing(runner: CliRunner, in_project: Path) -> None:
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in (in_project / "dist").iterdir()}
+    path = in_project / "data" / "records" / "harare.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    index = next(i for i, line in enumerate(lines) if line.strip().startswith("start:"))
+    lines[index] = lines[index].split(":")[0] + ': "2025-31-01"'
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 1
+    assert re.search(rf"harare\.yaml:{index + 1}: events\.\d+\.start", result.output), result.output
+    assert "nothing was built" in result.output
+    assert {p.name: p.read_bytes() for p in (in_project / "dist").iterdir()} == before
+    assert not [p for p in in_project.iterdir() if p.name.startswith(".dist")]
+
+
+def test_query_who_met_whom_as_csv(runner: CliRunner, in_project: Path) -> None:
+    result = runner.invoke(main, ["query", "who-met-whom", "--param", "person=Метшин", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    header, *rows = result.stdout.splitlines()
+    assert header.startswith("date,person1,roles1,person2,roles2,eventName,place")
+    assert any(r.startswith("2023-05-25,Ильсур Метшин,Мэр г.Казани,Хамидреза Голамзаде") for r in rows)
+
+
+def test_query_errors_say_what_to_do(runner: CliRunner, in_project: Path) -> None:
+    unknown = runner.invoke(main, ["query", "who-met"])
+    assert unknown.exit_code == 2 and "known: " in unknown.output
+    bad = runner.invoke(main, ["query", "who-met-whom", "-p", "year"])
+    assert bad.exit_code == 2 and "key=value" in bad.output
+    listing = runner.invoke(main, ["query"])
+    assert "who-met-whom" in listing.stdout and "[person=<text>]" in listing.stdout
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "jsonld", "ntriples", "trig", "rdfxml", "csv"])
+def test_export_each_format(runner: CliRunner, in_project: Path, fmt: str) -> None:
+    out = in_project / f"out.{fmt}"
+    result = runner.invoke(main, ["export", "--format", fmt, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 10_000
+
+
+def test_a_failed_export_keeps_the_old_file(runner: CliRunner, in_project: Path) -> None:
+    out = in_project / "kazan.ttl"
+    out.write_text("the user's file", encoding="utf-8")
+    (in_project / "data" / "records" / "hebron.yaml").write_text("source: [", encoding="utf-8")
+    result = runner.invoke(main, ["export", "-o", str(out)])
+    assert result.exit_code == 1
+    assert "hebron.yaml:1: not valid YAML" in result.output
+    assert out.read_text(encoding="utf-8") == "the user's file"
+    assert [p.name for p in in_project.glob(".kazan.ttl*")] == []
+
+
+def test_the_installed_command_has_help_with_examples() -> None:
+    for args in ([], ["build"], ["query"], ["export"], ["validate"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "twingraph", *args, "--help"], capture_output=True, text=True, check=True
+        )
+        assert "Example" in done.stdout, args
+
+
+def test_public_api_is_pinned() -> None:
+    assert twingraph.__all__ == [
+        "Built", "RecordsError", "Report", "Settings", "TwingraphError", "ValidationFailed", "build",
+        "default_settings", "load_dataset", "open_store", "records_to_graph", "validate_graph",
+    ]  # fmt: skip

@@ -1,0 +1,66 @@
+"""Exports: JSON-LD read back by an independent processor, TriG, CSV, DCAT/VoID."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+
+from pyld import jsonld
+from rdflib import Dataset, Graph, Literal
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCAT, RDF, VOID
+
+from twingraph.config import Settings
+from twingraph.export import load_context, rows_to_csv, select_rows, serialize
+from twingraph.pipeline import Built
+from twingraph.rdf.formats import RdfFormat
+from twingraph.store import load_queries
+
+
+def test_jsonld_read_by_pyld_is_isomorphic_to_turtle(graph: Graph, settings: Settings) -> None:
+    context = load_context(settings.ontology_dir)
+    document = json.loads(serialize(graph, RdfFormat.JSONLD, context))
+    assert "@context" in document and isinstance(document["@context"], dict)
+    nquads = jsonld.to_rdf(document, {"format": "application/n-quads"})
+    from_pyld = Graph().parse(data=nquads, format="nquads")
+    from_turtle = Graph().parse(data=serialize(graph, RdfFormat.TURTLE, context), format="turtle")
+    assert len(from_pyld) == len(from_turtle) == len(graph)
+    assert isomorphic(from_pyld, from_turtle)
+
+
+def test_jsonld_is_utf8_not_escaped(graph: Graph, settings: Settings) -> None:
+    data = serialize(graph, RdfFormat.JSONLD, load_context(settings.ontology_dir))
+    assert "Казань".encode() in data
+    assert b"\\u041a" not in data
+
+
+def test_trig_puts_the_graph_in_a_named_graph(graph: Graph, settings: Settings) -> None:
+    data = serialize(graph, RdfFormat.TRIG, load_context(settings.ontology_dir), "https://twingraph.example/")
+    dataset = Dataset().parse(data=data, format="trig")
+    named = [g for g in dataset.graphs() if str(g.identifier) == "https://twingraph.example/"]
+    assert named and len(named[0]) == len(graph)
+
+
+def test_csv_has_one_row_per_participation(graph: Graph, settings: Settings) -> None:
+    query = load_queries(settings.queries_dir)["participations"]
+    data = rows_to_csv(*select_rows(graph, query.text))
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    assert rows[0].keys() >= {"date", "eventName", "participant", "kind", "post", "onBehalfOf", "quote"}
+    assert any(r["participant"] == "Хамидреза Голамзаде" and r["date"] == "2023-05-25" for r in rows)
+
+
+def test_build_writes_dumps_and_a_dataset_description(built: Built) -> None:
+    assert built.dist is not None
+    names = {p.name for p in built.dist.iterdir()}
+    assert names == {"twingraph.nt", "twingraph.nt.gz", "twingraph.ttl", "twingraph.jsonld", "void.ttl"}
+    nt = gzip.decompress((built.dist / "twingraph.nt.gz").read_bytes())
+    assert isomorphic(Graph().parse(data=nt, format="nt"), built.graph)
+    meta = Graph().parse(built.dist / "void.ttl")
+    dataset = next(meta.subjects(RDF.type, DCAT.Dataset))
+    assert meta.value(dataset, VOID.triples) == Literal(len(built.graph))
+    assert len(list(meta.objects(dataset, DCAT.distribution))) == 3
+    entities = {str(meta.value(p, VOID["class"])).rsplit("#", 1)[-1]: int(meta.value(p, VOID.entities))  # type: ignore[arg-type]
+                for p in meta.objects(dataset, VOID.classPartition)}  # fmt: skip
+    assert entities["Agreement"] == 11 and entities["Event"] >= 70
