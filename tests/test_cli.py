@@ -48,7 +48,7 @@ def test_validate_is_clean(runner: CliRunner, in_project: Path) -> None:
 def test_validate_names_the_record_file_of_a_violation(runner: CliRunner, in_project: Path) -> None:
     path = in_project / "data" / "records" / "urbino.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('year: 2001', 'year: 2099', 1), encoding="utf-8")
+    path.write_text(text.replace("year: 2001", "year: 2099", 1), encoding="utf-8")
     result = runner.invoke(main, ["validate"])
     assert result.exit_code == 1
     assert "agreement/urbino-cooperation-2001 [data/records/urbino.yaml]" in result.stdout
@@ -117,6 +117,12 @@ def test_the_installed_command_has_help_with_examples() -> None:
 
 def test_public_api_is_pinned() -> None:
     assert twingraph.__all__ == [
-        "Built", "RecordsError", "Report", "Settings", "TwingraphError", "ValidationFailed", "build",
+        "Built", "InvalidGraphError", "RecordsError", "Report", "Settings", "TwingraphError", "build",
         "default_settings", "load_dataset", "open_store", "records_to_graph", "validate_graph",
     ]  # fmt: skip
+
+
+def test_imports_follow_the_one_way_data_flow() -> None:
+    done = subprocess.run(["lint-imports"], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "one-way data flow KEPT" in done.stdout

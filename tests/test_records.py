@@ -115,7 +115,9 @@ def write_city(project: Path, name: str, text: str) -> None:
 
 def test_a_quote_not_on_the_page_is_refused(project_settings: Settings) -> None:
     path = project_settings.records_dir / "urbino.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("Год основания: 300 до н.э.", "Год основания: 301 до н.э."))
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Год основания: 300 до н.э.", "Год основания: 301 до н.э.")
+    )
     with pytest.raises(RecordsError, match=r"urbino\.yaml:\d+: city\.founded\.quote: quote not found"):
         load_dataset(project_settings.records_dir, project_settings.sources_dir)
 

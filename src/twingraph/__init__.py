@@ -6,18 +6,18 @@
 
 from twingraph.config import Settings, default_settings
 from twingraph.errors import TwingraphError
-from twingraph.pipeline import Built, ValidationFailed, build, open_store
+from twingraph.pipeline import Built, InvalidGraphError, build, open_store
 from twingraph.rdf.mapping import records_to_graph
 from twingraph.records import RecordsError, load_dataset
 from twingraph.validate import Report, validate_graph
 
 __all__ = [
     "Built",
+    "InvalidGraphError",
     "RecordsError",
     "Report",
     "Settings",
     "TwingraphError",
-    "ValidationFailed",
     "build",
     "default_settings",
     "load_dataset",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from twingraph.config import Settings, default_settings
 from twingraph.errors import TwingraphError
 from twingraph.export import load_context, rows_to_csv, select_rows, serialize
 from twingraph.fileio import write_atomic
-from twingraph.pipeline import ValidationFailed, build, checked_graph, dataset_graph, open_store, record_origin
+from twingraph.pipeline import InvalidGraphError, build, checked_graph, dataset_graph, open_store, record_origin
 from twingraph.rdf.formats import RdfFormat
 from twingraph.records import RecordsError
 from twingraph.store import Table, load_queries
@@ -142,6 +143,37 @@ def query_command(ctx: click.Context, name: str | None, params: tuple[str, ...],
     click.echo(render_table(table, fmt), nl=False)
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), help="SPARQL query timeout in seconds [default: 10].")
+@click.pass_context
+def serve_command(ctx: click.Context, host: str, port: int, timeout: float | None) -> None:
+    """Serve the dataset: linked-data pages, /sparql, named queries and dumps.
+
+    Builds the bundled dataset first if there is no build yet, then serves it
+    from the embedded store until stopped with Ctrl-C.
+
+    \b
+    Example:
+        twingraph serve --port 8000
+        curl -H 'Accept: text/turtle' http://127.0.0.1:8000/person/ilsur-metshin
+    """
+    import uvicorn
+
+    from twingraph.serve import create_app
+
+    settings = settings_from(ctx)
+    if timeout is not None:
+        settings = dataclasses.replace(settings, query_timeout=timeout)
+    try:
+        store = open_store(settings, progress)
+    except TwingraphError as exc:
+        raise fail(exc) from exc
+    click.echo(f"Serving {len(store)} triples at http://{host}:{port}/  (SPARQL: /sparql, Ctrl-C to stop)", err=True)
+    uvicorn.run(create_app(store, settings), host=host, port=port, log_level="warning")
+
+
 @main.command("export")
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="turtle", show_default=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), required=True)
@@ -162,7 +194,7 @@ def export_command(ctx: click.Context, fmt: str, output: Path) -> None:
             data = rows_to_csv(*select_rows(graph, query.text))
         else:
             data = serialize(graph, RdfFormat.from_label(fmt), load_context(settings.ontology_dir), settings.base_iri)
-    except ValidationFailed as exc:
+    except InvalidGraphError as exc:
         raise fail(exc) from exc
     except TwingraphError as exc:
         raise fail(exc) from exc

@@ -28,7 +28,7 @@ DUMPS = {"turtle": "twingraph.ttl", "jsonld": "twingraph.jsonld", "ntriples": "t
 Progress = Callable[[str], None]
 
 
-class ValidationFailed(TwingraphError):
+class InvalidGraphError(TwingraphError):
     """The graph does not conform to the shapes; ``report`` says where."""
 
     def __init__(self, report: Report, origin: dict[str, str]) -> None:
@@ -80,12 +80,12 @@ def dataset_graph(settings: Settings, progress: Progress = lambda _: None) -> tu
 
 
 def checked_graph(settings: Settings, progress: Progress = lambda _: None) -> tuple[Dataset, Graph, Report]:
-    """The dataset's graph, validated; raises ValidationFailed on violations."""
+    """The dataset's graph, validated; raises InvalidGraphError on violations."""
     dataset, graph = dataset_graph(settings, progress)
     progress("validating with SHACL")
     report = validate_graph(graph, load_shapes(settings.shapes_dir))
     if not report.conforms:
-        raise ValidationFailed(report, record_origin(dataset, settings.base_iri))
+        raise InvalidGraphError(report, record_origin(dataset, settings.base_iri))
     return dataset, graph, report
 
 
@@ -109,7 +109,7 @@ def build(settings: Settings, progress: Progress = lambda _: None) -> Built:
 
     Raises:
         RecordsError: a records file is malformed (file:line: field).
-        ValidationFailed: the graph violates the shapes; nothing is written.
+        InvalidGraphError: the graph violates the shapes; nothing is written.
     """
     dataset, graph, report = checked_graph(settings, progress)
     dist = write_dist(graph, settings, progress)

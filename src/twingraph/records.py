@@ -42,11 +42,11 @@ def _node_lines(node: yaml.Node, path: Location = ()) -> Iterator[tuple[Location
     yield path, node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            yield path + (key.value,), key.start_mark.line + 1
-            yield from _node_lines(value, path + (key.value,))
+            yield (*path, key.value), key.start_mark.line + 1
+            yield from _node_lines(value, (*path, key.value))
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            yield from _node_lines(item, path + (index,))
+            yield from _node_lines(item, (*path, index))
 
 
 def parse_yaml(text: str, name: str) -> tuple[Any, dict[Location, int]]:
@@ -93,7 +93,9 @@ def read_source(txt: Path) -> Source:
     """Read a source page and its sidecar, checking the page's sha256."""
     sidecar = txt.with_suffix(".yaml")
     if not sidecar.exists():
-        raise TwingraphError(f"{sidecar}: missing: every page in data/sources needs a sidecar with url, retrieved, sha256")
+        raise TwingraphError(
+            f"{sidecar}: missing: every page in data/sources needs a sidecar with url, retrieved, sha256"
+        )
     meta, _ = parse_yaml(sidecar.read_text(encoding="utf-8"), str(sidecar))
     raw = txt.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
@@ -120,12 +122,12 @@ def _quotes(data: Any, path: Location = ()) -> Iterator[tuple[Location, str]]:
     if isinstance(data, dict):
         for key, value in data.items():
             if key == "quote" and isinstance(value, str):
-                yield path + (key,), value
+                yield (*path, key), value
             else:
-                yield from _quotes(value, path + (key,))
+                yield from _quotes(value, (*path, key))
     elif isinstance(data, (list, tuple)):
         for index, item in enumerate(data):
-            yield from _quotes(item, path + (index,))
+            yield from _quotes(item, (*path, index))
 
 
 def load_file(path: Path, sources: dict[str, Source]) -> CityFile:
@@ -135,7 +137,9 @@ def load_file(path: Path, sources: dict[str, Source]) -> CityFile:
     _, lines = parse_yaml(text, str(path))
     source = sources.get(city_file.source)
     if source is None:
-        raise RecordsError([f"{path}:{line_of(lines, ('source',))}: source: no page {city_file.source!r} in data/sources"])
+        raise RecordsError(
+            [f"{path}:{line_of(lines, ('source',))}: source: no page {city_file.source!r} in data/sources"]
+        )
     problems = missing_quotes(city_file, lines, source.text, str(path))
     if problems:
         raise RecordsError(problems)

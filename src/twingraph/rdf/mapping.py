@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 
-from twingraph.model import Agreement, City, Dataset, Event, Measure, Participant, PartialDate, Precision, Source
+from twingraph.model import Agreement, City, Dataset, Event, Measure, PartialDate, Participant, Precision, Source
 from twingraph.rdf.iris import Minter, slugify
 from twingraph.rdf.names import Names
 from twingraph.rdf.namespaces import AGREEMENT_TYPE, EVENT_TYPE, OA, PREFIXES, SCHEMA, TG

@@ -14,14 +14,9 @@ class Names:
     def __init__(self, dataset: Dataset, mint: Minter) -> None:
         self.mint = mint
         self.city_ids = {c.name: c.id for c in dataset.cities}
-        self.person_names = {
-            alias: p.name for p in dataset.persons for alias in (p.name, *p.also_written)
-        }
+        self.person_names = {alias: p.name for p in dataset.persons for alias in (p.name, *p.also_written)}
         self.org_names = {
-            alias: o.name
-            for o in dataset.organizations
-            for alias in (o.name, o.abbreviation, *o.also_written)
-            if alias
+            alias: o.name for o in dataset.organizations for alias in (o.name, o.abbreviation, *o.also_written) if alias
         }
 
     def person(self, name: str) -> tuple[URIRef, str]:

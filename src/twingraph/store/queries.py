@@ -64,7 +64,7 @@ class NamedQuery:
         where = re.search(r"\bWHERE\s*\{", self.text, flags=re.IGNORECASE)
         if where is None:
             raise TwingraphError(f"query {self.name!r} has no WHERE clause to bind parameters in")
-        return f"{self.text[: where.end()]}\n  {block}\n{self.text[where.end():]}"
+        return f"{self.text[: where.end()]}\n  {block}\n{self.text[where.end() :]}"
 
 
 def to_term(param: Param, value: str, query: str) -> ox.Literal | ox.NamedNode:
@@ -89,7 +89,7 @@ def parse_query_file(path: Path) -> NamedQuery:
         if not line.startswith("#"):
             break
         if match and match.group(1) == "param":
-            name, kind, help_text = (match.group(2).split(None, 2) + ["", ""])[:3]
+            name, kind, help_text = ([*match.group(2).split(None, 2), "", ""])[:3]
             if kind not in PARAM_KINDS:
                 raise TwingraphError(f"{path}: param {name!r}: kind must be one of {sorted(PARAM_KINDS)}")
             params.append(Param(name=name, kind=kind, help=help_text))

@@ -1,0 +1,300 @@
+"""The ASGI app: linked-data pages, the SPARQL endpoint, named queries, dataset and dumps.
+
+A request path ``P`` names the IRI ``settings.base_iri + P``, so every IRI of the
+dataset dereferences on the host that serves it. Handlers parse the request,
+call a look-up or the query evaluator, and negotiate the answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from twingraph.config import Settings
+from twingraph.errors import TwingraphError
+from twingraph.export import load_context, serialize
+from twingraph.rdf.formats import RdfFormat
+from twingraph.rdf.namespaces import TG
+from twingraph.serve import lookups, pages, sparql
+from twingraph.serve.negotiation import choose
+from twingraph.store import EmbeddedStore, load_queries
+
+HTML = "text/html"
+RDF_FORMATS = {f.media_type: f for f in RdfFormat}
+GRAPH_OFFERS = [HTML, *(f.media_type for f in (RdfFormat.TURTLE, RdfFormat.JSONLD, RdfFormat.NTRIPLES,
+                                               RdfFormat.RDFXML, RdfFormat.TRIG))]  # fmt: skip
+RESULT_OFFERS = [*sparql.RESULTS, HTML]
+GRAPH_NAMES = {"html": HTML, "ttl": "text/turtle", "turtle": "text/turtle", "jsonld": "application/ld+json",
+               "json-ld": "application/ld+json", "json": "application/ld+json", "nt": "application/n-triples",
+               "ntriples": "application/n-triples", "rdf": "application/rdf+xml", "xml": "application/rdf+xml",
+               "rdfxml": "application/rdf+xml", "trig": "application/trig"}  # fmt: skip
+SUFFIXES = {f.suffix: f.media_type for f in RdfFormat} | {".html": HTML}
+DUMPS = {"twingraph.ttl": "text/turtle", "twingraph.jsonld": "application/ld+json",
+         "twingraph.nt": "application/n-triples", "twingraph.nt.gz": "application/gzip"}  # fmt: skip
+BODY_LIMIT = 64 * 1024
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """Whether If-None-Match names this entity tag (weak comparison, ``*`` matches all).
+
+    >>> etag_matches('W/"a", "b"', '"b"'), etag_matches('"a"', '"b"'), etag_matches(None, '"b"')
+    (True, False, False)
+    """
+    if not header:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+class Site:
+    """The state the handlers share, made once per app: store, settings, templates, evaluator."""
+
+    def __init__(self, store: EmbeddedStore, settings: Settings, workers: int) -> None:
+        self.store, self.settings, self.base = store.raw(), settings, settings.base_iri
+        self.env = pages.environment()
+        self.context = load_context(settings.ontology_dir)
+        self.queries = load_queries(settings.queries_dir) if settings.queries_dir.is_dir() else {}
+        self.evaluator = sparql.Evaluator(self.store, self.base, settings.query_timeout, settings.row_limit, workers)
+        dump = settings.dist_dir / "twingraph.nt"
+        self.modified = formatdate(dump.stat().st_mtime if dump.exists() else time.time(), usegmt=True)
+
+    # -- responses --------------------------------------------------------------------------------
+
+    def respond(self, request: Request, body: bytes, media_type: str, status: int = 200,
+                extra: dict[str, str] | None = None) -> Response:  # fmt: skip
+        """The body with ETag, Last-Modified and Vary; 304 when If-None-Match names it."""
+        headers = {"ETag": etag_of(body), "Last-Modified": self.modified, "Vary": "Accept", **(extra or {})}
+        if status == 200 and etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+            return Response(status_code=304, headers=headers)
+        return Response(body, status_code=status, media_type=media_type, headers=headers)
+
+    def error(self, request: Request, status: int, message: str) -> Response:
+        """An error as an HTML page for browsers, plain text for everyone else."""
+        if choose(["text/plain", HTML], request.headers.get("accept")) == HTML:
+            body = pages.render(self.env, "error.html", title=f"Ошибка {status}", status=status, message=message)
+            return Response(body, status_code=status, media_type=HTML, headers={"Vary": "Accept"})
+        return PlainTextResponse(message + "\n", status_code=status, headers={"Vary": "Accept"})
+
+    def pick(self, request: Request, offers: list[str], names: dict[str, str], wanted: str | None = None) -> str:
+        """The media type to answer with: ``?format=``, a suffix, else the Accept header.
+
+        Raises:
+            sparql.ProtocolError: 400 for an unknown format name, 406 when nothing offered is acceptable.
+        """
+        name = request.query_params.get("format")
+        if name is not None:
+            if name.lower() not in names or names[name.lower()] not in offers:
+                raise sparql.ProtocolError(400, f"unknown format {name!r}: use one of {', '.join(sorted(names))}")
+            return names[name.lower()]
+        chosen = wanted or choose(offers, request.headers.get("accept"))
+        if chosen is None:
+            raise sparql.ProtocolError(406, "none of the acceptable media types is offered: " + ", ".join(offers))
+        return chosen
+
+    def graph_response(self, request: Request, graph: Graph, subject: str, wanted: str | None = None,
+                       with_store: bool = True) -> Response:  # fmt: skip
+        """A description negotiated among HTML and the RDF formats."""
+        media = self.pick(request, GRAPH_OFFERS, GRAPH_NAMES, wanted)
+        if media != HTML:
+            return self.respond(request, serialize(graph, RDF_FORMATS[media], self.context, graph_iri=subject), media)
+        return self.respond(request, self.resource_page(request, graph, subject, with_store), HTML)
+
+    # -- pages ------------------------------------------------------------------------------------
+
+    def resource_page(self, request: Request, graph: Graph, iri: str, with_store: bool) -> bytes:
+        view = pages.resource_view(graph, URIRef(iri), self.base)
+        types = set(graph.objects(URIRef(iri), RDF.type))
+        extra: dict[str, Any] = {"quotes": [], "met": [], "agreements": [], "timeline": [], "incoming": []}
+        if with_store:
+            extra["quotes"] = pages.link_rows(lookups.quotes(self.store, iri), self.base, {})
+            extra["incoming"] = pages.link_rows(lookups.incoming(self.store, iri), self.base, {"s": "label"})
+            if TG.Person in types and "who-met-whom" in self.queries:
+                met = lookups.met_with(self.store, self.queries["who-met-whom"], iri)
+                extra["met"] = pages.link_rows(met, self.base, {"other": "otherName", "event": "eventName"})
+            if TG.City in types:
+                extra["agreements"] = pages.link_rows(lookups.agreements(self.store, iri), self.base,
+                                                      {"agreement": "name"})  # fmt: skip
+                extra["timeline"] = pages.link_rows(lookups.timeline(self.store, iri), self.base, {"event": "name"})
+        jsonld = serialize(graph, RdfFormat.JSONLD, self.context)
+        return pages.render(self.env, "resource.html", title=view["label"], r=view, path=request.url.path,
+                            jsonld=pages.json_script(jsonld), **extra)  # fmt: skip
+
+    async def resource(self, request: Request) -> Response:
+        """GET any dataset IRI: its description, negotiated; suffixes .ttl, .jsonld, .nt, ... override."""
+        path = request.path_params["path"]
+        iri, wanted = self.base + path, None
+        if not lookups.exists(self.store, iri):
+            suffix = next((s for s in SUFFIXES if path.endswith(s)), None)
+            if suffix is None or not lookups.exists(self.store, self.base + path.removesuffix(suffix)):
+                return self.error(request, 404, f"no resource {iri} in this dataset")
+            iri, wanted = self.base + path.removesuffix(suffix), SUFFIXES[suffix]
+        return self.graph_response(request, lookups.describe(self.store, iri), iri, wanted)
+
+    async def index(self, request: Request) -> Response:
+        void = self.void_graph()
+        media = self.pick(request, GRAPH_OFFERS, GRAPH_NAMES)
+        if media != HTML:
+            return self.respond(request, serialize(void, RDF_FORMATS[media], self.context), media)
+        cities = lookups.partner_cities(self.store)
+        rows = pages.link_rows(cities, self.base, {"city": "name"})
+        body = pages.render(self.env, "index.html", title="Города-партнёры", cities=rows, path="/dataset",
+                            jsonld=pages.json_script(serialize(void, RdfFormat.JSONLD, self.context)))  # fmt: skip
+        return self.respond(request, body, HTML)
+
+    async def search(self, request: Request) -> Response:
+        text = request.query_params.get("q", "").strip()
+        found = lookups.search(self.store, text) if text else []
+        rows = pages.link_rows(found, self.base, {"s": "name"})
+        return self.respond(request, pages.render(self.env, "search.html", title="Поиск", q=text, rows=rows), HTML)
+
+    # -- SPARQL and named queries -----------------------------------------------------------------
+
+    async def read_body(self, request: Request) -> bytes:
+        """The request body, refused with 413 past BODY_LIMIT bytes."""
+        if int(request.headers.get("content-length") or 0) > BODY_LIMIT:
+            raise sparql.ProtocolError(413, f"the request body is larger than {BODY_LIMIT} bytes")
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > BODY_LIMIT:
+                raise sparql.ProtocolError(413, f"the request body is larger than {BODY_LIMIT} bytes")
+        return body
+
+    async def endpoint(self, request: Request) -> Response:
+        """SPARQL 1.1 Protocol: GET ?query=, POST form or sparql-query; no query: the service description."""
+        body = await self.read_body(request)
+        query = sparql.query_from_request(request.method, request.query_params.multi_items(),
+                                          request.headers.get("content-type"), body)  # fmt: skip
+        if query is None:
+            media = self.pick(request, [RdfFormat.TURTLE.media_type, *GRAPH_OFFERS], GRAPH_NAMES)
+            if media == HTML:
+                return self.respond(request, pages.render(self.env, "sparql.html", title="SPARQL"), HTML)
+            graph = sparql.service_description(self.base)
+            return self.respond(request, serialize(graph, RDF_FORMATS[media], self.context), media)
+        return await self.answer(request, query)
+
+    async def answer(self, request: Request, query: str) -> Response:
+        """Run a query and write its results in the negotiated format."""
+        outcome = await self.evaluator.run(query)
+        extra = {"X-Row-Limit-Reached": str(self.settings.row_limit)} if outcome.truncated else {}
+        if outcome.triples is not None:
+            graph = sparql.triples_graph(outcome.triples)
+            media = self.pick(request, [*GRAPH_OFFERS[1:], HTML], GRAPH_NAMES)
+            if media != HTML:
+                return self.respond(request, serialize(graph, RDF_FORMATS[media], self.context), media, extra=extra)
+            rows = [{"s": s, "p": p, "o": o} for s, p, o in outcome.triples]
+            columns: tuple[str, ...] = ("s", "p", "o")
+        else:
+            media = self.pick(request, RESULT_OFFERS, sparql.RESULT_NAMES | {"html": HTML})
+            if media != HTML:
+                return self.respond(request, sparql.write_results(outcome, media), media, extra=extra)
+            rows = [dict(zip(outcome.variables, row, strict=True)) for row in outcome.rows]
+            columns = outcome.variables
+        body = pages.render(self.env, "results.html", title="Результаты", query=query, columns=columns,
+                            rows=pages.link_rows(rows, self.base, {}), boolean=outcome.boolean,
+                            truncated=outcome.truncated)  # fmt: skip
+        return self.respond(request, body, HTML, extra=extra)
+
+    async def query_list(self, request: Request) -> Response:
+        media = self.pick(request, [HTML, "application/json"], {"html": HTML, "json": "application/json"})
+        if media == HTML:
+            return self.respond(request, pages.render(self.env, "queries.html", title="Запросы",
+                                                      queries=list(self.queries.values())), HTML)  # fmt: skip
+        listing = [{"name": q.name, "title": q.title, "description": q.description, "url": f"/queries/{q.name}",
+                    "params": [vars(p) for p in q.params]} for q in self.queries.values()]  # fmt: skip
+        return self.respond(request, json.dumps(listing, ensure_ascii=False).encode("utf-8"), media)
+
+    async def named_query(self, request: Request) -> Response:
+        """Run a named query with its parameters from the query string (``format`` excepted)."""
+        named = self.queries.get(request.path_params["name"])
+        if named is None:
+            return self.error(request, 404, f"no query named {request.path_params['name']!r}; see /queries")
+        values = {k: v for k, v in request.query_params.items() if k != "format"}
+        try:
+            text = named.bound(values)
+        except TwingraphError as exc:
+            raise sparql.ProtocolError(400, str(exc)) from exc
+        return await self.answer(request, text)
+
+    # -- dataset and files ------------------------------------------------------------------------
+
+    def void_graph(self) -> Graph:
+        graph = Graph()
+        path = self.settings.dist_dir / "void.ttl"
+        if path.exists():
+            graph.parse(path, format="turtle")
+        return graph
+
+    async def dataset(self, request: Request) -> Response:
+        graph = self.void_graph()
+        if not len(graph):
+            return self.error(request, 404, "no dataset description: run 'twingraph build' first")
+        return self.graph_response(request, graph, self.base + "dataset", with_store=False)
+
+    async def dump(self, request: Request) -> Response:
+        """One of the whitelisted dump files of dist/, by exact name; nothing else."""
+        name = request.path_params.get("name") or request.url.path.lstrip("/")
+        path = self.settings.dist_dir / name
+        if name not in DUMPS or not path.is_file():
+            return self.error(request, 404, f"no dump named {name!r}: the dumps are {', '.join(DUMPS)}")
+        return FileResponse(path, media_type=DUMPS[name], filename=name)
+
+    async def protocol_errors(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, sparql.ProtocolError)
+        return self.error(request, exc.status, exc.message)
+
+
+def routes(site: Site) -> list[BaseRoute]:
+    return [
+        Route("/", site.index),
+        Route("/search", site.search),
+        Route("/sparql", site.endpoint, methods=["GET", "POST"]),
+        Route("/queries", site.query_list),
+        Route("/queries/{name}", site.named_query),
+        Route("/dataset", site.dataset),
+        Route("/.well-known/void", site.dataset),
+        Route("/dumps/{name}", site.dump),
+        *(Route(f"/{name}", site.dump) for name in DUMPS),
+        Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
+        Route("/{path:path}", site.resource),
+    ]
+
+
+def create_app(store: EmbeddedStore, settings: Settings, *, workers: int = 4) -> Starlette:
+    """The web app over one store: linked data, SPARQL endpoint, named queries and dumps.
+
+    Args:
+        store: the dataset to serve, read-only.
+        settings: base IRI, dist/ and queries/ paths, query timeout and row limit.
+        workers: how many SPARQL queries may run at once (a query past its deadline
+            keeps its slot until it ends, since a thread cannot be stopped).
+    """
+    site = Site(store, settings, workers)
+    middleware = [
+        Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
+                   allow_headers=["Accept", "Content-Type"], expose_headers=["ETag", "X-Row-Limit-Reached"]),
+        Middleware(GZipMiddleware, minimum_size=500),
+    ]  # fmt: skip
+    app = Starlette(routes=routes(site), middleware=middleware,
+                    exception_handlers={sparql.ProtocolError: site.protocol_errors})  # fmt: skip
+    app.state.site = site
+    return app

@@ -1,0 +1,175 @@
+"""The read-only look-ups behind the pages: one resource, its neighbours, the index, search.
+
+Every value from a request enters a query as an N-Triples term written by
+pyoxigraph (``str(NamedNode)``, ``str(Literal)``), never as query text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from twingraph.rdf.namespaces import PREFIXES
+from twingraph.serve.sparql import triples_graph
+from twingraph.store.queries import NamedQuery
+
+PROLOGUE = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in PREFIXES.items())
+LABEL = "?{v} schema:name|rdfs:label|skos:prefLabel ?{v}Label"
+
+
+def rows(store: ox.Store, query: str) -> list[dict[str, Any]]:
+    """The solutions of a SELECT as dicts of pyoxigraph terms (unbound ones left out)."""
+    solutions = store.query(PROLOGUE + query)
+    assert isinstance(solutions, ox.QuerySolutions)
+    names = [v.value for v in solutions.variables]
+    return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
+
+
+def node(iri: str) -> ox.NamedNode | None:
+    """The IRI as a term, None when it is not a valid IRI (so nothing can be there)."""
+    try:
+        return ox.NamedNode(iri)
+    except ValueError:
+        return None
+
+
+def exists(store: ox.Store, iri: str) -> bool:
+    """Whether the store has triples about the IRI."""
+    term = node(iri)
+    return term is not None and any(True for _ in store.quads_for_pattern(term, None, None))
+
+
+def describe(store: ox.Store, iri: str) -> Graph:
+    """The triples about a resource, the names of what it points at, blank nodes one level deep."""
+    s = str(ox.NamedNode(iri))
+    found = store.query(
+        PROLOGUE
+        + f"""CONSTRUCT {{ {s} ?p ?o . ?o ?lp ?label . ?o ?bp ?bo }} WHERE {{
+      {s} ?p ?o .
+      OPTIONAL {{ ?o ?lp ?label . VALUES ?lp {{ schema:name rdfs:label skos:prefLabel }} }}
+      OPTIONAL {{ ?o ?bp ?bo . FILTER(isBlank(?o)) }}
+    }}"""
+    )
+    assert isinstance(found, ox.QueryTriples)
+    return triples_graph(list(found))
+
+
+def incoming(store: ox.Store, iri: str, limit: int = 200) -> list[dict[str, Any]]:
+    """Resources pointing at this one: subject, predicate and the subject's names."""
+    o = str(ox.NamedNode(iri))
+    return rows(
+        store,
+        f"""SELECT ?s ?p (SAMPLE(?sLabel) AS ?label) WHERE {{
+      ?s ?p {o} . FILTER(isIRI(?s)) OPTIONAL {{ {LABEL.format(v="s")} FILTER(lang(?sLabel) IN ("ru", "")) }}
+    }} GROUP BY ?s ?p ORDER BY ?p ?label ?s LIMIT {int(limit)}""",
+    )
+
+
+def quotes(store: ox.Store, iri: str) -> list[dict[str, Any]]:
+    """The source sentences behind a resource: exact text and the page it is from."""
+    s = str(ox.NamedNode(iri))
+    return rows(
+        store,
+        f"""SELECT DISTINCT ?exact ?source WHERE {{
+      {s} tg:quote ?q . ?q oa:hasSelector/oa:exact ?exact . OPTIONAL {{ ?q oa:hasSource ?source }}
+    }} ORDER BY ?exact""",
+    )
+
+
+def home_city(pairs: Iterable[tuple[str, str]]) -> str | None:
+    """The city that is partnerOf all the others, given (city, partner) pairs.
+
+    >>> home_city([("kazan", "a"), ("kazan", "b"), ("a", "kazan"), ("b", "kazan")])
+    'kazan'
+    >>> home_city([]) is None
+    True
+    """
+    partners: dict[str, set[str]] = {}
+    for city, partner in pairs:
+        partners.setdefault(city, set()).add(partner)
+    for city, theirs in sorted(partners.items(), key=lambda item: -len(item[1])):
+        if set(partners) - {city} <= theirs:
+            return city
+    return None
+
+
+def partner_cities(store: ox.Store) -> list[dict[str, Any]]:
+    """The partner cities (home city left out) with names and numbers of agreements and events."""
+    pairs = [(r["c"].value, r["p"].value) for r in rows(store, "SELECT ?c ?p WHERE { ?c tg:partnerOf ?p }")]
+    home = home_city(pairs)
+    cities = sorted({c for c, _ in pairs} - {home or ""})
+    if not cities:
+        return []
+    values = " ".join(str(ox.NamedNode(c)) for c in cities)
+    return rows(
+        store,
+        f"""SELECT ?city (SAMPLE(?n) AS ?name) (SAMPLE(?cn) AS ?country)
+        (COUNT(DISTINCT ?a) AS ?agreements) (COUNT(DISTINCT ?e) AS ?events) WHERE {{
+      VALUES ?city {{ {values} }}
+      OPTIONAL {{ ?city schema:name ?n FILTER(lang(?n) IN ("ru", "")) }}
+      OPTIONAL {{ ?city tg:country/schema:name ?cn FILTER(lang(?cn) IN ("ru", "")) }}
+      OPTIONAL {{ ?a a tg:Agreement ; tg:party ?city }}
+      OPTIONAL {{ ?e schema:about ?city }}
+    }} GROUP BY ?city ORDER BY ?name""",
+    )
+
+
+def agreements(store: ox.Store, city: str) -> list[dict[str, Any]]:
+    """Agreements a city is party to, oldest first."""
+    c = str(ox.NamedNode(city))
+    return rows(
+        store,
+        f"""SELECT ?agreement (SAMPLE(?n) AS ?name) (SAMPLE(?d) AS ?date) WHERE {{
+      ?agreement a tg:Agreement ; tg:party {c} . OPTIONAL {{ ?agreement schema:name ?n }}
+      OPTIONAL {{ ?agreement schema:dateCreated ?d }}
+    }} GROUP BY ?agreement ORDER BY ?date ?name""",
+    )
+
+
+def timeline(store: ox.Store, city: str) -> list[dict[str, Any]]:
+    """Events about a city, by start date."""
+    c = str(ox.NamedNode(city))
+    return rows(
+        store,
+        f"""SELECT ?event (SAMPLE(?n) AS ?name) (SAMPLE(?d) AS ?date) (SAMPLE(?pn) AS ?place) WHERE {{
+      ?event schema:about {c} . OPTIONAL {{ ?event schema:name ?n }} OPTIONAL {{ ?event schema:startDate ?d }}
+      OPTIONAL {{ ?event schema:location/schema:name ?pn FILTER(lang(?pn) IN ("ru", "")) }}
+    }} GROUP BY ?event ORDER BY ?date ?name""",
+    )
+
+
+def met_with(store: ox.Store, query: NamedQuery, person: str) -> list[dict[str, Any]]:
+    """Whom a person met, when and where, from the who-met-whom query bound to their name."""
+    names = [r["n"].value for r in rows(store, f"SELECT ?n WHERE {{ {ox.NamedNode(person)} schema:name ?n }}")]
+    met: list[dict[str, Any]] = []
+    for name in names[:1]:
+        for row in rows(store, query.bound({"person": name})):
+            me, other = ("p1", "p2") if row["p1"].value == person else ("p2", "p1")
+            if row[me].value != person:
+                continue
+            met.append(
+                {
+                    "other": row[other],
+                    "otherName": row["person" + other[1]],
+                    "date": row["date"],
+                    "event": row["event"],
+                    "eventName": row["eventName"],
+                    "place": row.get("place"),
+                }
+            )
+    return met
+
+
+def search(store: ox.Store, text: str, limit: int = 100) -> list[dict[str, Any]]:
+    """Resources whose schema:name contains the text, any case."""
+    needle = str(ox.Literal(text.lower()))
+    return rows(
+        store,
+        f"""SELECT ?s (SAMPLE(?n) AS ?name) (SAMPLE(?t) AS ?type) WHERE {{
+      ?s schema:name ?n . FILTER(isIRI(?s) && CONTAINS(LCASE(STR(?n)), {needle}))
+      OPTIONAL {{ ?s a ?t FILTER(STRSTARTS(STR(?t), STR(tg:))) }}
+    }} GROUP BY ?s ORDER BY ?name LIMIT {int(limit)}""",
+    )

@@ -1,0 +1,312 @@
+"""SPARQL 1.1 Protocol: read the query from a request, check it is safe, run it, write results.
+
+Safety, in order:
+
+* read-only: only ``Store.query`` is ever called, never ``Store.update``; an update
+  (``update=``, ``application/sparql-update`` or an update form) is refused with 403;
+* no outgoing requests: a query with ``SERVICE`` is refused before evaluation, by a
+  check on its tokens (strings, IRIs and comments skipped, any case, ``\\u`` escapes
+  decoded); ``FROM``/``FROM NAMED`` only name graphs of the local store, which
+  pyoxigraph never fetches, and ``default-graph-uri``/``named-graph-uri`` are refused;
+* time: each query runs in its own daemon thread (pyoxigraph releases the GIL) and the
+  request is answered 503 when ``timeout`` passes. A thread cannot be killed, so an
+  abandoned query keeps its slot until it ends: at most ``workers`` queries run at
+  once, and a query arriving when all slots are taken is answered 503 at once;
+* size: at most ``row_limit`` rows (or triples); the response says when it cut.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import dataclasses
+import json
+import re
+import threading
+from collections.abc import Sequence
+from itertools import islice
+from typing import Any
+from urllib.parse import parse_qsl
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF, VOID
+
+from twingraph.rdf.formats import RdfFormat
+from twingraph.rdf.namespaces import PREFIXES
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+RESULTS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+    "application/json": ox.QueryResultsFormat.JSON,
+    "application/xml": ox.QueryResultsFormat.XML,
+}
+RESULT_NAMES = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
+                "csv": "text/csv", "tsv": "text/tab-separated-values"}  # fmt: skip
+UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+TOKEN = re.compile(
+    r'(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\')'
+    r'|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)'
+    r"|(?P<comment>#[^\n\r]*)"
+    r"|(?P<var>[?$]\w+)"
+    r"|(?P<pname>[\w.-]*:[\w.:%\\-]*)"
+    r"|(?P<word>[A-Za-z_]\w*)"
+    r"|(?P<other>\S)",
+    re.DOTALL,
+)
+ESCAPE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
+
+
+class ProtocolError(Exception):
+    """A request the endpoint answers with an error status and a plain message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        self.status = status
+        self.message = message
+        super().__init__(message)
+
+
+def keywords(text: str) -> list[str]:
+    """The bare words of a query, upper-cased, outside strings, IRIs and comments.
+
+    >>> keywords('SELECT * { ?service <urn:service> "service" } # service')
+    ['SELECT']
+    """
+    return [m.group("word").upper() for m in TOKEN.finditer(text) if m.lastgroup == "word"]
+
+
+def decode_escapes(text: str) -> str:
+    r"""The query with SPARQL's ``\u``/``\U`` code point escapes replaced.
+
+    >>> decode_escapes(r"\u0053ERVICE")
+    'SERVICE'
+    """
+    return ESCAPE.sub(lambda m: codecs.decode(m.group(0), "unicode_escape"), text)
+
+
+def check_query(text: str) -> None:
+    """Refuse an update or a federated query before anything runs.
+
+    Raises:
+        ProtocolError: 403 for an update form or a SERVICE clause.
+    """
+    for variant in (text, decode_escapes(text)):
+        words = [w for w in keywords(variant) if w not in ("BASE", "PREFIX")]
+        if words and words[0] in UPDATE_WORDS:
+            raise ProtocolError(403, "this endpoint is read-only: SPARQL Update is not accepted")
+        if "SERVICE" in words:
+            raise ProtocolError(403, "SERVICE is not allowed: this endpoint makes no outgoing requests")
+
+
+def query_from_request(method: str, params: Sequence[tuple[str, str]], content_type: str | None,
+                       body: bytes) -> str | None:  # fmt: skip
+    """The query text of a GET or POST request, None when there is none.
+
+    Raises:
+        ProtocolError: an update (403), an unsupported body (415), several
+            queries or dataset parameters (400).
+    """
+    media = (content_type or "").split(";")[0].strip().lower()
+    fields = list(params)
+    if method == "POST" and media == "application/x-www-form-urlencoded":
+        fields += parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    elif method == "POST" and media == "application/sparql-update":
+        raise ProtocolError(403, "this endpoint is read-only: SPARQL Update is not accepted")
+    elif method == "POST" and media == "application/sparql-query":
+        fields.append(("query", body.decode("utf-8", errors="replace")))
+    elif method == "POST":
+        raise ProtocolError(415, "POST a query as application/sparql-query or application/x-www-form-urlencoded")
+    names = {name for name, _ in fields}
+    if "update" in names:
+        raise ProtocolError(403, "this endpoint is read-only: SPARQL Update is not accepted")
+    if names & {"default-graph-uri", "named-graph-uri"}:
+        raise ProtocolError(400, "default-graph-uri and named-graph-uri are not supported: the dataset is one graph")
+    queries = [value for name, value in fields if name == "query"]
+    if len(queries) > 1:
+        raise ProtocolError(400, "give one query, not several")
+    return queries[0] if queries else None
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What a query gave: solutions (variables, rows), a boolean, or triples."""
+
+    variables: tuple[str, ...] = ()
+    rows: tuple[tuple[Any, ...], ...] = ()
+    boolean: bool | None = None
+    triples: tuple[ox.Triple, ...] | None = None
+    truncated: bool = False
+
+
+def evaluate(store: ox.Store, query: str, base_iri: str, row_limit: int) -> Outcome:
+    """Run one query (in the caller's thread) and keep at most row_limit rows or triples.
+
+    Raises:
+        ProtocolError: 400 with the parser's message for a syntax error.
+    """
+    try:
+        results = store.query(query, base_iri=base_iri)
+        if isinstance(results, ox.QueryBoolean):
+            return Outcome(boolean=bool(results))
+        if isinstance(results, ox.QueryTriples):
+            triples = tuple(islice(results, row_limit + 1))
+            return Outcome(triples=triples[:row_limit], truncated=len(triples) > row_limit)
+        variables = tuple(v.value for v in results.variables)
+        rows = tuple(tuple(s[v] for v in variables) for s in islice(results, row_limit + 1))
+    except SyntaxError as exc:
+        raise ProtocolError(400, f"SPARQL syntax error: {exc}") from exc
+    return Outcome(variables=variables, rows=rows[:row_limit], truncated=len(rows) > row_limit)
+
+
+class Evaluator:
+    """Runs queries in daemon threads with a deadline and a cap on how many run at once."""
+
+    def __init__(self, store: ox.Store, base_iri: str, timeout: float, row_limit: int, workers: int = 4) -> None:
+        self.store, self.base_iri, self.timeout, self.row_limit = store, base_iri, timeout, row_limit
+        self.slots = threading.BoundedSemaphore(workers)
+
+    async def run(self, query: str) -> Outcome:
+        """Check and run a query; 503 when it passes the deadline or no slot is free.
+
+        Raises:
+            ProtocolError: refused (403), syntax (400), busy or too slow (503).
+        """
+        check_query(query)
+        if not self.slots.acquire(blocking=False):
+            raise ProtocolError(503, "all query slots are taken by running queries; try again shortly")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Outcome] = loop.create_future()
+
+        def work() -> None:
+            try:
+                result: Outcome | BaseException = evaluate(self.store, query, self.base_iri, self.row_limit)
+            except BaseException as exc:  # handed to the waiting request, not swallowed
+                result = exc
+            finally:
+                self.slots.release()
+            try:
+                loop.call_soon_threadsafe(settle, future, result)
+            except RuntimeError:  # the loop closed while the query ran: nobody waits
+                pass
+
+        threading.Thread(target=work, name="twingraph-query", daemon=True).start()
+        try:
+            return await asyncio.wait_for(future, self.timeout)
+        except TimeoutError:
+            raise ProtocolError(503, f"the query ran longer than {self.timeout:g} s and was abandoned") from None
+
+
+def settle(future: asyncio.Future[Outcome], result: Outcome | BaseException) -> None:
+    if future.done():
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)
+
+
+def term_json(term: Any) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def term_xml(term: Any) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if term.language:
+        return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+    return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+
+
+def term_csv(term: Any) -> str:
+    if term is None:
+        return ""
+    text = f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
+    return '"' + text.replace('"', '""') + '"' if re.search(r'[",\r\n]', text) else text
+
+
+def write_results(outcome: Outcome, media_type: str) -> bytes:
+    """SELECT or ASK results in SPARQL JSON, XML, CSV or TSV."""
+    fmt = RESULTS[media_type]
+    if fmt == ox.QueryResultsFormat.JSON:
+        doc: dict[str, Any] = {"head": {"vars": list(outcome.variables)}}
+        if outcome.boolean is not None:
+            doc = {"head": {}, "boolean": outcome.boolean}
+        else:
+            doc["results"] = {"bindings": [{v: term_json(t) for v, t in zip(outcome.variables, row, strict=True)
+                                            if t is not None} for row in outcome.rows]}  # fmt: skip
+        return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    if fmt == ox.QueryResultsFormat.XML:
+        head = "".join(f"<variable name={quoteattr(v)}/>" for v in outcome.variables)
+        if outcome.boolean is not None:
+            body = f"<boolean>{str(outcome.boolean).lower()}</boolean>"
+        else:
+            body = "<results>" + "".join(
+                "<result>" + "".join(f"<binding name={quoteattr(v)}>{term_xml(t)}</binding>"
+                                     for v, t in zip(outcome.variables, row, strict=True) if t is not None)
+                + "</result>" for row in outcome.rows) + "</results>"  # fmt: skip
+        return (f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                f"<head>{head}</head>{body}</sparql>\n").encode()  # fmt: skip
+    if outcome.boolean is not None:
+        return f"boolean\r\n{str(outcome.boolean).lower()}\r\n".encode()
+    if fmt == ox.QueryResultsFormat.CSV:
+        lines = [",".join(outcome.variables)] + [",".join(term_csv(t) for t in row) for row in outcome.rows]
+    else:
+        lines = ["\t".join(f"?{v}" for v in outcome.variables)] + [
+            "\t".join("" if t is None else str(t).replace("\t", "\\t") for t in row) for row in outcome.rows
+        ]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def triples_graph(triples: Sequence[ox.Triple]) -> Graph:
+    """An rdflib graph of pyoxigraph triples, with the project's prefixes bound."""
+    graph = Graph(bind_namespaces="core")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, replace=True)
+    if triples:
+        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+        graph.parse(data=data.decode("utf-8"), format="nt")
+    return graph
+
+
+def service_description(base_iri: str) -> Graph:
+    """The SPARQL 1.1 Service Description of the endpoint at ``{base_iri}sparql``."""
+    graph = Graph(bind_namespaces="core")
+    graph.bind("sd", SD)
+    graph.bind("void", VOID)
+    graph.bind("dcterms", DCTERMS)
+    service, dataset, default = URIRef(base_iri + "sparql"), URIRef(base_iri + "dataset"), BNode()
+    graph.add((service, RDF.type, SD.Service))
+    graph.add((service, SD.endpoint, service))
+    graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    iris = [f.iri for f in dict.fromkeys(RESULTS.values())] + [f.oxigraph.iri for f in RdfFormat]
+    for iri in iris:
+        graph.add((service, SD.resultFormat, URIRef(iri)))
+    graph.add((service, SD.defaultDataset, default))
+    graph.add((default, RDF.type, SD.Dataset))
+    graph.add((default, SD.defaultGraph, dataset))
+    graph.add((dataset, RDF.type, SD.Graph))
+    graph.add((dataset, VOID.sparqlEndpoint, service))
+    graph.add(
+        (
+            service,
+            DCTERMS.description,
+            Literal("Read-only SPARQL 1.1 endpoint: no SERVICE, no update, a time and row limit.", lang="en"),
+        )
+    )
+    return graph

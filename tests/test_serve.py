@@ -1,0 +1,513 @@
+"""The web server: linked data, pages, SPARQL protocol and its safety, named queries, dumps."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2
+import pyoxigraph as ox
+import pytest
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF
+from SPARQLWrapper import JSON, XML, SPARQLWrapper
+from starlette.testclient import TestClient
+
+from twingraph.config import Settings, default_settings, find_root
+from twingraph.pipeline import build
+from twingraph.serve import create_app
+from twingraph.serve.negotiation import choose, parse_accept
+from twingraph.serve.sparql import ProtocolError, check_query
+from twingraph.store import EmbeddedStore
+
+ROOT = find_root(Path(__file__).resolve().parent)
+BASE = "https://twingraph.example/"
+TG = Namespace(BASE + "ns#")
+SCHEMA = Namespace("https://schema.org/")
+TEHRAN = URIRef(BASE + "city/tehran")
+KAZAN = URIRef(BASE + "city/kazan")
+SELECT_NAMES = "PREFIX schema: <https://schema.org/> SELECT ?s ?name WHERE { ?s schema:name ?name } LIMIT 3"
+PATHOLOGICAL = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o }"
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    built = default_settings(root=ROOT, dist=tmp_path_factory.mktemp("dist"))
+    build(built)
+    return built
+
+
+@pytest.fixture(scope="module")
+def store(settings: Settings) -> EmbeddedStore:
+    return EmbeddedStore.from_file(settings.dist_dir / "twingraph.nt")
+
+
+@pytest.fixture(scope="module")
+def client(store: EmbeddedStore, settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(store, settings)) as test_client:
+        yield test_client
+
+
+def parse(response: httpx2.Response, fmt: str) -> Graph:
+    return Graph().parse(data=response.text, format=fmt, publicID=BASE)
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """A local TCP socket that would see any connection the server tried to make."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        sock.settimeout(0.5)
+        yield sock
+
+
+def assert_no_connection(sock: socket.socket) -> None:
+    with pytest.raises(TimeoutError):
+        sock.accept()
+
+
+# -- negotiation (pure) ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("accept", "chosen"),
+    [
+        ("text/turtle;q=0.9, text/html;q=0.8", "text/turtle"),
+        ("text/*;q=0.1, application/ld+json", "application/ld+json"),
+        ("text/html, */*;q=0", "text/html"),
+        ("*/*", "text/html"),
+        (None, "text/html"),
+        ("application/ld+json;q=0, text/turtle;q=0.2", "text/turtle"),
+        ("text/turtle;q=oops, application/n-triples;q=0.3", "application/n-triples"),
+        ("image/png", None),
+    ],
+)
+def test_choose_weighs_q_values_and_specificity(accept: str | None, chosen: str | None) -> None:
+    offers = ["text/html", "text/turtle", "application/ld+json", "application/n-triples"]
+    assert choose(offers, accept) == chosen
+
+
+def test_parse_accept_skips_malformed_ranges() -> None:
+    assert [(r.type, r.subtype) for r in parse_accept("garbage, text/html;level=1, /x")] == [("text", "html")]
+
+
+# -- linked data ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("accept", "media", "fmt"),
+    [
+        ("text/turtle", "text/turtle", "turtle"),
+        ("application/ld+json", "application/ld+json", "json-ld"),
+        ("application/n-triples", "application/n-triples", "nt"),
+        ("application/rdf+xml", "application/rdf+xml", "xml"),
+        ("application/trig", "application/trig", "trig"),
+    ],
+)
+def test_resource_is_negotiated_at_its_iri(client: TestClient, accept: str, media: str, fmt: str) -> None:
+    response = client.get("/city/tehran", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media)
+    assert "Accept" in response.headers["vary"]
+    dataset = Dataset().parse(data=response.text, format=fmt)
+    quads = set(dataset.quads((None, None, None, None)))
+    assert (TEHRAN, TG.partnerOf, KAZAN) in {q[:3] for q in quads}
+    assert (KAZAN, SCHEMA.name, Literal("Казань", lang="ru")) in {q[:3] for q in quads}  # the object's name too
+    if fmt == "trig":
+        assert {q[3] for q in quads} == {TEHRAN}  # the description is the graph named by the resource
+
+
+def test_html_is_chosen_by_browsers_and_q_values_decide(client: TestClient) -> None:
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    assert client.get("/city/tehran", headers={"Accept": browser}).headers["content-type"].startswith("text/html")
+    weighed = client.get("/city/tehran", headers={"Accept": "text/html;q=0.5, text/turtle;q=0.9"})
+    assert weighed.headers["content-type"].startswith("text/turtle")
+
+
+def test_nothing_acceptable_is_406(client: TestClient) -> None:
+    response = client.get("/city/tehran", headers={"Accept": "image/png"})
+    assert response.status_code == 406
+    assert "text/turtle" in response.text
+
+
+@pytest.mark.parametrize(
+    ("url", "media"),
+    [
+        ("/person/ilsur-metshin.ttl", "text/turtle"),
+        ("/person/ilsur-metshin.jsonld", "application/ld+json"),
+        ("/person/ilsur-metshin.nt", "application/n-triples"),
+        ("/person/ilsur-metshin?format=ttl", "text/turtle"),
+        ("/person/ilsur-metshin?format=jsonld", "application/ld+json"),
+        ("/person/ilsur-metshin?format=nt", "application/n-triples"),
+    ],
+)
+def test_suffix_and_format_override_accept(client: TestClient, url: str, media: str) -> None:
+    response = client.get(url, headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media)
+    assert BASE + "person/ilsur-metshin" in response.text
+
+
+def test_jsonld_uses_the_published_context(client: TestClient) -> None:
+    document = client.get("/person/ilsur-metshin?format=jsonld").json()
+    assert document["@context"]["schema"] == "https://schema.org/"
+    assert "Ильсур Метшин" in json.dumps(document, ensure_ascii=False)
+
+
+def test_unknown_resource_and_format(client: TestClient) -> None:
+    assert client.get("/person/nobody-at-all").status_code == 404
+    assert client.get("/person/ilsur-metshin?format=pdf").status_code == 400
+
+
+def test_etag_gives_304_and_last_modified(client: TestClient) -> None:
+    first = client.get("/city/tehran", headers={"Accept": "text/turtle"})
+    assert first.headers["last-modified"].endswith("GMT")
+    again = client.get("/city/tehran", headers={"Accept": "text/turtle", "If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+    stale = {"Accept": "application/ld+json", "If-None-Match": first.headers["etag"]}
+    other = client.get("/city/tehran", headers=stale)
+    assert other.status_code == 200
+
+
+def test_gzip_and_cors(client: TestClient) -> None:
+    response = client.get("/city/tehran", headers={"Accept-Encoding": "gzip", "Origin": "https://elsewhere.example"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+# -- pages ----------------------------------------------------------------------------------------
+
+
+def test_index_lists_partner_cities_with_counts(client: TestClient, store: EmbeddedStore) -> None:
+    page = client.get("/").text
+    assert '<html lang="ru">' in page
+    assert '<a href="/city/tehran">Тегеран</a>' in page
+    assert 'href="/city/kazan"' not in page.split("<tbody>")[1].split("</tbody>")[0]  # the home city is no partner
+    agreements = store.select(f"SELECT (COUNT(?a) AS ?n) WHERE {{ ?a <{TG.party}> <{TEHRAN}> ; a <{TG.Agreement}> }}")
+    events = store.select(f"SELECT (COUNT(?e) AS ?n) WHERE {{ ?e <{SCHEMA.about}> <{TEHRAN}> }}")
+    row = re.search(r'<a href="/city/tehran">Тегеран</a>.*?</tr>', page, re.DOTALL)
+    assert row is not None
+    numbers = re.findall(r'<td class="num">(\d+)</td>', row.group(0))
+    assert numbers == [agreements.rows[0][0], events.rows[0][0]]
+    assert int(events.rows[0][0]) > 0
+
+
+def test_city_page_has_agreements_timeline_and_source(client: TestClient) -> None:
+    page = client.get("/city/tehran", headers={"Accept": "text/html"}).text
+    assert "<h2>Соглашения</h2>" in page
+    dates = re.findall(r"<time>([^<]+)</time>", page)
+    assert len(dates) > 3
+    assert dates == sorted(dates)
+    assert "Источник: «Тегеран (Исламская Республика Иран)»" in page
+    assert 'href="/city/tehran?format=ttl"' in page and 'href="/city/tehran?format=jsonld"' in page
+
+
+def test_person_page_shows_whom_they_met(client: TestClient) -> None:
+    page = client.get("/person/ilsur-metshin", headers={"Accept": "text/html"}).text
+    section = page.split("<h2>Встречался с</h2>")[1]
+    assert '<a href="/person/khamidreza-golamzade">Хамидреза Голамзаде</a>' in section
+    assert "2023-05-25" in section
+
+
+def test_page_embeds_its_json_ld(client: TestClient) -> None:
+    page = client.get("/person/ilsur-metshin", headers={"Accept": "text/html"}).text
+    embedded = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.DOTALL)
+    assert embedded is not None
+    graph = Graph().parse(data=embedded.group(1), format="json-ld")
+    assert (URIRef(BASE + "person/ilsur-metshin"), RDF.type, TG.Person) in graph
+
+
+def test_search_by_name_substring(client: TestClient) -> None:
+    page = client.get("/search", params={"q": "голамзаде"}).text
+    assert 'href="/person/khamidreza-golamzade"' in page
+    assert "Найдено: 0" in client.get("/search", params={"q": "нет такого имени"}).text
+
+
+def test_literals_are_escaped_everywhere(settings: Settings) -> None:
+    evil = '<script>alert(1)</script></script><img src=x onerror=alert(2)> & "q"'
+    raw = ox.Store()
+    turtle = f"""@prefix schema: <https://schema.org/> .
+        <{BASE}person/evil> a <{TG.Person}> ; schema:name {json.dumps(evil)}@ru ;
+            schema:knows <{BASE}person/other> .
+        <{BASE}person/other> schema:name {json.dumps(evil)} ."""
+    raw.load(turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE)
+    with TestClient(create_app(EmbeddedStore(raw), settings)) as evil_client:
+        for url in ("/person/evil", "/person/other", "/search?q=script"):
+            page = evil_client.get(url, headers={"Accept": "text/html"}).text
+            assert "<script>alert" not in page and "<img" not in page
+            assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        page = evil_client.get("/person/evil", headers={"Accept": "text/html"}).text
+        embedded = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.DOTALL)
+        assert embedded is not None
+        described = Graph().parse(data=embedded.group(1), format="json-ld")
+        assert (URIRef(BASE + "person/evil"), SCHEMA.name, Literal(evil, lang="ru")) in described
+
+
+# -- SPARQL protocol ------------------------------------------------------------------------------
+
+
+def test_select_by_get_form_and_body(client: TestClient) -> None:
+    accept = {"Accept": "application/sparql-results+json"}
+    by_get = client.get("/sparql", params={"query": SELECT_NAMES}, headers=accept)
+    by_form = client.post("/sparql", data={"query": SELECT_NAMES}, headers=accept)
+    body_headers = {**accept, "Content-Type": "application/sparql-query"}
+    by_body = client.post("/sparql", content=SELECT_NAMES.encode(), headers=body_headers)
+    for response in (by_get, by_form, by_body):
+        assert response.status_code == 200
+        assert response.json()["head"]["vars"] == ["s", "name"]
+        assert len(response.json()["results"]["bindings"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("accept", "check"),
+    [
+        ("application/sparql-results+xml", lambda t: "<sparql xmlns=" in t and "<binding name=" in t),
+        ("text/csv", lambda t: t.startswith("s,name\r\n") and t.count("\r\n") == 4),
+        ("text/tab-separated-values", lambda t: t.startswith("?s\t?name\r\n") and "@ru" in t),
+    ],
+)
+def test_select_results_formats(client: TestClient, accept: str, check: object) -> None:
+    response = client.get("/sparql", params={"query": SELECT_NAMES}, headers={"Accept": accept})
+    assert response.headers["content-type"].startswith(accept)
+    assert callable(check) and check(response.text)
+
+
+def test_ask_and_construct(client: TestClient) -> None:
+    ask = client.get("/sparql", params={"query": f"ASK {{ <{TEHRAN}> ?p ?o }}"}, headers={"Accept": "application/json"})
+    assert ask.json() == {"head": {}, "boolean": True}
+    construct = f"CONSTRUCT {{ <{TEHRAN}> ?p ?o }} WHERE {{ <{TEHRAN}> ?p ?o }}"
+    turtle = client.get("/sparql", params={"query": construct}, headers={"Accept": "text/turtle"})
+    assert (TEHRAN, TG.partnerOf, KAZAN) in parse(turtle, "turtle")
+    jsonld = client.get("/sparql", params={"query": construct}, headers={"Accept": "application/ld+json"})
+    assert "@context" in jsonld.json()
+    assert (TEHRAN, TG.partnerOf, KAZAN) in parse(jsonld, "json-ld")
+
+
+def test_syntax_error_is_400_with_the_parser_message(client: TestClient) -> None:
+    response = client.get("/sparql", params={"query": "SELECT ?s WHERE { ?s ?p }"})
+    assert response.status_code == 400
+    assert "syntax error" in response.text and "1:" in response.text
+
+
+def test_no_query_gives_the_service_description(client: TestClient) -> None:
+    response = client.get("/sparql")
+    assert response.headers["content-type"].startswith("text/turtle")
+    sd = Namespace("http://www.w3.org/ns/sparql-service-description#")
+    assert (URIRef(BASE + "sparql"), RDF.type, sd.Service) in parse(response, "turtle")
+
+
+@pytest.mark.parametrize(
+    "request_args",
+    [
+        {"method": "POST", "data": {"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}},
+        {"method": "GET", "params": {"update": "CLEAR ALL"}},
+        {"method": "POST", "content": b"DROP ALL", "headers": {"Content-Type": "application/sparql-update"}},
+        {"method": "GET", "params": {"query": "# sneaky\ninsert data { <urn:a> <urn:b> <urn:c> }"}},
+        {"method": "GET", "params": {"query": "PREFIX x: <urn:x#> DELETE WHERE { ?s ?p ?o }"}},
+    ],
+)
+def test_updates_are_refused(client: TestClient, store: EmbeddedStore, request_args: dict[str, object]) -> None:
+    before = len(store)
+    response = client.request(url="/sparql", **request_args)  # type: ignore[arg-type]
+    assert response.status_code == 403
+    assert "read-only" in response.text
+    assert len(store) == before
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        "select * where {{ service <{url}> {{ ?s ?p ?o }} }}",
+        "SELECT * WHERE {{ sErViCe # a comment\n silent <{url}> {{ ?s ?p ?o }} }}",
+        "SELECT * WHERE {{ OPTIONAL {{ \\u0053ERVICE <{url}> {{ ?s ?p ?o }} }} }}",
+        "PREFIX service: <urn:x#> SELECT * WHERE {{ ?s service:p ?o . SERVICE <{url}> {{ ?s ?p ?o }} }}",
+    ],
+)
+def test_service_is_refused_before_evaluation(client: TestClient, listener: socket.socket, template: str) -> None:
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
+    response = client.get("/sparql", params={"query": template.format(url=url)})
+    assert response.status_code == 403
+    assert "SERVICE" in response.text
+    assert_no_connection(listener)
+
+
+def test_service_as_a_word_in_strings_or_names_is_fine() -> None:
+    check_query('PREFIX service: <urn:s#> SELECT ?service WHERE { ?service service:x "SERVICE" } # SERVICE')
+    with pytest.raises(ProtocolError):
+        check_query("SELECT * { SERVICE<urn:x>{?s ?p ?o} }")
+
+
+def test_from_never_fetches(client: TestClient, listener: socket.socket) -> None:
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/data.ttl"
+    query = f"SELECT * FROM <{url}> FROM NAMED <{url}> WHERE {{ ?s ?p ?o }}"
+    response = client.get("/sparql", params={"query": query}, headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    assert response.json()["results"]["bindings"] == []
+    assert_no_connection(listener)
+    refused = client.get("/sparql", params={"query": SELECT_NAMES, "default-graph-uri": url})
+    assert refused.status_code == 400
+    assert_no_connection(listener)
+
+
+def test_large_body_is_413(client: TestClient) -> None:
+    query = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 70_000
+    response = client.post("/sparql", content=query.encode(), headers={"Content-Type": "application/sparql-query"})
+    assert response.status_code == 413
+
+
+def test_rows_are_capped(store: EmbeddedStore, settings: Settings) -> None:
+    capped = dataclasses.replace(settings, row_limit=5)
+    with TestClient(create_app(store, capped)) as capped_client:
+        response = capped_client.get("/sparql", params={"query": "SELECT * { ?s ?p ?o }", "format": "csv"})
+    assert response.text.count("\r\n") == 6
+    assert response.headers["x-row-limit-reached"] == "5"
+
+
+# -- named queries, dataset, dumps ----------------------------------------------------------------
+
+
+def test_named_queries(client: TestClient) -> None:
+    listing = client.get("/queries", headers={"Accept": "application/json"}).json()
+    assert "who-met-whom" in {q["name"] for q in listing}
+    response = client.get("/queries/who-met-whom", params={"person": "Хамидреза Голамзаде", "format": "json"})
+    rows = response.json()["results"]["bindings"]
+    assert {"Ильсур Метшин", "Хамидреза Голамзаде"} <= {r[k]["value"] for r in rows for k in ("person1", "person2")}
+    assert client.get("/queries/who-met-whom", params={"year": "last year"}).status_code == 400
+    assert client.get("/queries/who-met-whom", params={"colour": "red"}).status_code == 400
+    assert client.get("/queries/no-such-query").status_code == 404
+    assert "<table>" in client.get("/queries/who-met-whom", headers={"Accept": "text/html"}).text
+
+
+def test_dataset_description_is_served(client: TestClient, settings: Settings) -> None:
+    expected = Graph().parse(settings.dist_dir / "void.ttl")
+    for url in ("/dataset", "/.well-known/void"):
+        response = client.get(url, headers={"Accept": "text/turtle"})
+        assert len(parse(response, "turtle")) == len(expected)
+    assert "<h1>Зарубежные города-побратимы" in client.get("/dataset", headers={"Accept": "text/html"}).text
+
+
+def test_dumps_are_served(client: TestClient, settings: Settings) -> None:
+    ttl = client.get("/dumps/twingraph.ttl")
+    assert ttl.content == (settings.dist_dir / "twingraph.ttl").read_bytes()
+    packed = client.get("/dumps/twingraph.nt.gz")
+    assert gzip.decompress(packed.content) == (settings.dist_dir / "twingraph.nt").read_bytes()
+    assert client.get("/twingraph.jsonld").status_code == 200  # the dataDump IRI of void.ttl
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dumps/../../etc/passwd",
+        "/dumps/..%2F..%2Fetc%2Fpasswd",
+        "/dumps/%2e%2e/%2e%2e/etc/passwd",
+        "/dumps/..%252F..%252Fetc%252Fpasswd",
+        "/dumps/void.ttl",
+        "/dumps/%2Fetc%2Fpasswd",
+        "/dumps/twingraph.ttl%00.txt",
+    ],
+)
+def test_dumps_resist_path_traversal(client: TestClient, path: str) -> None:
+    raw = httpx2.URL(client.base_url.join("/"), raw_path=path.encode())
+    response = client.get(raw)
+    assert response.status_code == 404
+    assert "root:" not in response.text
+
+
+# -- a real server --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+LAUNCHER = """
+import sys, uvicorn
+from pathlib import Path
+from twingraph.config import default_settings
+from twingraph.serve import create_app
+from twingraph.store import EmbeddedStore
+settings = default_settings(root=Path(sys.argv[1]), dist=Path(sys.argv[2]), query_timeout=1.0)
+app = create_app(EmbeddedStore.from_file(settings.dist_dir / "twingraph.nt"), settings)
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[3]), log_level="warning")
+"""
+
+
+@pytest.fixture(scope="module")
+def server(settings: Settings) -> Iterator[str]:
+    """A uvicorn process on a free port, query timeout 1 s; its runaway queries die with it."""
+    port = free_port()
+    args = [sys.executable, "-c", LAUNCHER, str(settings.root), str(settings.dist_dir), str(port)]
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                httpx2.get(url + "/sparql", timeout=1)
+                break
+            except httpx2.TransportError:
+                if process.poll() is not None:
+                    pytest.fail(f"the server stopped: {process.stderr.read().decode() if process.stderr else ''}")
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stderr:
+            process.stderr.close()
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("fmt", [JSON, XML])
+def test_sparqlwrapper_against_a_real_server(server: str, fmt: str) -> None:
+    client = SPARQLWrapper(server + "/sparql")
+    client.setQuery("""PREFIX schema: <https://schema.org/> PREFIX tg: <https://twingraph.example/ns#>
+        SELECT DISTINCT ?otherName WHERE {
+          ?event tg:participation/tg:participant ?p, ?other .
+          ?p schema:name "Хамидреза Голамзаде"@ru . ?other a tg:Person ; schema:name ?otherName .
+          FILTER(?other != ?p) } ORDER BY ?otherName""")
+    client.setReturnFormat(fmt)
+    result = client.query().convert()
+    if fmt == JSON:
+        names = {b["otherName"]["value"] for b in result["results"]["bindings"]}  # type: ignore[index]
+    else:
+        names = {n.firstChild.data for n in result.getElementsByTagName("literal")}  # type: ignore[union-attr]
+    assert "Ильсур Метшин" in names
+
+
+@pytest.mark.server
+def test_a_runaway_query_times_out_while_others_are_answered(server: str) -> None:
+    outcome: dict[str, object] = {}
+
+    def runaway() -> None:
+        started = time.monotonic()
+        outcome["response"] = httpx2.get(server + "/sparql", params={"query": PATHOLOGICAL}, timeout=30)
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    index = httpx2.get(server + "/", timeout=5)
+    assert index.status_code == 200
+    assert time.monotonic() - started < 0.7  # answered while the runaway query still runs
+    thread.join(timeout=10)
+    response = outcome["response"]
+    assert isinstance(response, httpx2.Response)
+    assert response.status_code == 503
+    assert "longer than 1 s" in response.text
+    assert isinstance(outcome["seconds"], float) and outcome["seconds"] < 3
+    assert httpx2.get(server + "/city/tehran", timeout=5).status_code == 200
