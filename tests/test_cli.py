@@ -126,3 +126,12 @@ def test_imports_follow_the_one_way_data_flow() -> None:
     done = subprocess.run(["lint-imports"], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "one-way data flow KEPT" in done.stdout
+
+
+def test_check_points_at_the_broken_line(runner: CliRunner, in_project: Path) -> None:
+    path = in_project / "data" / "records" / "hebron.yaml"
+    assert runner.invoke(main, ["check", str(path)]).stdout == "OK\n"
+    path.write_text(path.read_text(encoding="utf-8").replace("type: meeting", "type: picnic", 1), encoding="utf-8")
+    result = runner.invoke(main, ["check", str(path)])
+    assert result.exit_code == 1
+    assert re.search(r"hebron\.yaml:\d+: events\.0\.type: Input should be 'meeting'", result.output), result.output

@@ -15,7 +15,7 @@ from twingraph.export import load_context, rows_to_csv, select_rows, serialize
 from twingraph.fileio import write_atomic
 from twingraph.pipeline import InvalidGraphError, build, checked_graph, dataset_graph, open_store, record_origin
 from twingraph.rdf.formats import RdfFormat
-from twingraph.records import RecordsError
+from twingraph.records import RecordsError, check_files
 from twingraph.store import Table, load_queries
 from twingraph.validate import load_shapes, validate_graph
 
@@ -69,6 +69,23 @@ def build_command(ctx: click.Context) -> None:
     for name, count in built.counts.items():
         click.echo(f"{count:>7}  {name}")
     click.echo(f"SHACL: conforms. Written to {built.dist}/")
+
+
+@main.command("check")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def check_command(ctx: click.Context, files: tuple[Path, ...]) -> None:
+    """Check records files while you edit them: schema, quotes on the page, cross-file references.
+
+    \b
+    Example:
+        twingraph check data/records/tehran.yaml
+    """
+    settings = settings_from(ctx)
+    problems = check_files(settings.records_dir, settings.sources_dir, list(files))
+    if problems:
+        raise click.ClickException("\n".join(problems))
+    click.echo("OK")
 
 
 @main.command("validate")

@@ -1,13 +1,9 @@
-"""Read and check the records files; every error names file:line: field.
-
-Run as ``python -m twingraph.records FILE...`` to check files while editing.
-"""
+"""Read and check the records files; every error names file:line: field."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -214,26 +210,15 @@ def _alias_clashes(dataset: Dataset) -> list[str]:
     return problems
 
 
-def main(argv: list[str]) -> int:
-    """Check the named records files (or all of data/records) and print OK or the problems."""
-    root = Path.cwd()
-    paths = [Path(a) for a in argv] or sorted((root / "data" / "records").glob("*.yaml"))
+def check_files(records_dir: Path, sources_dir: Path, paths: list[Path]) -> list[str]:
+    """Problems of the named records files (all files when none are named), checked with the whole set."""
     try:
-        sources = load_sources(root / "data" / "sources")
+        sources = load_sources(sources_dir)
         for path in paths:
             load_file(path, sources)
-        load_dataset(root / "data" / "records", root / "data" / "sources")
+        load_dataset(records_dir, sources_dir)
     except RecordsError as exc:
-        mine = [p for p in exc.problems if not argv or any(Path(a).name in p for a in argv)]
-        if mine:
-            print("\n".join(mine), file=sys.stderr)
-            return 1
+        return [p for p in exc.problems if not paths or any(path.name in p for path in paths)]
     except TwingraphError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    print("OK")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+        return [str(exc)]
+    return []
