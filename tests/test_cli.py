@@ -135,3 +135,11 @@ def test_check_points_at_the_broken_line(runner: CliRunner, in_project: Path) ->
     result = runner.invoke(main, ["check", str(path)])
     assert result.exit_code == 1
     assert re.search(r"hebron\.yaml:\d+: events\.0\.type: Input should be 'meeting'", result.output), result.output
+
+
+@pytest.mark.slow
+def test_the_code_passes_ruff_and_strict_mypy() -> None:
+    root = Path(__file__).parent.parent
+    for command in (["ruff", "check", "src", "tests"], [sys.executable, "-m", "mypy"]):
+        done = subprocess.run(command, capture_output=True, text=True, cwd=root)
+        assert done.returncode == 0, done.stdout + done.stderr

@@ -220,6 +220,15 @@ def test_person_page_shows_whom_they_met(client: TestClient) -> None:
     assert "2023-05-25" in section
 
 
+def test_person_page_shows_posts_over_time(client: TestClient) -> None:
+    page = client.get("/person/khamidreza-golamzade", headers={"Accept": "text/html"}).text
+    section = page.split("<h2>Участие и должности по датам</h2>")[1].split("</table>")[0]
+    rows = re.findall(r"<tr><td>([0-9-]+)[^<]*</td><td>([^<]*)</td><td>([^<]*)</td>", section)
+    assert ("2023-05-25", "Вице-мэр г.Тегерана", "Тегеран") in rows
+    assert len({post for _, post, _ in rows}) >= 2
+    assert [d for d, _, _ in rows] == sorted(d for d, _, _ in rows)
+
+
 def test_page_embeds_its_json_ld(client: TestClient) -> None:
     page = client.get("/person/ilsur-metshin", headers={"Accept": "text/html"}).text
     embedded = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.DOTALL)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
+from rdflib.term import Node
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,13 +49,13 @@ def load_shapes(shapes_dir: Path) -> Graph:
     return shapes
 
 
-def _text(graph: Graph, node: object, prop: URIRef) -> str:
-    value = graph.value(node, prop)  # type: ignore[arg-type]
+def _text(graph: Graph, node: Node, prop: URIRef) -> str:
+    value = graph.value(node, prop)
     return "" if value is None else str(value)
 
 
-def _path(graph: Graph, node: object) -> str:
-    path = graph.value(node, SH.resultPath)  # type: ignore[arg-type]
+def _path(graph: Graph, node: Node) -> str:
+    path = graph.value(node, SH.resultPath)
     if isinstance(path, URIRef):
         return graph.namespace_manager.normalizeUri(path)
     return "(complex path)" if path is not None else ""

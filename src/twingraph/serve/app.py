@@ -123,13 +123,16 @@ class Site:
     def resource_page(self, request: Request, graph: Graph, iri: str, with_store: bool) -> bytes:
         view = pages.resource_view(graph, URIRef(iri), self.base)
         types = set(graph.objects(URIRef(iri), RDF.type))
-        extra: dict[str, Any] = {"quotes": [], "met": [], "agreements": [], "timeline": [], "incoming": []}
+        extra: dict[str, Any] = {"quotes": [], "met": [], "roles": [], "agreements": [], "timeline": [], "incoming": []}
         if with_store:
             extra["quotes"] = pages.link_rows(lookups.quotes(self.store, iri), self.base, {})
             extra["incoming"] = pages.link_rows(lookups.incoming(self.store, iri), self.base, {"s": "label"})
             if TG.Person in types and "who-met-whom" in self.queries:
                 met = lookups.met_with(self.store, self.queries["who-met-whom"], iri)
                 extra["met"] = pages.link_rows(met, self.base, {"other": "otherName", "event": "eventName"})
+            if TG.Person in types and "person-timeline" in self.queries:
+                held = lookups.roles(self.store, self.queries["person-timeline"], iri)
+                extra["roles"] = pages.link_rows(held, self.base, {"event": "eventName"})
             if TG.City in types:
                 extra["agreements"] = pages.link_rows(lookups.agreements(self.store, iri), self.base,
                                                       {"agreement": "name"})  # fmt: skip

@@ -141,6 +141,13 @@ def timeline(store: ox.Store, city: str) -> list[dict[str, Any]]:
     )
 
 
+def roles(store: ox.Store, query: NamedQuery, person: str) -> list[dict[str, Any]]:
+    """A person's events with the post held and whom they represented, from the person-timeline query."""
+    names = [r["n"].value for r in rows(store, f"SELECT ?n WHERE {{ {ox.NamedNode(person)} schema:name ?n }}")]
+    bound = [query.bound({"person": name}) for name in names[:1]]
+    return [row for text in bound for row in rows(store, text) if row["who"].value == person]
+
+
 def met_with(store: ox.Store, query: NamedQuery, person: str) -> list[dict[str, Any]]:
     """Whom a person met, when and where, from the who-met-whom query bound to their name."""
     names = [r["n"].value for r in rows(store, f"SELECT ?n WHERE {{ {ox.NamedNode(person)} schema:name ?n }}")]
