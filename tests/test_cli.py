@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 import twingraph
 from twingraph.cli import main
+from twingraph.config import Settings
 
 
 @pytest.fixture
@@ -143,3 +144,23 @@ def test_the_code_passes_ruff_and_strict_mypy() -> None:
     for command in (["ruff", "check", "src", "tests"], [sys.executable, "-m", "mypy"]):
         done = subprocess.run(command, capture_output=True, text=True, cwd=root)
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_store_is_rebuilt_when_records_or_base_change(project_settings: Settings) -> None:
+    import dataclasses
+    import os
+
+    from twingraph.pipeline import open_store, stale_reason
+
+    assert stale_reason(project_settings) == "no build yet"
+    open_store(project_settings)
+    assert stale_reason(project_settings) is None
+    other = dataclasses.replace(project_settings, base_iri="http://example.org/kzn/")
+    assert "another base IRI" in (stale_reason(other) or "")
+    dump = project_settings.dist_dir / "twingraph.nt"
+    earlier = (project_settings.records_dir / "hebron.yaml").stat().st_mtime - 10
+    os.utime(dump, (earlier, earlier))
+    assert stale_reason(project_settings) == "the records changed since the last build"
+    store = open_store(other)
+    assert store.select("SELECT ?p WHERE { <http://example.org/kzn/city/tehran> ?p ?o } LIMIT 1").rows
+    assert stale_reason(other) is None

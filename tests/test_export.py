@@ -54,7 +54,7 @@ def test_csv_has_one_row_per_participation(graph: Graph, settings: Settings) -> 
 def test_build_writes_dumps_and_a_dataset_description(built: Built) -> None:
     assert built.dist is not None
     names = {p.name for p in built.dist.iterdir()}
-    assert names == {"twingraph.nt", "twingraph.nt.gz", "twingraph.ttl", "twingraph.jsonld", "void.ttl"}
+    assert names == {"twingraph.nt", "twingraph.nt.gz", "twingraph.ttl", "twingraph.jsonld", "void.ttl", "build.json"}
     nt = gzip.decompress((built.dist / "twingraph.nt.gz").read_bytes())
     assert isomorphic(Graph().parse(data=nt, format="nt"), built.graph)
     meta = Graph().parse(built.dist / "void.ttl")

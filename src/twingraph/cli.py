@@ -164,8 +164,9 @@ def query_command(ctx: click.Context, name: str | None, params: tuple[str, ...],
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), help="SPARQL query timeout in seconds [default: 10].")
+@click.option("--base-iri", "serve_base", help="Base IRI of the dataset (same as twingraph --base-iri).")
 @click.pass_context
-def serve_command(ctx: click.Context, host: str, port: int, timeout: float | None) -> None:
+def serve_command(ctx: click.Context, host: str, port: int, timeout: float | None, serve_base: str | None) -> None:
     """Serve the dataset: linked-data pages, /sparql, named queries and dumps.
 
     Builds the bundled dataset first if there is no build yet, then serves it
@@ -183,6 +184,8 @@ def serve_command(ctx: click.Context, host: str, port: int, timeout: float | Non
     settings = settings_from(ctx)
     if timeout is not None:
         settings = dataclasses.replace(settings, query_timeout=timeout)
+    if serve_base:
+        settings = dataclasses.replace(settings, base_iri=serve_base)
     try:
         store = open_store(settings, progress)
     except TwingraphError as exc:

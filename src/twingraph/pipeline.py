@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import json
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -24,6 +25,7 @@ from twingraph.store import EmbeddedStore
 from twingraph.validate import Report, load_shapes, validate_graph
 
 DUMP = "twingraph.nt"
+BUILD_INFO = "build.json"
 DUMPS = {"turtle": "twingraph.ttl", "jsonld": "twingraph.jsonld", "ntriples": "twingraph.nt.gz"}
 Progress = Callable[[str], None]
 
@@ -101,6 +103,7 @@ def write_dist(graph: Graph, settings: Settings, progress: Progress = lambda _: 
         write_atomic(staging / DUMPS["turtle"], serialize(graph, RdfFormat.TURTLE, context))
         write_atomic(staging / DUMPS["jsonld"], serialize(graph, RdfFormat.JSONLD, context))
         write_atomic(staging / "void.ttl", serialize(meta, RdfFormat.TURTLE, context))
+        write_atomic(staging / BUILD_INFO, json.dumps({"base_iri": settings.base_iri}).encode("utf-8"))
     return settings.dist_dir
 
 
@@ -121,10 +124,24 @@ def build(settings: Settings, progress: Progress = lambda _: None) -> Built:
     return Built(graph=graph, report=report, counts=found, dist=dist)
 
 
+def stale_reason(settings: Settings) -> str | None:
+    """Why dist/ must be rebuilt before serving, or None when it is current."""
+    dump, info = settings.dist_dir / DUMP, settings.dist_dir / BUILD_INFO
+    if not dump.exists() or not info.exists():
+        return "no build yet"
+    if json.loads(info.read_text(encoding="utf-8")).get("base_iri") != settings.base_iri:
+        return f"the build has another base IRI than {settings.base_iri}"
+    inputs = [settings.records_dir, settings.sources_dir, settings.ontology_dir, settings.shapes_dir]
+    newest = max((p.stat().st_mtime for d in inputs for p in d.iterdir()), default=0.0)
+    if settings.links_file.exists():
+        newest = max(newest, settings.links_file.stat().st_mtime)
+    return "the records changed since the last build" if newest > dump.stat().st_mtime else None
+
+
 def open_store(settings: Settings, progress: Progress = lambda _: None) -> EmbeddedStore:
-    """The embedded store from dist/, building first if there is no build yet."""
-    dump = settings.dist_dir / DUMP
-    if not dump.exists():
-        progress("no build yet: building the dataset first")
+    """The embedded store from dist/, rebuilding first when dist/ is missing or out of date."""
+    reason = stale_reason(settings)
+    if reason:
+        progress(f"{reason}: building the dataset first")
         build(settings, progress)
-    return EmbeddedStore.from_file(dump)
+    return EmbeddedStore.from_file(settings.dist_dir / DUMP)
