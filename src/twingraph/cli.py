@@ -13,7 +13,7 @@ from twingraph.config import Settings, default_settings
 from twingraph.errors import TwingraphError
 from twingraph.export import load_context, rows_to_csv, select_rows, serialize
 from twingraph.fileio import write_atomic
-from twingraph.pipeline import InvalidGraphError, build, checked_graph, dataset_graph, open_store, record_origin
+from twingraph.pipeline import build, checked_graph, dataset_graph, open_store, record_origin
 from twingraph.rdf.formats import RdfFormat
 from twingraph.records import RecordsError, check_files
 from twingraph.store import Table, load_queries
@@ -214,8 +214,6 @@ def export_command(ctx: click.Context, fmt: str, output: Path) -> None:
             data = rows_to_csv(*select_rows(graph, query.text))
         else:
             data = serialize(graph, RdfFormat.from_label(fmt), load_context(settings.ontology_dir), settings.base_iri)
-    except InvalidGraphError as exc:
-        raise fail(exc) from exc
     except TwingraphError as exc:
         raise fail(exc) from exc
     write_atomic(output, data)

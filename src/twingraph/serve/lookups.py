@@ -141,18 +141,22 @@ def timeline(store: ox.Store, city: str) -> list[dict[str, Any]]:
     )
 
 
+def person_name(store: ox.Store, person: str) -> list[str]:
+    """The person's canonical name, as a list of at most one."""
+    names = rows(store, f"SELECT ?n WHERE {{ {ox.NamedNode(person)} schema:name ?n }} LIMIT 1")
+    return [r["n"].value for r in names]
+
+
 def roles(store: ox.Store, query: NamedQuery, person: str) -> list[dict[str, Any]]:
     """A person's events with the post held and whom they represented, from the person-timeline query."""
-    names = [r["n"].value for r in rows(store, f"SELECT ?n WHERE {{ {ox.NamedNode(person)} schema:name ?n }}")]
-    bound = [query.bound({"person": name}) for name in names[:1]]
+    bound = [query.bound({"person": name}) for name in person_name(store, person)]
     return [row for text in bound for row in rows(store, text) if row["who"].value == person]
 
 
 def met_with(store: ox.Store, query: NamedQuery, person: str) -> list[dict[str, Any]]:
     """Whom a person met, when and where, from the who-met-whom query bound to their name."""
-    names = [r["n"].value for r in rows(store, f"SELECT ?n WHERE {{ {ox.NamedNode(person)} schema:name ?n }}")]
     met: list[dict[str, Any]] = []
-    for name in names[:1]:
+    for name in person_name(store, person):
         for row in rows(store, query.bound({"person": name})):
             me, other = ("p1", "p2") if row["p1"].value == person else ("p2", "p1")
             if row[me].value != person:
