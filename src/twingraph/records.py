@@ -47,13 +47,16 @@ def _node_lines(node: yaml.Node, path: Location = ()) -> Iterator[tuple[Location
 
 def parse_yaml(text: str, name: str) -> tuple[Any, dict[Location, int]]:
     """Parse YAML text, returning the data and the line of every path in it."""
+    loader = yaml.SafeLoader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         raise RecordsError([f"{name}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from exc
+    finally:
+        loader.dispose()
     lines = dict(_node_lines(node)) if node is not None else {}
     return data, lines
 
@@ -72,7 +75,11 @@ def _field(loc: Iterable[str | int]) -> str:
 
 def parse_city_file(text: str, name: str) -> CityFile:
     """Validate one records file against the schema."""
-    data, lines = parse_yaml(text, name)
+    return validate_city_file(*parse_yaml(text, name), name)
+
+
+def validate_city_file(data: Any, lines: dict[Location, int], name: str) -> CityFile:
+    """Validate parsed records data; errors name the line of the field."""
     if not isinstance(data, dict):
         raise RecordsError([f"{name}:1: (file): a records file is a mapping with 'source' and 'city'"])
     try:
@@ -129,8 +136,8 @@ def _quotes(data: Any, path: Location = ()) -> Iterator[tuple[Location, str]]:
 def load_file(path: Path, sources: dict[str, Source]) -> CityFile:
     """Parse one file and check its quotes against its source page."""
     text = path.read_text(encoding="utf-8")
-    city_file = parse_city_file(text, str(path))
-    _, lines = parse_yaml(text, str(path))
+    data, lines = parse_yaml(text, str(path))
+    city_file = validate_city_file(data, lines, str(path))
     source = sources.get(city_file.source)
     if source is None:
         raise RecordsError(
