@@ -8,7 +8,13 @@ from pathlib import Path
 
 DEFAULT_BASE_IRI = "https://twingraph.example/"
 ONTOLOGY_IRI = "https://twingraph.example/ns#"
-LAYOUT = ("ontology", "shapes", "queries", "data")
+
+# What a build writes to dist/: the dump the store loads, the downloads, the
+# dataset description and what the build was made with.
+DUMP = "twingraph.nt"
+DUMPS = {"turtle": "twingraph.ttl", "jsonld": "twingraph.jsonld", "ntriples": "twingraph.nt.gz"}
+VOID = "void.ttl"
+BUILD_INFO = "build.json"
 
 
 def find_root(start: Path) -> Path:

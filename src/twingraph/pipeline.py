@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from twingraph.config import Settings
+from twingraph.config import BUILD_INFO, DUMP, DUMPS, VOID, Settings
 from twingraph.errors import TwingraphError
 from twingraph.export import counts, describe_dataset, load_context, serialize
 from twingraph.fileio import replacing_directory, write_atomic
@@ -24,9 +24,6 @@ from twingraph.records import load_dataset
 from twingraph.store import EmbeddedStore
 from twingraph.validate import Report, load_shapes, validate_graph
 
-DUMP = "twingraph.nt"
-BUILD_INFO = "build.json"
-DUMPS = {"turtle": "twingraph.ttl", "jsonld": "twingraph.jsonld", "ntriples": "twingraph.nt.gz"}
 Progress = Callable[[str], None]
 
 
@@ -102,7 +99,7 @@ def write_dist(graph: Graph, settings: Settings, progress: Progress = lambda _: 
         write_atomic(staging / DUMPS["ntriples"], gzip.compress(ntriples, mtime=0))
         write_atomic(staging / DUMPS["turtle"], serialize(graph, RdfFormat.TURTLE, context))
         write_atomic(staging / DUMPS["jsonld"], serialize(graph, RdfFormat.JSONLD, context))
-        write_atomic(staging / "void.ttl", serialize(meta, RdfFormat.TURTLE, context))
+        write_atomic(staging / VOID, serialize(meta, RdfFormat.TURTLE, context))
         write_atomic(staging / BUILD_INFO, json.dumps({"base_iri": settings.base_iri}).encode("utf-8"))
     return settings.dist_dir
 

@@ -25,7 +25,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from twingraph.config import Settings
+from twingraph.config import DUMP, DUMPS, VOID, Settings
 from twingraph.errors import TwingraphError
 from twingraph.export import load_context, serialize
 from twingraph.rdf.formats import RdfFormat
@@ -44,8 +44,8 @@ GRAPH_NAMES = {"html": HTML, "ttl": "text/turtle", "turtle": "text/turtle", "jso
                "ntriples": "application/n-triples", "rdf": "application/rdf+xml", "xml": "application/rdf+xml",
                "rdfxml": "application/rdf+xml", "trig": "application/trig"}  # fmt: skip
 SUFFIXES = {f.suffix: f.media_type for f in RdfFormat} | {".html": HTML}
-DUMPS = {"twingraph.ttl": "text/turtle", "twingraph.jsonld": "application/ld+json",
-         "twingraph.nt": "application/n-triples", "twingraph.nt.gz": "application/gzip"}  # fmt: skip
+DUMP_TYPES = {name: "application/gzip" if name.endswith(".gz") else RdfFormat.from_suffix(Path(name).suffix).media_type
+              for name in (DUMP, *DUMPS.values())}  # fmt: skip
 BODY_LIMIT = 64 * 1024
 
 
@@ -74,7 +74,7 @@ class Site:
         self.context = load_context(settings.ontology_dir)
         self.queries = load_queries(settings.queries_dir) if settings.queries_dir.is_dir() else {}
         self.evaluator = sparql.Evaluator(self.store, self.base, settings.query_timeout, settings.row_limit, workers)
-        dump = settings.dist_dir / "twingraph.nt"
+        dump = settings.dist_dir / DUMP
         self.modified = formatdate(dump.stat().st_mtime if dump.exists() else time.time(), usegmt=True)
 
     # -- responses --------------------------------------------------------------------------------
@@ -242,7 +242,7 @@ class Site:
 
     def void_graph(self) -> Graph:
         graph = Graph()
-        path = self.settings.dist_dir / "void.ttl"
+        path = self.settings.dist_dir / VOID
         if path.exists():
             graph.parse(path, format="turtle")
         return graph
@@ -257,9 +257,9 @@ class Site:
         """One of the whitelisted dump files of dist/, by exact name; nothing else."""
         name = request.path_params.get("name") or request.url.path.lstrip("/")
         path = self.settings.dist_dir / name
-        if name not in DUMPS or not path.is_file():
-            return self.error(request, 404, f"no dump named {name!r}: the dumps are {', '.join(DUMPS)}")
-        return FileResponse(path, media_type=DUMPS[name], filename=name)
+        if name not in DUMP_TYPES or not path.is_file():
+            return self.error(request, 404, f"no dump named {name!r}: the dumps are {', '.join(DUMP_TYPES)}")
+        return FileResponse(path, media_type=DUMP_TYPES[name], filename=name)
 
     async def protocol_errors(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, sparql.ProtocolError)
@@ -276,7 +276,7 @@ def routes(site: Site) -> list[BaseRoute]:
         Route("/dataset", site.dataset),
         Route("/.well-known/void", site.dataset),
         Route("/dumps/{name}", site.dump),
-        *(Route(f"/{name}", site.dump) for name in DUMPS),
+        *(Route(f"/{name}", site.dump) for name in DUMP_TYPES),
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
         Route("/{path:path}", site.resource),
     ]
