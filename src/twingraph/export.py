@@ -14,7 +14,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
 
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.iris import Minter
-from twingraph.rdf.namespaces import PREFIXES, SCHEMA, TG
+from twingraph.rdf.namespaces import PREFIXES, SCHEMA, TG, prefixed_graph
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 COUNTED = {"cities": TG.City, "agreements": TG.Agreement, "events": TG.Event,
@@ -71,9 +71,7 @@ def describe_dataset(graph: Graph, base_iri: str, version: str, dumps: dict[str,
     """A DCAT and VoID description: title, licence, source, counts, version, dates."""
     mint = Minter(base_iri)
     ds = mint.dataset()
-    meta = Graph()
-    for prefix, namespace in PREFIXES.items():
-        meta.bind(prefix, namespace, replace=True)
+    meta = prefixed_graph()
     meta.add((ds, RDF.type, DCAT.Dataset))
     meta.add((ds, RDF.type, VOID.Dataset))
     meta.add((ds, DCTERMS.title, Literal("Зарубежные города-побратимы и партнеры Казани", lang="ru")))

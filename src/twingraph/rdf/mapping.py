@@ -12,7 +12,7 @@ from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 from twingraph.model import Agreement, City, Dataset, Event, Measure, PartialDate, Participant, Precision, Source
 from twingraph.rdf.iris import Minter, slugify
 from twingraph.rdf.names import Names
-from twingraph.rdf.namespaces import AGREEMENT_TYPE, EVENT_TYPE, OA, PREFIXES, SCHEMA, TG
+from twingraph.rdf.namespaces import AGREEMENT_TYPE, EVENT_TYPE, OA, SCHEMA, TG, prefixed_graph
 
 Triple = tuple[URIRef | BNode, URIRef, URIRef | Literal | BNode]
 DATE_TYPES = {Precision.YEAR: XSD.gYear, Precision.MONTH: XSD.gYearMonth, Precision.DAY: XSD.date}
@@ -260,9 +260,7 @@ class Mapper:
 
 def records_to_graph(dataset: Dataset, base_iri: str) -> Graph:
     """Build the dataset's graph: a fresh graph, the same for the same records."""
-    graph = Graph()
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace, replace=True)
+    graph = prefixed_graph()
     graph.bind("", Minter(base_iri).base)
     for triple in Mapper(dataset, base_iri).triples():
         graph.add(triple)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rdflib import Namespace
+from rdflib import Graph, Namespace
 from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD, ClosedNamespace
 
 from twingraph.config import ONTOLOGY_IRI
@@ -46,3 +46,11 @@ PREFIXES: dict[str, str] = {
     "agreement-type": str(AGREEMENT_TYPE),
     "event-type": str(EVENT_TYPE),
 }
+
+
+def prefixed_graph() -> Graph:
+    """A fresh, empty graph with the project's prefixes bound (and no others beyond rdflib's core)."""
+    graph = Graph(bind_namespaces="core")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, replace=True)
+    return graph

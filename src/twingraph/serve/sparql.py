@@ -34,7 +34,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID
 
 from twingraph.rdf.formats import RdfFormat
-from twingraph.rdf.namespaces import PREFIXES
+from twingraph.rdf.namespaces import prefixed_graph
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 RESULTS = {
@@ -275,9 +275,7 @@ def write_results(outcome: Outcome, media_type: str) -> bytes:
 
 def triples_graph(triples: Sequence[ox.Triple]) -> Graph:
     """An rdflib graph of pyoxigraph triples, with the project's prefixes bound."""
-    graph = Graph(bind_namespaces="core")
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace, replace=True)
+    graph = prefixed_graph()
     if triples:
         data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
         graph.parse(data=data.decode("utf-8"), format="nt")
