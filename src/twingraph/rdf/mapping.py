@@ -9,7 +9,18 @@ from decimal import Decimal
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 
-from twingraph.model import Agreement, City, Dataset, Event, Measure, PartialDate, Participant, Precision, Source
+from twingraph.model import (
+    Agreement,
+    City,
+    Dataset,
+    Event,
+    Measure,
+    Organization,
+    PartialDate,
+    Participant,
+    Precision,
+    Source,
+)
 from twingraph.rdf.iris import Minter, slugify
 from twingraph.rdf.names import Names
 from twingraph.rdf.namespaces import AGREEMENT_TYPE, EVENT_TYPE, OA, SCHEMA, TG, prefixed_graph
@@ -73,19 +84,20 @@ class Mapper:
                 yield from self.agreement(agreement, source)
             for event in city_file.events:
                 yield from self.event(event, source, city_file.city)
-        for org in self.dataset.organizations:
-            iri = self.mint.named("organization", org.name)
-            yield from self.labelled(iri, org.name, TG.Organization, SCHEMA.Organization)
-            if org.abbreviation:
-                yield iri, SCHEMA.alternateName, ru(org.abbreviation)
-            yield from ((iri, SKOS.altLabel, ru(alias)) for alias in org.also_written)
-            yield from self.quoted(iri, org.quote, self.sources[self.source_of_org(org.name)])
+            for org in city_file.organizations:
+                yield from self.organization(org, source)
         for person in self.dataset.persons:
             iri, _ = self.names.person(person.name)
             yield from ((iri, SKOS.altLabel, ru(alias)) for alias in person.also_written)
 
-    def source_of_org(self, name: str) -> str:
-        return next(f.source for _, f in self.dataset.files for o in f.organizations if o.name == name)
+    def organization(self, org: Organization, source: Source) -> Iterator[Triple]:
+        """A declared organization, its other names, and the sentence of the page that declares it."""
+        iri = self.mint.named("organization", org.name)
+        yield from self.labelled(iri, org.name, TG.Organization, SCHEMA.Organization)
+        if org.abbreviation:
+            yield iri, SCHEMA.alternateName, ru(org.abbreviation)
+        yield from ((iri, SKOS.altLabel, ru(alias)) for alias in org.also_written)
+        yield from self.quoted(iri, org.quote, source)
 
     def source_page(self, source: Source) -> Iterator[Triple]:
         page = URIRef(source.url)
