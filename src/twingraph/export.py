@@ -17,7 +17,7 @@ from twingraph.rdf.iris import Minter
 from twingraph.rdf.namespaces import PREFIXES, SCHEMA, TG, prefixed_graph
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
-COUNTED = {"cities": TG.City, "agreements": TG.Agreement, "events": TG.Event,
+COUNTED = {"cities": TG.City, "partner cities": TG.PartnerCity, "agreements": TG.Agreement, "events": TG.Event,
            "persons": TG.Person, "organizations": TG.Organization}  # fmt: skip
 
 
@@ -92,7 +92,7 @@ def describe_dataset(graph: Graph, base_iri: str, version: str, dumps: dict[str,
     if dates:
         meta.add((ds, DCTERMS.modified, Literal(max(dates), datatype=XSD.date)))
     for name, cls in COUNTED.items():
-        partition = URIRef(f"{ds}/class/{name}")
+        partition = URIRef(f"{ds}/class/{name.replace(' ', '-')}")
         meta.add((ds, VOID.classPartition, partition))
         meta.add((partition, VOID["class"], cls))
         meta.add((partition, VOID.entities, Literal(len(set(graph.subjects(RDF.type, cls))))))

@@ -111,11 +111,10 @@ def build(settings: Settings, progress: Progress = lambda _: None) -> Built:
         RecordsError: a records file is malformed (file:line: field).
         InvalidGraphError: the graph violates the shapes; nothing is written.
     """
-    dataset, graph, report = checked_graph(settings, progress)
+    _, graph, report = checked_graph(settings, progress)
     dist = write_dist(graph, settings, progress)
     store = EmbeddedStore.from_file(dist / DUMP)
     found = counts(graph)
-    found["partner cities"] = sum(1 for c in dataset.cities if c.role == "partner")
     if len(store) != len(graph):
         raise TwingraphError(f"the store holds {len(store)} triples, the graph {len(graph)}: the dump is broken")
     return Built(graph=graph, report=report, counts=found, dist=dist)

@@ -149,6 +149,8 @@ class Mapper:
         yield iri, SCHEMA.containedInPlace, self.names.country(city.country)
         if city.country_as_written:
             yield self.names.country(city.country), SKOS.altLabel, ru(city.country_as_written)
+        if city.role == "partner":
+            yield iri, RDF.type, TG.PartnerCity
         if self.home and city.role == "partner":
             yield iri, TG.partnerOf, self.mint.city(self.home.id)
             yield self.mint.city(self.home.id), TG.partnerOf, iri

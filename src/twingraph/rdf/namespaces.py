@@ -17,7 +17,7 @@ EVENT_TYPE = Namespace("https://twingraph.example/ns/event-type/")
 
 # The terms defined in ontology/twingraph.ttl; tests/test_rdf.py keeps the two equal.
 TG_TERMS = (
-    "City", "Country", "Agreement", "AgreementType", "Person", "Post", "Organization", "Event",
+    "City", "PartnerCity", "Country", "Agreement", "AgreementType", "Person", "Post", "Organization", "Event",
     "EventType", "Participation", "Observation", "PopulationObservation", "AreaObservation",
     "Founding", "SourcePage", "Quote", "AgreementTypes", "EventTypes",
     "country", "partnerOf", "founding", "population", "area", "agreementType", "party",

@@ -6,7 +6,6 @@ pyoxigraph (``str(NamedNode)``, ``str(Literal)``), never as query text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
@@ -79,41 +78,18 @@ def quotes(store: ox.Store, iri: str) -> list[dict[str, Any]]:
     )
 
 
-def home_city(pairs: Iterable[tuple[str, str]]) -> str | None:
-    """The city that is partnerOf all the others, given (city, partner) pairs.
-
-    >>> home_city([("kazan", "a"), ("kazan", "b"), ("a", "kazan"), ("b", "kazan")])
-    'kazan'
-    >>> home_city([]) is None
-    True
-    """
-    partners: dict[str, set[str]] = {}
-    for city, partner in pairs:
-        partners.setdefault(city, set()).add(partner)
-    for city, theirs in sorted(partners.items(), key=lambda item: -len(item[1])):
-        if set(partners) - {city} <= theirs:
-            return city
-    return None
-
-
 def partner_cities(store: ox.Store) -> list[dict[str, Any]]:
-    """The partner cities (home city left out) with names and numbers of agreements and events."""
-    pairs = [(r["c"].value, r["p"].value) for r in rows(store, "SELECT ?c ?p WHERE { ?c tg:partnerOf ?p }")]
-    home = home_city(pairs)
-    cities = sorted({c for c, _ in pairs} - {home or ""})
-    if not cities:
-        return []
-    values = " ".join(str(ox.NamedNode(c)) for c in cities)
+    """The partner cities with names and numbers of agreements and events."""
     return rows(
         store,
-        f"""SELECT ?city (SAMPLE(?n) AS ?name) (SAMPLE(?cn) AS ?country)
-        (COUNT(DISTINCT ?a) AS ?agreements) (COUNT(DISTINCT ?e) AS ?events) WHERE {{
-      VALUES ?city {{ {values} }}
-      OPTIONAL {{ ?city schema:name ?n FILTER(lang(?n) IN ("ru", "")) }}
-      OPTIONAL {{ ?city tg:country/schema:name ?cn FILTER(lang(?cn) IN ("ru", "")) }}
-      OPTIONAL {{ ?a a tg:Agreement ; tg:party ?city }}
-      OPTIONAL {{ ?e schema:about ?city }}
-    }} GROUP BY ?city ORDER BY ?name""",
+        """SELECT ?city (SAMPLE(?n) AS ?name) (SAMPLE(?cn) AS ?country)
+        (COUNT(DISTINCT ?a) AS ?agreements) (COUNT(DISTINCT ?e) AS ?events) WHERE {
+      ?city a tg:PartnerCity .
+      OPTIONAL { ?city schema:name ?n FILTER(lang(?n) IN ("ru", "")) }
+      OPTIONAL { ?city tg:country/schema:name ?cn FILTER(lang(?cn) IN ("ru", "")) }
+      OPTIONAL { ?a a tg:Agreement ; tg:party ?city }
+      OPTIONAL { ?e schema:about ?city }
+    } GROUP BY ?city ORDER BY ?name""",
     )
 
 
