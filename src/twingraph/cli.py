@@ -13,7 +13,7 @@ from twingraph.config import Settings, default_settings
 from twingraph.errors import TwingraphError
 from twingraph.export import load_context, rows_to_csv, select_rows, serialize
 from twingraph.fileio import write_atomic
-from twingraph.pipeline import build, checked_graph, dataset_graph, open_store, record_origin
+from twingraph.pipeline import Reloader, build, checked_graph, dataset_graph, open_store, record_origin
 from twingraph.rdf.formats import RdfFormat
 from twingraph.records import RecordsError, check_files
 from twingraph.store import Table, load_queries
@@ -165,12 +165,17 @@ def query_command(ctx: click.Context, name: str | None, params: tuple[str, ...],
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), help="SPARQL query timeout in seconds [default: 10].")
 @click.option("--base-iri", "serve_base", help="Base IRI of the dataset (same as twingraph --base-iri).")
+@click.option("--watch/--no-watch", default=True, show_default=True,
+              help="Rebuild when the records change and swap the new build in while serving.")  # fmt: skip
 @click.pass_context
-def serve_command(ctx: click.Context, host: str, port: int, timeout: float | None, serve_base: str | None) -> None:
+def serve_command(ctx: click.Context, host: str, port: int, timeout: float | None, serve_base: str | None,
+                  watch: bool) -> None:  # fmt: skip
     """Serve the dataset: linked-data pages, /sparql, named queries and dumps.
 
     Builds the bundled dataset first if there is no build yet, then serves it
-    from the embedded store until stopped with Ctrl-C.
+    from the embedded store until stopped with Ctrl-C. With --watch (the
+    default), an edit to the records is rebuilt in the background and the new
+    build replaces the old one only once it is complete and valid.
 
     \b
     Example:
@@ -191,7 +196,8 @@ def serve_command(ctx: click.Context, host: str, port: int, timeout: float | Non
     except TwingraphError as exc:
         raise fail(exc) from exc
     click.echo(f"Serving {len(store)} triples at http://{host}:{port}/  (SPARQL: /sparql, Ctrl-C to stop)", err=True)
-    uvicorn.run(create_app(store, settings), host=host, port=port, log_level="warning")
+    refresh = Reloader(settings, progress) if watch else None
+    uvicorn.run(create_app(store, settings, refresh=refresh), host=host, port=port, log_level="warning")
 
 
 @main.command("export")

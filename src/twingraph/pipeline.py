@@ -120,6 +120,16 @@ def build(settings: Settings, progress: Progress = lambda _: None) -> Built:
     return Built(graph=graph, report=report, counts=found, dist=dist)
 
 
+def input_time(settings: Settings) -> float:
+    """When the build's inputs (records, sources, ontology, shapes, links) last changed."""
+    inputs = [settings.records_dir, settings.sources_dir, settings.ontology_dir, settings.shapes_dir]
+    # a directory's own time changes when a file is added, removed or renamed in it
+    times = [p.stat().st_mtime for d in inputs for p in (d, *d.iterdir())]
+    if settings.links_file.exists():
+        times.append(settings.links_file.stat().st_mtime)
+    return max(times)
+
+
 def stale_reason(settings: Settings) -> str | None:
     """Why dist/ must be rebuilt before serving, or None when it is current."""
     dump, info = settings.dist_dir / DUMP, settings.dist_dir / BUILD_INFO
@@ -127,17 +137,52 @@ def stale_reason(settings: Settings) -> str | None:
         return "no build yet"
     if json.loads(info.read_text(encoding="utf-8")).get("base_iri") != settings.base_iri:
         return f"the build has another base IRI than {settings.base_iri}"
-    inputs = [settings.records_dir, settings.sources_dir, settings.ontology_dir, settings.shapes_dir]
-    newest = max((p.stat().st_mtime for d in inputs for p in d.iterdir()), default=0.0)
-    if settings.links_file.exists():
-        newest = max(newest, settings.links_file.stat().st_mtime)
-    return "the records changed since the last build" if newest > dump.stat().st_mtime else None
+    return "the records changed since the last build" if input_time(settings) > dump.stat().st_mtime else None
 
 
 def open_store(settings: Settings, progress: Progress = lambda _: None) -> EmbeddedStore:
     """The embedded store from dist/, rebuilding first when dist/ is missing or out of date."""
+    fresh = refreshed_store(settings, progress)
+    return EmbeddedStore.from_file(settings.dist_dir / DUMP) if fresh is None else fresh
+
+
+def refreshed_store(settings: Settings, progress: Progress = lambda _: None) -> EmbeddedStore | None:
+    """A new store when the records changed since the last build, else None (nothing rebuilt).
+
+    Raises:
+        RecordsError, InvalidGraphError: the changed records do not build; dist/ is left as it was.
+    """
     reason = stale_reason(settings)
-    if reason:
-        progress(f"{reason}: building the dataset first")
-        build(settings, progress)
+    if reason is None:
+        return None
+    progress(f"{reason}: building the dataset")
+    build(settings, progress)
     return EmbeddedStore.from_file(settings.dist_dir / DUMP)
+
+
+@dataclasses.dataclass
+class Reloader:
+    """For a running server: a new store each time the inputs change and build.
+
+    A build that fails is reported and not retried until the inputs change again,
+    so the server keeps its last good store instead of rebuilding in a loop.
+    """
+
+    settings: Settings
+    progress: Progress
+    failed_at: float | None = None
+
+    def __call__(self) -> EmbeddedStore | None:
+        changed = input_time(self.settings)
+        if self.failed_at is not None and changed <= self.failed_at:
+            return None
+        try:
+            store = refreshed_store(self.settings, self.progress)
+        except TwingraphError as exc:
+            self.failed_at = changed
+            self.progress(f"the changed data does not build, still serving the last good build:\n{exc}")
+            return None
+        self.failed_at = None
+        if store is not None:
+            self.progress(f"now serving the new build: {len(store)} triples")
+        return store

@@ -7,9 +7,13 @@ call a look-up or the query evaluator, and negotiate the answer.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
+import logging
 import time
+from collections.abc import AsyncIterator, Callable
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
@@ -65,6 +69,12 @@ def etag_matches(header: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
+def last_modified(settings: Settings) -> str:
+    """The HTTP date of the build being served."""
+    dump = settings.dist_dir / DUMP
+    return formatdate(dump.stat().st_mtime if dump.exists() else time.time(), usegmt=True)
+
+
 class Site:
     """The state the handlers share, made once per app: store, settings, templates, evaluator."""
 
@@ -74,8 +84,12 @@ class Site:
         self.context = load_context(settings.ontology_dir)
         self.queries = load_queries(settings.queries_dir) if settings.queries_dir.is_dir() else {}
         self.evaluator = sparql.Evaluator(self.store, self.base, settings.query_timeout, settings.row_limit, workers)
-        dump = settings.dist_dir / DUMP
-        self.modified = formatdate(dump.stat().st_mtime if dump.exists() else time.time(), usegmt=True)
+        self.modified = last_modified(settings)
+
+    def swap(self, store: EmbeddedStore) -> None:
+        """Serve another store from now on; queries already running finish on the old one."""
+        self.store = self.evaluator.store = store.raw()
+        self.modified = last_modified(self.settings)
 
     # -- responses --------------------------------------------------------------------------------
 
@@ -282,7 +296,28 @@ def routes(site: Site) -> list[BaseRoute]:
     ]
 
 
-def create_app(store: EmbeddedStore, settings: Settings, *, workers: int = 4) -> Starlette:
+Refresh = Callable[[], EmbeddedStore | None]
+
+
+async def watch(site: Site, refresh: Refresh, interval: float) -> None:
+    """Every interval seconds, ask refresh for a new store (in a thread) and swap it in when there is one.
+
+    The old store answers every request until the new one is complete, and a
+    refresh that fails leaves it serving.
+    """
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            store = await asyncio.to_thread(refresh)
+        except Exception:  # a failed reload must not stop the server or later reloads
+            logging.getLogger(__name__).exception("reloading the store failed; still serving the last one")
+            continue
+        if store is not None:
+            site.swap(store)
+
+
+def create_app(store: EmbeddedStore, settings: Settings, *, workers: int = 4, refresh: Refresh | None = None,
+               interval: float = 2.0) -> Starlette:  # fmt: skip
     """The web app over one store: linked data, SPARQL endpoint, named queries and dumps.
 
     Args:
@@ -290,14 +325,26 @@ def create_app(store: EmbeddedStore, settings: Settings, *, workers: int = 4) ->
         settings: base IRI, dist/ and queries/ paths, query timeout and row limit.
         workers: how many SPARQL queries may run at once (a query past its deadline
             keeps its slot until it ends, since a thread cannot be stopped).
+        refresh: called every ``interval`` seconds while the app runs; a store it
+            returns replaces the served one atomically (None: keep serving).
     """
     site = Site(store, settings, workers)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(watch(site, refresh, interval)) if refresh else None
+        yield
+        if task:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     middleware = [
         Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
                    allow_headers=["Accept", "Content-Type"], expose_headers=["ETag", "X-Row-Limit-Reached"]),
         Middleware(GZipMiddleware, minimum_size=500),
     ]  # fmt: skip
-    app = Starlette(routes=routes(site), middleware=middleware,
+    app = Starlette(routes=routes(site), middleware=middleware, lifespan=lifespan,
                     exception_handlers={sparql.ProtocolError: site.protocol_errors})  # fmt: skip
     app.state.site = site
     return app

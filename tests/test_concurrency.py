@@ -1,0 +1,103 @@
+"""Serving while things change or pile up: the store swap on rebuild, and the query slots."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from twingraph.config import Settings
+from twingraph.pipeline import Reloader, build, open_store
+from twingraph.serve import create_app, sparql
+from twingraph.store import EmbeddedStore
+
+POPULATION = """PREFIX tg: <https://twingraph.example/ns#>
+SELECT (STR(?n) AS ?s) WHERE { <https://twingraph.example/city/urbino> tg:population/tg:value ?n }"""
+
+
+def set_population(settings: Settings, old: str, new: str) -> Path:
+    path = settings.records_dir / "urbino.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+def population(client: TestClient) -> str:
+    response = client.get("/sparql", params={"query": POPULATION, "format": "json"})
+    assert response.status_code == 200, response.text
+    return str(response.json()["results"]["bindings"][0]["s"]["value"])
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not hold in time"
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_reloader_rebuilds_on_change_and_waits_after_a_failure(project_settings: Settings) -> None:
+    messages: list[str] = []
+    build(project_settings)
+    reload = Reloader(project_settings, messages.append)
+    assert reload() is None, "nothing changed: nothing to rebuild"
+
+    time.sleep(0.01)
+    path = set_population(project_settings, "value: 15000,", "value: 15001,")
+    store = reload()
+    assert store is not None and "15001" in store.select(POPULATION).rows[0][0]
+
+    path.write_text("city: [unclosed\n", encoding="utf-8")
+    messages.clear()
+    assert reload() is None
+    assert "urbino.yaml" in "\n".join(messages) and "still serving" in "\n".join(messages)
+    messages.clear()
+    assert reload() is None and messages == [], "a failed build is not retried until the inputs change"
+    assert "15001" in EmbeddedStore.from_file(project_settings.dist_dir / "twingraph.nt").select(POPULATION).rows[0][0]
+
+
+@pytest.mark.slow
+def test_the_old_store_serves_until_the_new_one_is_complete(project_settings: Settings) -> None:
+    store = open_store(project_settings)
+    go, asked = threading.Event(), threading.Event()
+    reload = Reloader(project_settings, lambda _: None)
+
+    def gated() -> EmbeddedStore | None:
+        asked.set()
+        go.wait(60)  # the rebuild is "in progress" until the test lets it finish
+        return reload()
+
+    app = create_app(store, project_settings, refresh=gated, interval=0.05)
+    with TestClient(app) as client:
+        assert population(client).startswith("15000")
+        time.sleep(0.01)
+        set_population(project_settings, "value: 15000,", "value: 15002,")
+        wait_for(asked.is_set)
+        for _ in range(3):
+            assert population(client).startswith("15000"), "the old store answers while the new one is built"
+            assert client.get("/city/urbino", headers={"Accept": "text/html"}).status_code == 200
+        go.set()
+        wait_for(lambda: population(client).startswith("15002"))
+        page = client.get("/city/urbino/population/2021", headers={"Accept": "text/turtle"}).text
+        assert "15002" in page
+
+
+def test_a_query_finding_every_slot_taken_is_503_at_once(built: object, settings: Settings) -> None:
+    store = EmbeddedStore.from_file(settings.dist_dir / "twingraph.nt").raw()
+    evaluator = sparql.Evaluator(store, settings.base_iri, timeout=60, row_limit=10, workers=1)
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . FILTER(?c = ?f) }"
+
+    async def both() -> list[object]:
+        return await asyncio.gather(evaluator.run(slow), evaluator.run("ASK {}"), return_exceptions=True)
+
+    first, second = asyncio.run(both())
+    assert isinstance(first, sparql.Outcome) and first.rows, "the query holding the slot is answered"
+    assert isinstance(second, sparql.ProtocolError) and second.status == 503
+    assert "slots" in second.message
+    assert asyncio.run(evaluator.run("ASK {}")).boolean is True, "the slot is free again once the query ended"
