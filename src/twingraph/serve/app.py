@@ -199,19 +199,19 @@ class Site:
     async def endpoint(self, request: Request) -> Response:
         """SPARQL 1.1 Protocol: GET ?query=, POST form or sparql-query; no query: the service description."""
         body = await self.read_body(request)
-        query = sparql.query_from_request(request.method, request.query_params.multi_items(),
-                                          request.headers.get("content-type"), body)  # fmt: skip
-        if query is None:
+        operation = sparql.query_from_request(request.method, request.scope.get("query_string", b""),
+                                              request.headers.get("content-type"), body)  # fmt: skip
+        if operation is None:
             media = self.pick(request, [RdfFormat.TURTLE.media_type, *GRAPH_OFFERS], GRAPH_NAMES)
             if media == HTML:
                 return self.respond(request, pages.render(self.env, "sparql.html", title="SPARQL"), HTML)
             graph = sparql.service_description(self.base)
             return self.respond(request, serialize(graph, RDF_FORMATS[media], self.context), media)
-        return await self.answer(request, query)
+        return await self.answer(request, operation.query, operation.dataset)
 
-    async def answer(self, request: Request, query: str) -> Response:
-        """Run a query and write its results in the negotiated format."""
-        outcome = await self.evaluator.run(query)
+    async def answer(self, request: Request, query: str, dataset: sparql.Dataset | None = None) -> Response:
+        """Run a query (over the graphs of the store a dataset names, if any) and write its results, negotiated."""
+        outcome = await self.evaluator.run(query, dataset)
         extra = {"X-Row-Limit-Reached": str(self.settings.row_limit)} if outcome.truncated else {}
         if outcome.triples is not None:
             graph = sparql.triples_graph(outcome.triples)

@@ -6,8 +6,11 @@ Safety, in order:
   (``update=``, ``application/sparql-update`` or an update form) is refused with 403;
 * no outgoing requests: a query with ``SERVICE`` is refused before evaluation, by a
   check on its tokens (strings, IRIs and comments skipped, any case, ``\\u`` escapes
-  decoded); ``FROM``/``FROM NAMED`` only name graphs of the local store, which
-  pyoxigraph never fetches, and ``default-graph-uri``/``named-graph-uri`` are refused;
+  decoded); ``FROM``/``FROM NAMED`` and the protocol's ``default-graph-uri``/
+  ``named-graph-uri`` only name graphs of the local store, which pyoxigraph never
+  fetches (a name the store lacks is an empty graph; ``{base}dataset``, the default
+  graph of the service description, is the store's default graph);
+* text: a body or query string that is not UTF-8, or declares another charset, is refused;
 * time: each query runs in its own daemon thread (pyoxigraph releases the GIL) and the
   request is answered 503 when ``timeout`` passes. A thread cannot be killed, so an
   abandoned query keeps its slot until it ends: at most ``workers`` queries run at
@@ -103,33 +106,154 @@ def check_query(text: str) -> None:
             raise ProtocolError(403, "SERVICE is not allowed: this endpoint makes no outgoing requests")
 
 
-def query_from_request(method: str, params: Sequence[tuple[str, str]], content_type: str | None,
-                       body: bytes) -> str | None:  # fmt: skip
-    """The query text of a GET or POST request, None when there is none.
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+    """The RDF dataset a request names by ``default-graph-uri`` and ``named-graph-uri``.
+
+    It replaces the query's own ``FROM``/``FROM NAMED`` (SPARQL 1.1 Protocol, 2.1.4);
+    a graph not given is not in the dataset, so naming only named graphs leaves an
+    empty default graph.
+    """
+
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Operation:
+    """A query request: the query text and the dataset the protocol names, if any."""
+
+    query: str
+    dataset: Dataset | None = None
+
+
+def media_type_of(content_type: str | None) -> tuple[str, str | None]:
+    """The bare media type, lower case, and the charset parameter if there is one.
+
+    >>> media_type_of('Application/SPARQL-Query; charset="UTF-16"')
+    ('application/sparql-query', 'utf-16')
+    >>> media_type_of(None)
+    ('', None)
+    """
+    media, *params = (content_type or "").split(";")
+    charset = None
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return media.strip().lower(), charset
+
+
+def utf8_text(data: bytes, what: str) -> str:
+    """Bytes decoded as UTF-8, the only encoding SPARQL requests use.
 
     Raises:
-        ProtocolError: an update (403), an unsupported body (415), several
-            queries or dataset parameters (400).
+        ProtocolError: 400 when the bytes are not UTF-8.
     """
-    media = (content_type or "").split(";")[0].strip().lower()
-    fields = list(params)
-    if method == "POST" and media == "application/x-www-form-urlencoded":
-        fields += parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
-    elif method == "POST" and media == "application/sparql-update":
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(400, f"the {what} is not UTF-8: {exc.reason} at byte {exc.start}") from exc
+
+
+def form_fields(encoded: str, what: str) -> list[tuple[str, str]]:
+    """The fields of a URL-encoded query string or form; percent-escapes must give UTF-8.
+
+    >>> form_fields("query=ASK+%7B%7D&default-graph-uri=urn%3Ag", "form")
+    [('query', 'ASK {}'), ('default-graph-uri', 'urn:g')]
+
+    Raises:
+        ProtocolError: 400 when a percent-escaped value is not UTF-8.
+    """
+    try:
+        return parse_qsl(encoded, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(400, f"the {what} has percent-escapes that are not UTF-8: {exc.reason}") from exc
+
+
+def body_fields(method: str, content_type: str | None, body: bytes) -> list[tuple[str, str]]:
+    """The protocol fields a request body carries: a form's fields, or a direct query.
+
+    Raises:
+        ProtocolError: an update (403), an unsupported media type or charset (415),
+            a body that is not UTF-8 (400).
+    """
+    if method != "POST":
+        return []
+    media, charset = media_type_of(content_type)
+    if media == "application/sparql-update":
         raise ProtocolError(403, "this endpoint is read-only: SPARQL Update is not accepted")
-    elif method == "POST" and media == "application/sparql-query":
-        fields.append(("query", body.decode("utf-8", errors="replace")))
-    elif method == "POST":
+    if media not in ("application/x-www-form-urlencoded", "application/sparql-query"):
         raise ProtocolError(415, "POST a query as application/sparql-query or application/x-www-form-urlencoded")
+    if charset not in (None, "utf-8", "us-ascii"):
+        raise ProtocolError(415, f"the body must be UTF-8, not {charset}")
+    text = utf8_text(body, "request body")
+    if media == "application/sparql-query":
+        return [("query", text)]
+    return form_fields(text, "form")
+
+
+def graph_iris(fields: Sequence[tuple[str, str]], name: str) -> tuple[str, ...]:
+    """The values of one dataset parameter, each checked to be an absolute IRI.
+
+    Raises:
+        ProtocolError: 400 for a value that is not an IRI.
+    """
+    iris = tuple(value for key, value in fields if key == name)
+    for iri in iris:
+        try:
+            ox.NamedNode(iri)
+        except ValueError as exc:
+            raise ProtocolError(400, f"{name} {iri!r} is not an absolute IRI: {exc}") from exc
+    return iris
+
+
+def query_from_request(method: str, query_string: bytes, content_type: str | None,
+                       body: bytes) -> Operation | None:  # fmt: skip
+    """The query and dataset of a GET or POST request, None when it has no query.
+
+    Args:
+        method: the HTTP method; only a POST's body is read.
+        query_string: the raw, still percent-encoded query string of the URL.
+        content_type: the Content-Type header, if any.
+        body: the request body.
+
+    Raises:
+        ProtocolError: an update (403), an unsupported body (415), text that is
+            not UTF-8, several queries or a graph name that is not an IRI (400).
+    """
+    fields = form_fields(utf8_text(query_string, "query string"), "query string")
+    fields += body_fields(method, content_type, body)
     names = {name for name, _ in fields}
     if "update" in names:
         raise ProtocolError(403, "this endpoint is read-only: SPARQL Update is not accepted")
-    if names & {"default-graph-uri", "named-graph-uri"}:
-        raise ProtocolError(400, "default-graph-uri and named-graph-uri are not supported: the dataset is one graph")
     queries = [value for name, value in fields if name == "query"]
     if len(queries) > 1:
         raise ProtocolError(400, "give one query, not several")
-    return queries[0] if queries else None
+    if not queries:
+        return None
+    if not names & {"default-graph-uri", "named-graph-uri"}:
+        return Operation(queries[0])
+    dataset = Dataset(graph_iris(fields, "default-graph-uri"), graph_iris(fields, "named-graph-uri"))
+    return Operation(queries[0], dataset)
+
+
+def default_graph_iri(base_iri: str) -> str:
+    """The IRI the service description gives the store's default graph.
+
+    >>> default_graph_iri("https://twingraph.example/")
+    'https://twingraph.example/dataset'
+    """
+    return base_iri + "dataset"
+
+
+def dataset_options(dataset: Dataset | None, base_iri: str) -> dict[str, Any]:
+    """The ``Store.query`` arguments that make a protocol dataset the query's dataset."""
+    if dataset is None:
+        return {}
+    own = default_graph_iri(base_iri)
+    default = [ox.DefaultGraph() if iri == own else ox.NamedNode(iri) for iri in dataset.default_graphs]
+    return {"default_graph": default, "named_graphs": [ox.NamedNode(iri) for iri in dataset.named_graphs]}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,14 +267,17 @@ class Outcome:
     truncated: bool = False
 
 
-def evaluate(store: ox.Store, query: str, base_iri: str, row_limit: int) -> Outcome:
+def evaluate(store: ox.Store, query: str, base_iri: str, row_limit: int, dataset: Dataset | None = None) -> Outcome:
     """Run one query (in the caller's thread) and keep at most row_limit rows or triples.
+
+    Args:
+        dataset: the graphs of the store the protocol request named, if it named any.
 
     Raises:
         ProtocolError: 400 with the parser's message for a syntax error.
     """
     try:
-        results = store.query(query, base_iri=base_iri)
+        results = store.query(query, base_iri=base_iri, **dataset_options(dataset, base_iri))
         if isinstance(results, ox.QueryBoolean):
             return Outcome(boolean=bool(results))
         if isinstance(results, ox.QueryTriples):
@@ -170,8 +297,8 @@ class Evaluator:
         self.store, self.base_iri, self.timeout, self.row_limit = store, base_iri, timeout, row_limit
         self.slots = threading.BoundedSemaphore(workers)
 
-    async def run(self, query: str) -> Outcome:
-        """Check and run a query; 503 when it passes the deadline or no slot is free.
+    async def run(self, query: str, dataset: Dataset | None = None) -> Outcome:
+        """Check and run a query over the store or a dataset of its graphs; 503 when too slow or busy.
 
         Raises:
             ProtocolError: refused (403), syntax (400), busy or too slow (503).
@@ -184,7 +311,8 @@ class Evaluator:
 
         def work() -> None:
             try:
-                result: Outcome | BaseException = evaluate(self.store, query, self.base_iri, self.row_limit)
+                result: Outcome | BaseException = evaluate(self.store, query, self.base_iri, self.row_limit,
+                                                            dataset)
             except BaseException as exc:  # handed to the waiting request, not swallowed
                 result = exc
             finally:
@@ -288,7 +416,7 @@ def service_description(base_iri: str) -> Graph:
     graph.bind("sd", SD)
     graph.bind("void", VOID)
     graph.bind("dcterms", DCTERMS)
-    service, dataset, default = URIRef(base_iri + "sparql"), URIRef(base_iri + "dataset"), BNode()
+    service, dataset, default = URIRef(base_iri + "sparql"), URIRef(default_graph_iri(base_iri)), BNode()
     graph.add((service, RDF.type, SD.Service))
     graph.add((service, SD.endpoint, service))
     graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
