@@ -114,3 +114,15 @@ def test_roles_are_kept_per_event(graph: Graph) -> None:
     posts = {str(r[0]) for r in graph.query(q, initNs={"tg": TG, "schema": SCHEMA})}  # type: ignore[index]
     assert "Вице-мэр г.Тегерана" in posts
     assert len(posts) >= 2
+
+
+def test_a_role_written_with_other_capitals_is_one_post_with_one_name(project_settings: Settings) -> None:
+    path = project_settings.records_dir / "hangzhou.yaml"
+    text = path.read_text(encoding="utf-8")
+    first = text.index("role: Вице-мэр г.Ханчжоу")
+    second = text.index("role: Вице-мэр г.Ханчжоу", first + 1)
+    path.write_text(text[:second] + "role: вице-мэр г.Ханчжоу" + text[second + 24 :], encoding="utf-8")
+    graph = dataset_graph(project_settings)[1]
+    post = URIRef(project_settings.base_iri + "post/vitse-mer-g-khanchzhou")
+    assert len(set(graph.objects(post, SCHEMA.name))) == 1
+    assert str(graph.value(post, SCHEMA.name)) == "Вице-мэр г.Ханчжоу"

@@ -64,6 +64,17 @@ def locate(quote: str, page: str) -> tuple[str, str, str]:
     return match.group(0), before, after
 
 
+def post_names(dataset: Dataset) -> dict[str, str]:
+    """One name per post: roles written with other capitals («Мэр»/«мэр») are one post, named as first written."""
+    names: dict[str, str] = {}
+    for _, city_file in dataset.files:
+        for event in city_file.events:
+            for p in event.participants:
+                if p.role:
+                    names.setdefault(slugify(p.role), p.role)
+    return names
+
+
 class Mapper:
     """Turns one dataset into triples; holds only what the mapping needs to look up."""
 
@@ -73,6 +84,7 @@ class Mapper:
         self.names = Names(dataset, self.mint)
         self.sources = {s.id: s for s in dataset.sources}
         self.home = next((c for c in dataset.cities if c.role == "home"), None)
+        self.posts = post_names(dataset)
 
     def triples(self) -> Iterator[Triple]:
         for source in self.dataset.sources:
@@ -260,9 +272,10 @@ class Mapper:
         if p.delegation:
             yield node, TG.asDelegation, Literal(True)
         if p.role:
-            post = self.mint("post", slugify(p.role))
+            slug = slugify(p.role)
+            post = self.mint("post", slug)
             yield node, TG.post, post
-            yield from self.labelled(post, p.role, TG.Post)
+            yield from self.labelled(post, self.posts[slug], TG.Post)
         if p.on_behalf_of:
             agent, name, kind = self.names.agent(p.on_behalf_of)
             yield node, TG.onBehalfOf, agent
