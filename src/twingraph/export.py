@@ -12,6 +12,7 @@ from rdflib import Dataset as RdfDataset
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
 
+from twingraph.config import VOID as VOID_FILE
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.iris import Minter
 from twingraph.rdf.namespaces import PREFIXES, SCHEMA, TG, prefixed_graph
@@ -25,6 +26,15 @@ def load_context(ontology_dir: Path) -> dict[str, Any]:
     """The published JSON-LD context, ``ontology/context.jsonld``."""
     document: dict[str, Any] = json.loads((ontology_dir / "context.jsonld").read_text(encoding="utf-8"))
     return document["@context"]  # type: ignore[no-any-return]
+
+
+def load_description(dist_dir: Path) -> Graph:
+    """The DCAT/VoID description a build wrote to dist/; empty when there is no build."""
+    graph = Graph()
+    path = dist_dir / VOID_FILE
+    if path.exists():
+        graph.parse(path, format="turtle")
+    return graph
 
 
 def serialize(graph: Graph, fmt: RdfFormat, context: dict[str, Any], graph_iri: str | None = None) -> bytes:

@@ -160,3 +160,10 @@ def search(store: ox.Store, text: str, limit: int = 100) -> list[dict[str, Any]]
       OPTIONAL {{ ?s a ?t FILTER(STRSTARTS(STR(?t), STR(tg:))) }}
     }} GROUP BY ?s ORDER BY ?name LIMIT {int(limit)}""",
     )
+
+
+def subjects(store: ox.Store, base: str) -> list[str]:
+    """The IRIs under the base that the store has triples about, in order (blank nodes left out)."""
+    prefix = str(ox.Literal(base))
+    found = rows(store, f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), {prefix})) }}")
+    return sorted(r["s"].value for r in found)

@@ -7,23 +7,39 @@ written as JSON ``\\u`` escapes so it cannot close its ``<script>`` element.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import jinja2
 import pyoxigraph as ox
 from markupsafe import Markup
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
-from twingraph.rdf.namespaces import PREFIXES, SCHEMA
+from twingraph.rdf.namespaces import PREFIXES, SCHEMA, WD
 
 LABELS = (SCHEMA.name, RDFS.label, SKOS.prefLabel, DCTERMS.title)
 
 
-def environment() -> jinja2.Environment:
-    """The template environment; autoescape is on for every template."""
-    return jinja2.Environment(loader=jinja2.PackageLoader("twingraph.serve", "templates"), autoescape=True)
+def environment(static: bool = False) -> jinja2.Environment:
+    """The template environment; autoescape is on for every template.
+
+    Args:
+        static: for the static site (``twingraph site``): no search form and no
+            SPARQL link, and other formats are files with a suffix, not ``?format=``.
+    """
+    env = jinja2.Environment(loader=jinja2.PackageLoader("twingraph.serve", "templates"), autoescape=True)
+    # globals, not render() arguments, so that the macros imported by the templates see them too
+    env.globals["static_site"] = static
+    env.globals["alternate"] = functools.partial(alternate_href, static=static)
+    return env
+
+
+def static_dir() -> Path:
+    """The stylesheet and other files served under ``/static``."""
+    return Path(__file__).parent / "static"
 
 
 def render(env: jinja2.Environment, template: str, **context: Any) -> bytes:
@@ -47,6 +63,15 @@ def href(iri: str, base: str) -> str:
     '/city/tehran'
     """
     return "/" + iri[len(base) :] if iri.startswith(base) else iri
+
+
+def alternate_href(path: str, name: str, static: bool) -> str:
+    """Where a page's description in another format is: ``?format=`` on the server, a file in a static site.
+
+    >>> alternate_href("/city/tehran", "ttl", static=False), alternate_href("/city/tehran", "ttl", static=True)
+    ('/city/tehran?format=ttl', '/city/tehran.ttl')
+    """
+    return f"{path}.{name}" if static else f"{path}?format={name}"
 
 
 def json_script(body: bytes) -> Markup:
@@ -84,6 +109,15 @@ def value_view(graph: Graph, term: Any, base: str) -> dict[str, Any]:
     return {"text": f"_:{term}"}
 
 
+def wikidata_view(graph: Graph, subject: URIRef) -> dict[str, str] | None:
+    """The resource's Wikidata item (from data/links.ttl) and the English name Wikidata gives it."""
+    item = next((o for o in graph.objects(subject, OWL.sameAs) if str(o).startswith(str(WD))), None)
+    if item is None:
+        return None
+    english = next((str(o) for o in graph.objects(item, RDFS.label) if getattr(o, "language", None) == "en"), "")
+    return {"iri": str(item), "qid": str(item)[len(str(WD)) :], "label_en": english}
+
+
 def resource_view(graph: Graph, subject: URIRef, base: str) -> dict[str, Any]:
     """Label, types and properties (objects linked, by label) of one resource."""
     properties: dict[str, list[dict[str, Any]]] = {}
@@ -101,6 +135,7 @@ def resource_view(graph: Graph, subject: URIRef, base: str) -> dict[str, Any]:
         "label": graph_label(graph, subject) or iri.rstrip("/").rsplit("/", 1)[-1],
         "types": [value_view(graph, t, base) for t in sorted(graph.objects(subject, RDF.type), key=str)],
         "properties": sorted(properties.items()),
+        "wikidata": wikidata_view(graph, subject),
     }
 
 
