@@ -37,16 +37,22 @@ class Settings:
     base_iri: str = DEFAULT_BASE_IRI
     dist: Path | None = None
     links: Path | None = None
+    data: Path | None = None
     query_timeout: float = 10.0
     row_limit: int = 10_000
 
     @property
+    def data_dir(self) -> Path:
+        """The directory holding records/ and sources/ (another one for synthetic data)."""
+        return self.data if self.data is not None else self.root / "data"
+
+    @property
     def records_dir(self) -> Path:
-        return self.root / "data" / "records"
+        return self.data_dir / "records"
 
     @property
     def sources_dir(self) -> Path:
-        return self.root / "data" / "sources"
+        return self.data_dir / "sources"
 
     @property
     def ontology_dir(self) -> Path:
@@ -66,7 +72,7 @@ class Settings:
 
     @property
     def links_file(self) -> Path:
-        return self.links if self.links is not None else self.root / "data" / "links.ttl"
+        return self.links if self.links is not None else self.data_dir / "links.ttl"
 
 
 def default_settings(**overrides: object) -> Settings:

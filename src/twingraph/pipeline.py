@@ -15,6 +15,7 @@ from twingraph.config import BUILD_INFO, DUMP, DUMPS, VOID, Settings
 from twingraph.errors import TwingraphError
 from twingraph.export import counts, describe_dataset, load_context, serialize
 from twingraph.fileio import replacing_directory, write_atomic
+from twingraph.link.output import links_for_base
 from twingraph.model import Dataset
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.iris import Minter
@@ -74,7 +75,7 @@ def dataset_graph(settings: Settings, progress: Progress = lambda _: None) -> tu
         graph.add(triple)
     if settings.links_file.exists():
         progress(f"merging links from {settings.links_file}")
-        graph.parse(settings.links_file, format="turtle")
+        graph += links_for_base(settings.links_file, settings.base_iri)
     return dataset, graph
 
 

@@ -24,6 +24,7 @@ TG_TERMS = (
     "eventType", "participation", "participant", "post", "onBehalfOf", "quote", "forProperty",
     "year", "century", "approximate", "statedAs", "value", "utcOffset", "photoCredit", "venue",
     "online", "asDelegation", "note", "retrieved", "sha256",
+    "WikidataLink", "linkedResource", "wikidataItem", "matchMethod", "matchScore",
 )  # fmt: skip
 TG = ClosedNamespace(ONTOLOGY_IRI, list(TG_TERMS))
 

@@ -1,0 +1,86 @@
+"""One linking run: the entities of a graph -> candidates -> decisions (links and review entries)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Callable
+
+from twingraph.link.candidates import find_candidates
+from twingraph.link.client import SparqlClient
+from twingraph.link.entities import Entity, Kind
+from twingraph.link.match import Item, Link, NameHit, Review, decide, normalise, query_forms, score
+
+Progress = Callable[[str], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class LinkRun:
+    """What a run decided, where it asked and when."""
+
+    links: tuple[Link, ...]
+    reviews: tuple[Review, ...]
+    endpoint: str
+    date: datetime.date
+
+
+def decide_all(
+    entities: list[Entity], hits: list[NameHit], items: dict[str, Item], countries: dict[str, str]
+) -> list[Link | Review]:
+    """A decision for each entity from the candidates its names found."""
+    by_name: dict[str, list[NameHit]] = {}
+    for hit in hits:
+        by_name.setdefault(normalise(hit.text), []).append(hit)
+    decisions: list[Link | Review] = []
+    for entity in entities:
+        found = [h for form in query_forms(entity) for h in by_name.get(normalise(form), [])]
+        per_item: dict[str, list[NameHit]] = {}
+        for hit in found:
+            per_item.setdefault(hit.qid, []).append(hit)
+        scored = [score(entity, items[q], per_item[q], countries) for q in sorted(per_item)]
+        decisions.append(decide(entity, scored, items))
+    return decisions
+
+
+def run_kind(
+    client: SparqlClient, entities: list[Entity], countries: dict[str, str], progress: Progress
+) -> list[Link | Review]:
+    """Find and decide the candidates of entities of one kind."""
+    names = [form for entity in entities for form in query_forms(entity)]
+    hits, items = find_candidates(client, names, progress)
+    return decide_all(entities, hits, items, countries)
+
+
+def link_entities(client: SparqlClient, entities: list[Entity], kinds: tuple[Kind, ...], date: datetime.date,
+                  progress: Progress = lambda _: None) -> LinkRun:  # fmt: skip
+    """Link the entities of the given kinds; countries are always matched first, as context for the others.
+
+    Raises:
+        LinkError: the endpoint failed; nothing of this run is returned.
+    """
+    order = [Kind.COUNTRY, *(k for k in Kind if k is not Kind.COUNTRY)]
+    countries: dict[str, str] = {}
+    decisions: list[Link | Review] = []
+    for kind in order:
+        if kind not in kinds and kind is not Kind.COUNTRY:
+            continue
+        chosen = [e for e in entities if e.kind is kind]
+        progress(f"linking {len(chosen)} {kind.value}")
+        decided = run_kind(client, chosen, countries, progress)
+        if kind is Kind.COUNTRY:
+            countries = {d.iri: d.qid for d in decided if isinstance(d, Link)}
+        if kind in kinds:
+            decisions.extend(decided)
+    endpoint, day = client.options.endpoint, date.isoformat()
+    links = tuple(dataclasses.replace(d, endpoint=endpoint, date=day) for d in decisions if isinstance(d, Link))
+    reviews = tuple(d for d in decisions if isinstance(d, Review))
+    return LinkRun(links, reviews, client.options.endpoint, date)
+
+
+def merge_runs(old_links: list[Link], old_reviews: list[Review], run: LinkRun, kinds: tuple[Kind, ...]) -> LinkRun:
+    """The new run's decisions for its kinds, and the earlier ones for the kinds it did not redo."""
+    kept_links = tuple(link for link in old_links if link.kind not in kinds)
+    kept_reviews = tuple(r for r in old_reviews if r.kind not in kinds)
+    links = tuple(sorted((*kept_links, *run.links), key=lambda x: x.iri))
+    reviews = tuple(sorted((*kept_reviews, *run.reviews), key=lambda x: x.iri))
+    return dataclasses.replace(run, links=links, reviews=reviews)

@@ -1,0 +1,365 @@
+"""twingraph link and giveback against a real local SPARQL server (oxigraph) loaded with a Wikidata-shaped slice."""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDFS
+from starlette.testclient import TestClient
+
+from twingraph.cli import main
+from twingraph.config import DUMP, Settings
+from twingraph.link import ClientOptions, LinkError, SparqlClient, read_links, read_review
+from twingraph.link.output import review_path_for
+from twingraph.pipeline import Built
+from twingraph.rdf.namespaces import SCHEMA, TG, WD
+from twingraph.serve import create_app
+from twingraph.store import EmbeddedStore
+from twingraph.validate import validate_graph
+
+FIXTURE = Path(__file__).parent / "fixtures" / "wikidata"
+BASE = "https://twingraph.example/"
+
+pytestmark = pytest.mark.server
+
+# What the fixture must give for the Kazan page: entity -> (QID, score)
+EXPECTED_LINKS = {
+    "city/dubaj": ("Q612", 80), "city/ekaterinburg": ("Q887", 80), "city/guanchzhou": ("Q16572", 80),
+    "city/hangzhou": ("Q4970", 100), "city/harare": ("Q3921", 100), "city/harbin": ("Q42956", 100),
+    "city/hebron": ("Q168225", 100), "city/hefei": ("Q185684", 100), "city/hyderabad": ("Q1361", 90),
+    "city/kazan": ("Q900", 100), "city/khabarovsk": ("Q4454", 80), "city/marika": ("Q847037", 80),
+    "city/moskva": ("Q649", 80), "city/qiqihar": ("Q205922", 100), "city/tehran": ("Q3616", 100),
+    "city/ufa": ("Q911", 80), "city/urbino": ("Q2759", 100), "city/wuhan": ("Q11746", 100),
+    "country/abkhaziya": ("Q23334", 80), "country/armeniya": ("Q399", 90), "country/braziliya": ("Q155", 90),
+    "country/indiya": ("Q668", 90), "country/indoneziya": ("Q252", 90), "country/iran": ("Q794", 90),
+    "country/italiya": ("Q38", 90), "country/kazakhstan": ("Q232", 90), "country/kitaj": ("Q148", 90),
+    "country/kyrgyzstan": ("Q813", 80), "country/palestina": ("Q219060", 90), "country/rossiya": ("Q159", 90),
+    "country/tadzhikistan": ("Q863", 90), "country/turtsiya": ("Q43", 90), "country/yuar": ("Q258", 80),
+    "country/zimbabve": ("Q954", 90),
+    "organization/kazanskij-federalnyj-universitet": ("Q113788", 100), "organization/lukojl": ("Q329347", 100),
+    "organization/tatneft": ("Q1616858", 100), "organization/ukhanskij-universitet": ("Q1108197", 100),
+    "organization/urbinskij-universitet-imeni-karla-bo": ("Q2119752", 90),
+    "person/alireza-zakani": ("Q5950108", 80), "person/rustam-minnikhanov": ("Q983503", 80),
+}  # fmt: skip
+
+# Review entries with candidates; every other unlinked entity has no item with its name.
+EXPECTED_REVIEWS = {
+    "city/respublika-tatarstan": ("no candidate of the right kind", "Q5481 rejected: not a human settlement"),
+    "city/zimbabve": ("no candidate of the right kind", "Q954 rejected: not a human settlement"),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, seconds: float = 15.0) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`oxigraph load` the fixture, then `oxigraph serve` it on a free port; yields the query URL."""
+    binary = shutil.which("oxigraph")
+    if binary is None:
+        pytest.fail("the oxigraph command is missing: pip install -e '.[dev]'")
+    store = tmp_path_factory.mktemp("oxigraph") / "store"
+    files = sorted(str(p) for p in FIXTURE.glob("*.ttl"))
+    subprocess.run([binary, "load", "--location", str(store), "--file", *files], check=True, capture_output=True)
+    port = free_port()
+    process = subprocess.Popen([binary, "serve", "--location", str(store), "--bind", f"127.0.0.1:{port}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        wait_for(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D")
+        yield f"http://127.0.0.1:{port}/query"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def short(iri: str) -> str:
+    return iri[len(BASE) :]
+
+
+def run_link(runner: CliRunner, endpoint: str, out: Path, *args: str) -> tuple[int, str]:
+    result = runner.invoke(main, ["link", "--endpoint", endpoint, "-o", str(out), "--timeout", "5", *args])
+    return result.exit_code, result.output + (str(result.exception) if result.exception else "")
+
+
+@pytest.fixture(scope="module")
+def linked(endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The links of the dataset made once against the fixture, with a cache of its own."""
+    out = tmp_path_factory.mktemp("links") / "links.ttl"
+    code, output = run_link(CliRunner(), endpoint, out, "--cache", str(out.parent / "cache"))
+    assert code == 0, output
+    return out
+
+
+def test_links_every_city_and_country_and_no_trap(linked: Path) -> None:
+    links = read_links(Graph().parse(linked))
+    assert {short(x.iri): (x.qid, x.score) for x in links} == EXPECTED_LINKS
+
+
+def test_every_other_entity_is_in_the_review_file(linked: Path, graph: Graph) -> None:
+    reviews = read_review(review_path_for(linked).read_text(encoding="utf-8"))
+    with_candidates = {short(r.iri): (r.reason, r.note) for r in reviews if r.reason != "no item with this name"}
+    assert with_candidates == EXPECTED_REVIEWS
+    entities = {
+        short(str(s)) for t in (TG.City, TG.Country, TG.Person, TG.Organization) for s in graph.subjects(None, t)
+    }
+    reviewed = {short(r.iri) for r in reviews}
+    assert reviewed | set(EXPECTED_LINKS) == entities
+    assert not reviewed & set(EXPECTED_LINKS)
+    assert "person/ilsur-metshin" in reviewed and "organization/dongfeng" in reviewed
+
+
+def test_links_carry_provenance_and_the_enrichment_apart(linked: Path, endpoint: str) -> None:
+    g = Graph().parse(linked)
+    tehran, item = URIRef(BASE + "city/tehran"), WD.Q3616
+    assert (tehran, OWL.sameAs, item) in g and (tehran, SCHEMA.sameAs, item) in g
+    node = URIRef(f"{tehran}/wikidata-link")
+    assert g.value(node, TG.matchScore) == Literal(100)
+    assert str(g.value(node, TG.matchMethod)) == "label@ru, settlement in Q794"
+    assert (item, RDFS.label, Literal("Tehran", lang="en")) in g
+    assert float(g.value(item, SCHEMA.latitude)) == pytest.approx(35.689)
+    assert str(g.value(item, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"))) == endpoint
+    # the page's resource gets no English label or coordinates of its own
+    assert not any(getattr(o, "language", None) == "en" for o in g.objects(tehran, RDFS.label))
+    assert g.value(tehran, SCHEMA.latitude) is None
+
+
+def test_a_city_without_country_named_like_two_cities_is_ambiguous(endpoint: str, tmp_path: Path,
+                                                                   runner: CliRunner) -> None:  # fmt: skip
+    source = tmp_path / "extracted.ttl"
+    source.write_text(
+        "@prefix tg: <https://twingraph.example/ns#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        '<https://twingraph.example/city/x> a tg:City ; rdfs:label "Хайдарабад"@ru .\n'
+        '<https://twingraph.example/city/y> a tg:City ; rdfs:label "Хабаровский край"@ru .\n',
+        encoding="utf-8",
+    )
+    code, output = run_link(runner, endpoint, tmp_path / "links.ttl", "--input", str(source), "--no-cache")
+    assert code == 0, output
+    reviews = {short(r.iri): (r.reason, r.note) for r in read_review((tmp_path / "links-review.tsv").read_text())}
+    assert reviews == {
+        "city/x": ("ambiguous: Q11738 and Q1361",
+                   "Q11738 score 80 (label@ru, settlement); Q1361 score 80 (label@ru, settlement)"),
+        "city/y": ("no candidate of the right kind", "Q4465 rejected: not a human settlement"),
+    }  # fmt: skip
+    assert not read_links(Graph().parse(tmp_path / "links.ttl"))
+
+
+def test_only_relinks_one_kind_and_keeps_the_others(linked: Path, endpoint: str, tmp_path: Path,
+                                                    runner: CliRunner) -> None:  # fmt: skip
+    out = tmp_path / "links.ttl"
+    shutil.copy(linked, out)
+    shutil.copy(review_path_for(linked), review_path_for(out))
+    code, output = run_link(runner, endpoint, out, "--only", "persons", "--no-cache")
+    assert code == 0, output
+    assert {short(x.iri): (x.qid, x.score) for x in read_links(Graph().parse(out))} == EXPECTED_LINKS
+    assert read_review(review_path_for(out).read_text()) == read_review(review_path_for(linked).read_text())
+
+
+# -- failure modes: a local HTTP server in front of the real one -------------------------------------------
+
+
+class Proxy(http.server.ThreadingHTTPServer):
+    """Passes requests on to the real endpoint, after answering the first ones with canned errors."""
+
+    def __init__(self, target: str, failures: list[tuple[int, dict[str, str], bytes]]) -> None:
+        super().__init__(("127.0.0.1", 0), ProxyHandler)
+        self.target, self.failures, self.seen = target, failures, 0
+
+
+class ProxyHandler(http.server.BaseHTTPRequestHandler):
+    server: Proxy
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.seen += 1
+        if self.server.failures:
+            code, headers, payload = self.server.failures.pop(0)
+        else:
+            request = urllib.request.Request(self.server.target, data=body, headers={
+                "Content-Type": self.headers["Content-Type"], "Accept": "application/sparql-results+json"})  # fmt: skip
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                code, headers, payload = 200, {"Content-Type": "application/sparql-results+json"}, answer.read()
+        self.send_response(code)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def proxy(target: str, failures: list[tuple[int, dict[str, str], bytes]] | None = None) -> Iterator[Proxy]:
+    server = Proxy(target, failures or [])
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def url(server: Proxy) -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}/query"
+
+
+def test_the_second_run_is_answered_from_the_cache(endpoint: str, tmp_path: Path, runner: CliRunner) -> None:
+    with proxy(endpoint) as server:
+        first, output = run_link(runner, url(server), tmp_path / "a.ttl", "--cache", str(tmp_path / "cache"))
+        assert first == 0, output
+        asked = server.seen
+        second, output = run_link(runner, url(server), tmp_path / "b.ttl", "--cache", str(tmp_path / "cache"))
+        assert second == 0, output
+    assert asked > 0 and server.seen == asked
+    assert "(0 requests" in output
+    assert Graph().parse(tmp_path / "a.ttl").isomorphic(Graph().parse(tmp_path / "b.ttl"))
+
+
+def test_429_and_503_are_retried_honouring_retry_after(endpoint: str) -> None:
+    waits: list[float] = []
+    failures = [(429, {"Retry-After": "7"}, b"slow down"), (503, {}, b"busy"), (500, {}, b"oops")]
+    with proxy(endpoint, failures) as server:
+        client = SparqlClient(ClientOptions(endpoint=url(server), backoff=0.5), sleep=waits.append)
+        rows = client.select("SELECT ?n WHERE { VALUES ?n { 1 } }")
+    assert rows == [{"n": {"type": "literal", "value": "1", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]
+    assert waits == [7.0, 1.0, 2.0] and server.seen == 4
+
+
+def test_an_endpoint_that_keeps_refusing_fails_clearly(endpoint: str) -> None:
+    with proxy(endpoint, [(429, {"Retry-After": "1"}, b"")] * 3) as server:
+        client = SparqlClient(ClientOptions(endpoint=url(server), retries=2), sleep=lambda _: None)
+        with pytest.raises(LinkError, match=r"answered HTTP 429 .* after 3 attempts; try again later"):
+            client.select("ASK {}")
+
+
+def keeps_links(runner: CliRunner, linked: Path, tmp_path: Path, endpoint: str, message: str, *args: str) -> None:
+    """A failed run exits non-zero with the message and leaves the earlier links and review as they were."""
+    out = tmp_path / "links.ttl"
+    shutil.copy(linked, out)
+    shutil.copy(review_path_for(linked), review_path_for(out))
+    before = out.read_bytes(), review_path_for(out).read_bytes()
+    code, output = run_link(runner, endpoint, out, "--no-cache", *args)
+    assert code != 0
+    assert message in output
+    assert (out.read_bytes(), review_path_for(out).read_bytes()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["links-review.tsv", "links.ttl"]
+
+
+def test_endpoint_down(linked: Path, tmp_path: Path, runner: CliRunner) -> None:
+    down = f"http://127.0.0.1:{free_port()}/query"
+    keeps_links(runner, linked, tmp_path, down, f"cannot reach {down}")
+
+
+def test_malformed_results(linked: Path, endpoint: str, tmp_path: Path, runner: CliRunner) -> None:
+    with proxy(endpoint, [(200, {"Content-Type": "application/sparql-results+json"}, b'{"results": [')]) as server:
+        keeps_links(runner, linked, tmp_path, url(server), "is not SPARQL JSON results")
+
+
+def test_timeout(linked: Path, tmp_path: Path, runner: CliRunner) -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # accepts connections and never answers
+        where = f"http://127.0.0.1:{silent.getsockname()[1]}/query"
+        keeps_links(runner, linked, tmp_path, where, "did not answer within 1s", "--timeout", "1")
+
+
+def test_user_agent_follows_the_wikimedia_policy() -> None:
+    agent = ClientOptions(contact="mailto:ops@example.org").user_agent
+    assert agent.startswith("twingraph/") and "(mailto:ops@example.org)" in agent and "SPARQLWrapper/" in agent
+
+
+# -- give back: P190 both ways ------------------------------------------------------------------------------
+
+
+def test_giveback_reports_p190_gaps_and_writes_quickstatements(linked: Path, endpoint: str, tmp_path: Path,
+                                                               runner: CliRunner) -> None:  # fmt: skip
+    gaps, qs = tmp_path / "gaps.tsv", tmp_path / "p190.qs"
+    result = runner.invoke(main, ["giveback", "--endpoint", endpoint, "--links", str(linked), "--no-cache",
+                                  "-o", str(gaps), "--quickstatements", str(qs)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t") for line in gaps.read_text().splitlines() if not line.startswith("#")][1:]
+    state = {short(r[0]) if r[0] else r[2]: (r[2], r[3], r[4]) for r in rows}
+    assert state == {
+        "city/hangzhou": ("Q4970", "no", "no"), "city/harare": ("Q3921", "no", "no"),
+        "city/harbin": ("Q42956", "yes", "yes"), "city/hebron": ("Q168225", "no", "no"),
+        "city/hefei": ("Q185684", "no", "no"), "city/hyderabad": ("Q1361", "no", "no"),
+        "city/qiqihar": ("Q205922", "no", "no"), "city/tehran": ("Q3616", "yes", "yes"),
+        "city/urbino": ("Q2759", "yes", "no"), "city/wuhan": ("Q11746", "no", "no"),
+        "Q2773": ("Q2773", "yes", ""),
+    }  # fmt: skip
+    lines = qs.read_text().splitlines()
+    assert len(lines) == 7 + 8
+    page = "https://stazhirovka.kzn.ru/prinyat-uchastie/proekty/goroda-pobratimy-i-partnery-kazani/goroda-pobratimy-i-partnery/4"
+    hangzhou = f'Q900\tP190\tQ4970\tS854\t"{page}"\tS813\t+'
+    assert any(line.startswith(hangzhou) and line.endswith("T00:00:00Z/11") for line in lines)
+    assert f'Q2759\tP190\tQ900\tS854\t"{page}"' in "\n".join(lines)
+    assert not any(line.startswith("Q900\tP190\tQ3616") or "Q2773" in line for line in lines)
+
+
+def test_giveback_never_writes_for_an_unlinked_partner(linked: Path, endpoint: str, tmp_path: Path,
+                                                        runner: CliRunner) -> None:  # fmt: skip
+    g = Graph().parse(linked)
+    g.remove((None, TG.linkedResource, URIRef(BASE + "city/hangzhou")))
+    partial = tmp_path / "links.ttl"
+    g.serialize(partial, format="turtle")
+    qs = tmp_path / "p190.qs"
+    result = runner.invoke(main, ["giveback", "--endpoint", endpoint, "--links", str(partial), "--no-cache",
+                                  "-o", str(tmp_path / "gaps.tsv"), "--quickstatements", str(qs)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Q4970" not in qs.read_text()
+    assert "city/hangzhou\tХанчжоу\t\tunlinked\tunlinked" in (tmp_path / "gaps.tsv").read_text()
+
+
+# -- the built dataset and its pages carry the committed links ----------------------------------------------
+
+
+def test_build_merges_links_and_pages_show_the_item_and_english_name(built: Built, settings: Settings) -> None:
+    tehran = URIRef(BASE + "city/tehran")
+    assert (tehran, OWL.sameAs, WD.Q3616) in built.graph
+    assert (WD.Q3616, RDFS.label, Literal("Tehran", lang="en")) in built.graph
+    store = EmbeddedStore.from_file(settings.dist_dir / DUMP)
+    with TestClient(create_app(store, settings)) as client:
+        page = client.get("/city/tehran", headers={"Accept": "text/html"}).text
+    assert '<a href="http://www.wikidata.org/entity/Q3616">Q3616</a>' in page
+    assert '<span lang="en">Tehran</span>' in page
+
+
+def test_the_link_shape_accepts_a_link_and_rejects_one_without_provenance(linked: Path, graph: Graph,
+                                                                          shapes: Graph) -> None:  # fmt: skip
+    union = graph + Graph().parse(linked)
+    assert validate_graph(union, shapes).conforms
+    union.remove((URIRef(BASE + "city/tehran/wikidata-link"), URIRef("http://purl.org/dc/terms/created"), None))
+    union.add((URIRef(BASE + "city/tehran"), OWL.sameAs, WD.Q590866))
+    report = validate_graph(union, shapes)
+    messages = {v.message for v in report.violations}
+    assert "a link needs the date it was made (dcterms:created, xsd:date)" in messages
+    assert "linked to more than one Wikidata item; keep one in data/links.ttl" in messages
