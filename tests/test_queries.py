@@ -8,7 +8,7 @@ from rdflib import Graph
 from twingraph.config import Settings
 from twingraph.errors import TwingraphError
 from twingraph.pipeline import Built
-from twingraph.rdf.namespaces import TG
+from twingraph.rdf.namespaces import SCHEMA, TG
 from twingraph.store import EmbeddedStore, Table, load_queries
 
 
@@ -107,3 +107,70 @@ def test_parameters_are_checked_and_cannot_change_the_query(store: EmbeddedStore
         query.bound({"year": "2023) } #"})
     hostile = run(store, settings, "who-met-whom", person='x" ) } } SELECT * WHERE { ?s ?p ?o } #')
     assert hostile == []
+
+
+def test_timeline_has_each_event_once_at_its_precision(store: EmbeddedStore, settings: Settings, graph: Graph) -> None:
+    from rdflib.namespace import RDF
+
+    rows = run(store, settings, "timeline")
+    assert len(rows) == len({r["event"] for r in rows}) == len(set(graph.subjects(RDF.type, TG.Event)))
+    widths = {"day": 10, "month": 7, "year": 4}
+    assert all(len(r["date"]) == widths[r["precision"]] for r in rows)
+    assert {r["precision"] for r in rows} == {"day", "month", "year"}
+    harbin = run(store, settings, "timeline", city="Харбин", year="2023")
+    assert harbin and all(r["city"] == "Харбин" and r["date"].startswith("2023") for r in harbin)
+    metshin = run(store, settings, "timeline", person="Метшин")
+    assert metshin and all("Ильсур Метшин" in r["persons"] for r in metshin)
+    brics = run(store, settings, "timeline", organization="БРИКС")
+    assert brics and all("БРИКС" in r["organizations"] for r in brics)
+
+
+def test_network_rows_are_pairs_of_participants(store: EmbeddedStore, settings: Settings) -> None:
+    rows = run(store, settings, "network")
+    assert all(r["a"] < r["b"] for r in rows)
+    assert {r["aKind"] for r in rows} | {r["bKind"] for r in rows} == {"person", "city", "organization"}
+    person = "https://twingraph.example/person/ilsur-metshin"
+    mine = run(store, settings, "network", node=person)
+    assert mine and all(person in (r["a"], r["b"]) for r in mine)
+    assert len(mine) == sum(person in (r["a"], r["b"]) for r in rows)
+
+
+def test_map_lists_kazan_and_every_partner_once(store: EmbeddedStore, settings: Settings, graph: Graph) -> None:
+    from rdflib.namespace import RDF
+
+    rows = run(store, settings, "map")
+    assert [r["name"] for r in rows if r["role"] == "home"] == ["Казань"]
+    assert len(rows) == len(set(graph.subjects(RDF.type, TG.PartnerCity))) + 1
+    for row in rows:
+        if row["lat"]:
+            assert -90 <= float(row["lat"]) <= 90 and -180 <= float(row["lon"]) <= 180
+
+
+def test_map_reads_the_documented_coordinate_forms(project_settings: Settings) -> None:
+    from twingraph.pipeline import build
+
+    links = """@prefix owl: <http://www.w3.org/2002/07/owl#> . @prefix schema: <https://schema.org/> .
+    @prefix wdt: <http://www.wikidata.org/prop/direct/> . @prefix geo: <http://www.opengis.net/ont/geosparql#> .
+    @prefix wd: <http://www.wikidata.org/entity/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+    <https://twingraph.example/city/kazan> owl:sameAs wd:Q900 ; schema:sameAs wd:Q900 .
+    wd:Q900 schema:latitude 55.79 ; schema:longitude 49.12 .
+    <https://twingraph.example/city/tehran> wdt:P625 "Point(51.39 35.69)"^^geo:wktLiteral .
+    <https://twingraph.example/city/harbin> schema:geo [ schema:latitude 45.75 ; schema:longitude 126.63 ] .
+    """
+    project_settings.links_file.write_text(links, encoding="utf-8")
+    built = build(project_settings)
+    assert built.dist is not None
+    rows = {r["name"]: (r["lat"], r["lon"]) for r in run(EmbeddedStore.from_file(built.dist / "twingraph.nt"),
+                                                          project_settings, "map")}  # fmt: skip
+    assert rows["Казань"] == ("55.79", "49.12")
+    assert rows["Тегеран"] == ("35.69", "51.39")
+    assert rows["Харбин"] == ("45.75", "126.63")
+    assert rows["Урбино"] == ("", "")
+
+
+def test_years_counts_agreements_and_events(store: EmbeddedStore, settings: Settings, graph: Graph) -> None:
+    rows = run(store, settings, "years")
+    events = sum(int(r["count"]) for r in rows if r["kind"] == "event")
+    assert events == len(set(graph.subjects(SCHEMA.about, None)))
+    dated = {a for a in graph.subjects(TG.party, None) if graph.value(a, SCHEMA.dateCreated) is not None}
+    assert sum(int(r["count"]) for r in rows if r["kind"] == "agreement") == len(dated)

@@ -16,10 +16,8 @@ import time
 from collections.abc import AsyncIterator, Callable
 from email.utils import formatdate
 from pathlib import Path
-from typing import Any
 
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
+from rdflib import Graph
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -29,12 +27,11 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from twingraph.config import DUMP, DUMPS, VOID, Settings
+from twingraph.config import DUMP, DUMPS, Settings
 from twingraph.errors import TwingraphError
-from twingraph.export import load_context, serialize
+from twingraph.export import load_context, load_description, serialize
 from twingraph.rdf.formats import RdfFormat
-from twingraph.rdf.namespaces import TG
-from twingraph.serve import lookups, pages, sparql
+from twingraph.serve import lookups, pages, render, sparql, views
 from twingraph.serve.negotiation import choose
 from twingraph.store import EmbeddedStore, load_queries
 
@@ -130,30 +127,16 @@ class Site:
         media = self.pick(request, GRAPH_OFFERS, GRAPH_NAMES, wanted)
         if media != HTML:
             return self.respond(request, serialize(graph, RDF_FORMATS[media], self.context, graph_iri=subject), media)
-        return self.respond(request, self.resource_page(request, graph, subject, with_store), HTML)
+        return self.respond(request, self.resource_page(graph, subject, with_store), HTML)
 
     # -- pages ------------------------------------------------------------------------------------
 
-    def resource_page(self, request: Request, graph: Graph, iri: str, with_store: bool) -> bytes:
-        view = pages.resource_view(graph, URIRef(iri), self.base)
-        types = set(graph.objects(URIRef(iri), RDF.type))
-        extra: dict[str, Any] = {"quotes": [], "met": [], "roles": [], "agreements": [], "timeline": [], "incoming": []}
-        if with_store:
-            extra["quotes"] = pages.link_rows(lookups.quotes(self.store, iri), self.base, {})
-            extra["incoming"] = pages.link_rows(lookups.incoming(self.store, iri), self.base, {"s": "label"})
-            if TG.Person in types and "who-met-whom" in self.queries:
-                met = lookups.met_with(self.store, self.queries["who-met-whom"], iri)
-                extra["met"] = pages.link_rows(met, self.base, {"other": "otherName", "event": "eventName"})
-            if TG.Person in types and "person-timeline" in self.queries:
-                held = lookups.roles(self.store, self.queries["person-timeline"], iri)
-                extra["roles"] = pages.link_rows(held, self.base, {"event": "eventName"})
-            if TG.City in types:
-                extra["agreements"] = pages.link_rows(lookups.agreements(self.store, iri), self.base,
-                                                      {"agreement": "name"})  # fmt: skip
-                extra["timeline"] = pages.link_rows(lookups.timeline(self.store, iri), self.base, {"event": "name"})
-        jsonld = serialize(graph, RdfFormat.JSONLD, self.context)
-        return pages.render(self.env, "resource.html", title=view["label"], r=view, path=request.url.path,
-                            jsonld=pages.json_script(jsonld), **extra)  # fmt: skip
+    def renderer(self) -> render.Renderer:
+        """What the page rendering shared with ``twingraph site`` needs besides the store."""
+        return render.Renderer(self.env, self.base, self.context, self.queries)
+
+    def resource_page(self, graph: Graph, iri: str, with_store: bool) -> bytes:
+        return render.resource_page(self.renderer(), graph, iri, self.store if with_store else None)
 
     async def resource(self, request: Request) -> Response:
         """GET any dataset IRI: its description, negotiated; suffixes .ttl, .jsonld, .nt, ... override."""
@@ -171,11 +154,14 @@ class Site:
         media = self.pick(request, GRAPH_OFFERS, GRAPH_NAMES)
         if media != HTML:
             return self.respond(request, serialize(void, RDF_FORMATS[media], self.context), media)
-        cities = lookups.partner_cities(self.store)
-        rows = pages.link_rows(cities, self.base, {"city": "name"})
-        body = pages.render(self.env, "index.html", title="Города-партнёры", cities=rows, path="/dataset",
-                            jsonld=pages.json_script(serialize(void, RdfFormat.JSONLD, self.context)))  # fmt: skip
-        return self.respond(request, body, HTML)
+        return self.respond(request, render.index_page(self.renderer(), self.store, void), HTML)
+
+    async def view(self, request: Request) -> Response:
+        """A view (timeline, network, map, years): the drawing's page with its table fallback."""
+        name = request.path_params["name"]
+        if name not in views.VIEWS or views.VIEWS[name].query not in self.queries:
+            return self.error(request, 404, f"no view named {name!r}: the views are {', '.join(views.VIEWS)}")
+        return self.respond(request, views.view_page(self.renderer(), self.store, name), HTML)
 
     async def search(self, request: Request) -> Response:
         text = request.query_params.get("q", "").strip()
@@ -204,7 +190,10 @@ class Site:
         if operation is None:
             media = self.pick(request, [RdfFormat.TURTLE.media_type, *GRAPH_OFFERS], GRAPH_NAMES)
             if media == HTML:
-                return self.respond(request, pages.render(self.env, "sparql.html", title="SPARQL"), HTML)
+                texts = json.dumps({q.name: q.text for q in self.queries.values()}, ensure_ascii=False).encode()
+                page = pages.render(self.env, "sparql.html", title="SPARQL", queries=list(self.queries.values()),
+                                    named=pages.json_script(texts))  # fmt: skip
+                return self.respond(request, page, HTML)
             graph = sparql.service_description(self.base)
             return self.respond(request, serialize(graph, RDF_FORMATS[media], self.context), media)
         return await self.answer(request, operation.query, operation.dataset)
@@ -218,24 +207,16 @@ class Site:
             media = self.pick(request, [*GRAPH_OFFERS[1:], HTML], GRAPH_NAMES)
             if media != HTML:
                 return self.respond(request, serialize(graph, RDF_FORMATS[media], self.context), media, extra=extra)
-            rows = [{"s": s, "p": p, "o": o} for s, p, o in outcome.triples]
-            columns: tuple[str, ...] = ("s", "p", "o")
         else:
             media = self.pick(request, RESULT_OFFERS, sparql.RESULT_NAMES | {"html": HTML})
             if media != HTML:
                 return self.respond(request, sparql.write_results(outcome, media), media, extra=extra)
-            rows = [dict(zip(outcome.variables, row, strict=True)) for row in outcome.rows]
-            columns = outcome.variables
-        body = pages.render(self.env, "results.html", title="Результаты", query=query, columns=columns,
-                            rows=pages.link_rows(rows, self.base, {}), boolean=outcome.boolean,
-                            truncated=outcome.truncated)  # fmt: skip
-        return self.respond(request, body, HTML, extra=extra)
+        return self.respond(request, render.results_page(self.renderer(), query, outcome), HTML, extra=extra)
 
     async def query_list(self, request: Request) -> Response:
         media = self.pick(request, [HTML, "application/json"], {"html": HTML, "json": "application/json"})
         if media == HTML:
-            return self.respond(request, pages.render(self.env, "queries.html", title="Запросы",
-                                                      queries=list(self.queries.values())), HTML)  # fmt: skip
+            return self.respond(request, render.queries_page(self.renderer()), HTML)
         listing = [{"name": q.name, "title": q.title, "description": q.description, "url": f"/queries/{q.name}",
                     "params": [vars(p) for p in q.params]} for q in self.queries.values()]  # fmt: skip
         return self.respond(request, json.dumps(listing, ensure_ascii=False).encode("utf-8"), media)
@@ -255,11 +236,7 @@ class Site:
     # -- dataset and files ------------------------------------------------------------------------
 
     def void_graph(self) -> Graph:
-        graph = Graph()
-        path = self.settings.dist_dir / VOID
-        if path.exists():
-            graph.parse(path, format="turtle")
-        return graph
+        return load_description(self.settings.dist_dir)
 
     async def dataset(self, request: Request) -> Response:
         graph = self.void_graph()
@@ -287,6 +264,7 @@ def routes(site: Site) -> list[BaseRoute]:
         Route("/sparql", site.endpoint, methods=["GET", "POST"]),
         Route("/queries", site.query_list),
         Route("/queries/{name}", site.named_query),
+        Route("/views/{name}", site.view),
         Route("/dataset", site.dataset),
         Route("/.well-known/void", site.dataset),
         Route("/dumps/{name}", site.dump),

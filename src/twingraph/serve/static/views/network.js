@@ -1,0 +1,83 @@
+// Who met whom: persons, cities and organizations as nodes, one edge per pair that took part
+// in the same events, labelled with the dates; filter by year; a click opens the node's page.
+// On a person's page (data-focus) it shows that person's neighbourhood only.
+import { addSelect, formatDate, hrefOf, start, uniqueSorted } from "./common.js";
+
+const d3 = window.d3;
+const KINDS = { person: "человек", city: "город", organization: "организация" };
+
+// The rows (one per pair and event) joined into nodes and one edge per pair, as twingraph.charts.network does.
+export function joinRows(rows, year, focus) {
+  const nodes = new Map();
+  const edges = new Map();
+  for (const r of rows) {
+    if (year && !r.date.startsWith(year)) continue;
+    if (focus && r.a !== focus && r.b !== focus) continue;
+    if (!nodes.has(r.a)) nodes.set(r.a, { id: r.a, name: r.aName, kind: r.aKind });
+    if (!nodes.has(r.b)) nodes.set(r.b, { id: r.b, name: r.bName, kind: r.bKind });
+    const key = `${r.a} ${r.b}`;
+    if (!edges.has(key)) edges.set(key, { source: r.a, target: r.b, events: new Map() });
+    edges.get(key).events.set(r.event, r.date);
+  }
+  for (const e of edges.values()) e.dates = [...new Set(e.events.values())].sort();
+  return { nodes: [...nodes.values()], edges: [...edges.values()] };
+}
+
+function draw(figure, rows) {
+  const base = figure.dataset.base || "";
+  const focus = figure.dataset.focus || "";
+  const width = Math.max(figure.clientWidth, 600);
+  const height = focus ? 420 : 640;
+  const svg = d3.create("svg").attr("class", "network").attr("viewBox", [0, 0, width, height]).attr("role", "img");
+  figure.prepend(svg.node());
+  const count = document.createElement("p");
+  count.className = "muted view-count";
+  figure.append(count);
+  const color = d3.scaleOrdinal(Object.keys(KINDS), ["#1f5fa8", "#c0392b", "#2e8b57"]);
+
+  function render(year) {
+    svg.selectAll("*").remove();
+    const { nodes, edges } = joinRows(rows, year, focus);
+    svg.attr("aria-label", `Сеть встреч: ${nodes.length} участников, ${edges.length} связей`);
+    count.textContent = `Участников: ${nodes.length}, связей: ${edges.length}`;
+    const simulation = d3.forceSimulation(nodes)
+      .force("link", d3.forceLink(edges).id((n) => n.id).distance(60))
+      .force("charge", d3.forceManyBody().strength(-120))
+      .force("center", d3.forceCenter(width / 2, height / 2))
+      .force("x", d3.forceX(width / 2).strength(0.05))
+      .force("y", d3.forceY(height / 2).strength(0.08))
+      .stop();
+    for (let i = 0; i < 300; i++) simulation.tick();
+    for (const n of nodes) {
+      n.x = Math.max(8, Math.min(width - 8, n.x));
+      n.y = Math.max(8, Math.min(height - 8, n.y));
+    }
+    const link = svg.append("g").attr("class", "edges").selectAll("g").data(edges).join("g")
+      .attr("class", "network-edge");
+    link.append("line")
+      .attr("x1", (e) => e.source.x).attr("y1", (e) => e.source.y)
+      .attr("x2", (e) => e.target.x).attr("y2", (e) => e.target.y)
+      .attr("stroke-width", (e) => Math.min(6, e.events.size));
+    link.append("title").text((e) => `${e.source.name} — ${e.target.name}: ${e.dates.map(formatDate).join(", ")}`);
+    if (edges.length <= 60) {
+      link.append("text").attr("class", "edge-label")
+        .attr("x", (e) => (e.source.x + e.target.x) / 2).attr("y", (e) => (e.source.y + e.target.y) / 2)
+        .text((e) => e.dates.map(formatDate).join(", "));
+    }
+    const node = svg.append("g").attr("class", "nodes").selectAll("a").data(nodes).join("a")
+      .attr("class", (n) => `network-node kind-${n.kind}${n.id === focus ? " focus" : ""}`)
+      .attr("href", (n) => hrefOf(n.id, base))
+      .attr("data-iri", (n) => n.id)
+      .attr("transform", (n) => `translate(${n.x},${n.y})`);
+    node.append("circle").attr("r", (n) => (n.kind === "city" ? 8 : 5)).attr("fill", (n) => color(n.kind));
+    node.append("title").text((n) => `${n.name} (${KINDS[n.kind]})`);
+    node.append("text").attr("x", 9).attr("y", 4).text((n) => n.name);
+  }
+
+  const years = uniqueSorted(rows.filter((r) => !focus || r.a === focus || r.b === focus).map((r) => r.date.slice(0, 4)));
+  const box = focus ? figure.querySelector(".view-filters") : document.getElementById("filters");
+  if (box) addSelect(box, "Год", years, render);
+  render("");
+}
+
+start(draw);
