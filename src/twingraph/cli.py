@@ -6,6 +6,7 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -37,9 +38,11 @@ def settings_from(ctx: click.Context) -> Settings:
 @click.group()
 @click.option("--base-iri", envvar="TWINGRAPH_BASE_IRI", help="Base IRI of the dataset's resources.")
 @click.option("--dist", type=click.Path(path_type=Path), help="Directory for the build output [default: ./dist].")
+@click.option("--data", type=click.Path(path_type=Path, file_okay=False),
+              help="Directory holding records/ and sources/ [default: the project's data/].")  # fmt: skip
 @click.version_option(package_name="twingraph")
 @click.pass_context
-def main(ctx: click.Context, base_iri: str | None, dist: Path | None) -> None:
+def main(ctx: click.Context, base_iri: str | None, dist: Path | None, data: Path | None) -> None:
     """Publish a city's partner cities as linked open data.
 
     \b
@@ -47,7 +50,7 @@ def main(ctx: click.Context, base_iri: str | None, dist: Path | None) -> None:
         twingraph build
         twingraph query who-met-whom --param person=Метшин --format csv
     """
-    overrides: dict[str, object] = {"dist": dist}
+    overrides: dict[str, object] = {"dist": dist, "data": data}
     if base_iri:
         overrides["base_iri"] = base_iri
     ctx.obj = default_settings(**overrides)
@@ -224,3 +227,273 @@ def export_command(ctx: click.Context, fmt: str, output: Path) -> None:
         raise fail(exc) from exc
     write_atomic(output, data)
     click.echo(f"wrote {output} ({len(data)} bytes)")
+
+
+@main.command("site")
+@click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Directory of the site: new, empty, or an earlier export (replaced whole).")  # fmt: skip
+@click.option("--base-iri", "site_base", help="Base IRI of the dataset (same as twingraph --base-iri).")
+@click.pass_context
+def site_command(ctx: click.Context, output: Path, site_base: str | None) -> None:
+    """Write the dataset as a static site: every page with its Turtle and JSON-LD, the dumps.
+
+    Builds the dataset first if needed. Search and SPARQL need 'twingraph serve'
+    and are left out. The directory gets a .htaccess and an nginx.conf.example
+    that answer each IRI with the format its Accept header asks for.
+
+    \b
+    Example:
+        twingraph site -o public
+        python -m http.server --directory public 8080
+    """
+    from twingraph.serve.export_site import export_site
+
+    settings = settings_from(ctx)
+    if site_base:
+        settings = dataclasses.replace(settings, base_iri=site_base)
+    try:
+        written = export_site(open_store(settings, progress), settings, output, progress)
+    except TwingraphError as exc:
+        raise fail(exc) from exc
+    for skipped in written.skipped:
+        click.echo(f"warning: left out {skipped.reason}", err=True)
+    click.echo(f"wrote {written.pages} pages to {written.root}/ (see .htaccess and nginx.conf.example there)")
+
+
+@main.command("synth")
+@click.option("--cities", type=click.IntRange(min=0), required=True,
+              help="Number of partner cities (about 635 triples each).")  # fmt: skip
+@click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Directory to write records/ and sources/ into (both replaced).")  # fmt: skip
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generator: same seed, same files.")
+def synth_command(cities: int, output: Path, seed: int) -> None:
+    """Write synthetic records shaped like the real ones, for benchmarks at any scale.
+
+    A home city and N partner cities with agreements, events at mixed date
+    precision, persons whose posts change over time and organizations, in
+    Russian; each city's source page holds its quotes, so the output builds
+    with the real pipeline (twingraph --data DIR build).
+
+    \b
+    Example:
+        twingraph synth --cities 200 -o /tmp/synth
+        twingraph --data /tmp/synth --dist /tmp/synth/dist build
+    """
+    from twingraph.synth import write_synthetic
+
+    written = write_synthetic(output, cities, seed, progress)
+    click.echo(f"wrote {written} records files to {output}/records and their pages to {output}/sources")
+
+
+def link_client(endpoint: str, cache: Path | None, no_cache: bool, timeout: float, contact: str | None) -> Any:
+    """The SPARQL client the link commands share: endpoint, cache, timeout, contact for the User-Agent."""
+    from twingraph.link import ClientOptions, SparqlClient, default_cache_dir
+
+    cache_dir = None if no_cache else cache or default_cache_dir()
+    options = ClientOptions(endpoint=endpoint, timeout=timeout, cache_dir=cache_dir)
+    if contact:
+        options = dataclasses.replace(options, contact=contact)
+    return SparqlClient(options, progress=progress)
+
+
+def graph_to_link(settings: Settings, input_file: Path | None) -> Any:
+    """The graph whose entities are linked: a file given with --input, else the dataset."""
+    from rdflib import Graph
+
+    if input_file is None:
+        return dataset_graph(settings, progress)[1]
+    try:
+        return Graph().parse(input_file)
+    except Exception as exc:  # rdflib raises several unrelated types for a bad file
+        message = f"{input_file}: cannot read it as RDF ({exc}); give a Turtle, N-Triples or JSON-LD file"
+        raise TwingraphError(message) from exc
+
+
+def sparql_options(command: Any) -> Any:
+    """The options every command that asks a SPARQL endpoint takes."""
+    from twingraph.link import DEFAULT_ENDPOINT
+
+    for option in reversed([
+        click.option("--endpoint", default=DEFAULT_ENDPOINT, show_default=True, help="SPARQL 1.1 query URL."),
+        click.option("--input", "input_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Link the entities of this graph file instead of the dataset."),
+        click.option("--cache", type=click.Path(file_okay=False, path_type=Path),
+                     help="Directory of cached answers [default: ~/.cache/twingraph/sparql]."),
+        click.option("--no-cache", is_flag=True, help="Ask the endpoint again for every query."),
+        click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
+                     help="Seconds to wait for each answer."),
+        click.option("--contact", envvar="TWINGRAPH_CONTACT", help="URL or e-mail sent in the User-Agent."),
+    ]):  # fmt: skip
+        command = option(command)
+    return command
+
+
+@main.command("link")
+@sparql_options
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Links file [default: data/links.ttl].")
+@click.option("--only", multiple=True, type=click.Choice(["cities", "countries", "persons", "organizations"]),
+              help="Link only these kinds (repeatable); the links of other kinds in the file are kept.")  # fmt: skip
+@click.pass_context
+def link_command(ctx: click.Context, endpoint: str, input_file: Path | None, cache: Path | None, no_cache: bool,
+                 timeout: float, contact: str | None, output: Path | None, only: tuple[str, ...]) -> None:  # fmt: skip
+    """Link cities, countries, persons and organizations to Wikidata; the unsure ones go to a review file.
+
+    \b
+    Example:
+        twingraph link --only cities
+        twingraph link --endpoint http://127.0.0.1:7878/query --no-cache
+    """
+    import datetime
+
+    from twingraph.link import Kind, link_entities, merge_runs, read_entities
+    from twingraph.link.output import previous, save
+
+    settings = settings_from(ctx)
+    target = output or settings.links_file
+    kinds = tuple(Kind(k) for k in only) or tuple(Kind)
+    try:
+        graph = graph_to_link(settings, input_file)
+        old_links, old_reviews = previous(target, graph)
+        client = link_client(endpoint, cache, no_cache, timeout, contact)
+        run = link_entities(client, read_entities(graph), kinds, datetime.date.today(), progress)
+        merged = merge_runs(old_links, old_reviews, run, kinds)
+        review = save(merged.links, merged.reviews, target, endpoint, run.date.isoformat())
+    except TwingraphError as exc:
+        raise fail(exc) from exc
+    click.echo(f"{len(run.links)} linked, {len(run.reviews)} to review ({client.requests} requests to {endpoint})")
+    click.echo(f"wrote {target} and {review}")
+
+
+@main.command("giveback")
+@sparql_options
+@click.option("--links", "links_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Links file [default: data/links.ttl].")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("data/p190-gaps.tsv"),
+              show_default=True, help="The gap report (TSV).")
+@click.option("--quickstatements", "qs_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("data/p190-quickstatements.txt"), show_default=True,
+              help="QuickStatements v1 to add the missing P190.")  # fmt: skip
+@click.pass_context
+def giveback_command(ctx: click.Context, endpoint: str, input_file: Path | None, cache: Path | None, no_cache: bool,
+                     timeout: float, contact: str | None, links_file: Path | None, output: Path,
+                     qs_file: Path) -> None:  # fmt: skip
+    """Compare the page's partner cities with Wikidata's P190, both ways; write the gaps and QuickStatements.
+
+    \b
+    Example:
+        twingraph giveback
+        twingraph giveback --endpoint http://127.0.0.1:7878/query -o gaps.tsv --quickstatements p190.qs
+    """
+    from rdflib import Graph
+
+    from twingraph.link import find_gaps, gaps_tsv, quickstatements, read_links
+
+    settings = settings_from(ctx)
+    source = links_file or settings.links_file
+    try:
+        graph = graph_to_link(settings, input_file)
+        if not source.exists():
+            raise TwingraphError(f"{source} does not exist; run `twingraph link` first")
+        links = {link.iri: link.qid for link in read_links(Graph().parse(source, format="turtle"), graph)}
+        gaps = find_gaps(link_client(endpoint, cache, no_cache, timeout, contact), graph, links)
+    except TwingraphError as exc:
+        raise fail(exc) from exc
+    write_atomic(output, gaps_tsv(gaps))
+    lines = quickstatements(gaps)
+    write_atomic(qs_file, lines.encode("utf-8"))
+    missing_home = sum(1 for p in gaps.partners if p.qid and not p.home_lists)
+    missing_back = sum(1 for p in gaps.partners if p.qid and not p.partner_lists)
+    click.echo(f"{gaps.home_name} ({gaps.home_qid}): {len(gaps.partners)} partners on the page; "
+               f"P190 missing on {gaps.home_qid}: {missing_home}, missing back: {missing_back}, "
+               f"on Wikidata only: {len(gaps.wikidata_only)}")  # fmt: skip
+    click.echo(f"wrote {output} and {qs_file} ({len(lines.splitlines())} statements)")
+
+
+@main.command("plot")
+@click.argument("view", type=click.Choice(["timeline", "network", "map", "years"]))
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="The file to write: .svg or .png.")  # fmt: skip
+@click.pass_context
+def plot_command(ctx: click.Context, view: str, output: Path) -> None:
+    """Draw a view (timeline, network, map or years) of the dataset to an SVG or PNG file, for reports.
+
+    The same named queries as the site's views give the data; no browser is needed.
+
+    \b
+    Example:
+        twingraph plot network -o network.svg
+        twingraph plot map -o map.png
+    """
+    from twingraph.plot import plot
+
+    settings = settings_from(ctx)
+    try:
+        plotted = plot(open_store(settings, progress), settings, view, output)
+    except TwingraphError as exc:
+        raise fail(exc) from exc
+    counts = ", ".join(f"{n} {name}" for name, n in plotted.counts.items())
+    click.echo(f"wrote {plotted.path} ({counts})")
+
+
+@main.command("extract")
+@click.argument("page", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--output", "-o", type=click.Path(path_type=Path), required=True,
+              help="Directory for the records files, or the graph file with --format turtle|jsonld.")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(["records", "turtle", "jsonld"]), default="records",
+              show_default=True, help="Records files to review, or the page's graph.")  # fmt: skip
+@click.option("--source", "source_id", help="The page's id in data/sources/ [default: the file's stem].")
+@click.option("--force", is_flag=True, help="Replace records files that already exist in the directory.")
+@click.pass_context
+def extract_command(ctx: click.Context, page: Path, output: Path, fmt: str, source_id: str | None, force: bool) -> None:
+    """Extract a partner-cities page (text or HTML) into records to review, or into its graph.
+
+    Nothing is written when the page yields no records; the exit status is then 1.
+
+    \b
+    Example:
+        twingraph extract data/sources/kzn-partner-cities-page4.txt -o out/
+        twingraph extract page.html --format turtle -o page.ttl
+    """
+    from twingraph.extract import load_models
+    from twingraph.extract.run import write_extraction
+
+    settings = settings_from(ctx)
+    try:
+        written = write_extraction(page, output, fmt, load_models(), settings.ontology_dir, settings.base_iri,
+                                   force, source_id)  # fmt: skip
+    except TwingraphError as exc:
+        raise fail(exc) from exc
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+@main.command("score")
+@click.argument("page", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--records", "-r", "records_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Curated records of the page [default: the project's data/records].")  # fmt: skip
+@click.option("--source", "source_id", help="The page's id in the records' 'source' [default: the file's stem].")
+@click.option("--misses", is_flag=True, help="List the keys missed and the keys found in excess.")
+@click.pass_context
+def score_command(
+    ctx: click.Context, page: Path, records_dir: Path | None, source_id: str | None, misses: bool
+) -> None:
+    """Extract a page and print precision, recall and F1 per group against its curated records.
+
+    \b
+    Example:
+        twingraph score data/sources/kzn-partner-cities-page4.txt
+    """
+    from twingraph.extract import load_models
+    from twingraph.extract.run import score_file
+    from twingraph.extract.score import table
+
+    settings = settings_from(ctx)
+    try:
+        scores = score_file(page, records_dir or settings.records_dir, load_models(), source_id)
+    except TwingraphError as exc:
+        raise fail(exc) from exc
+    click.echo(table(scores))
+    for s in scores if misses else []:
+        click.echo("".join(f"\n- {s.group} missed: {k}" for k in s.missing) +
+                   "".join(f"\n+ {s.group} extra: {k}" for k in s.extra))  # fmt: skip
