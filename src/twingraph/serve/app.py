@@ -27,10 +27,11 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from twingraph.config import DUMP, DUMPS, Settings
+from twingraph.config import DUMP, DUMPS, ONTOLOGY_IRI, Settings
 from twingraph.errors import TwingraphError
 from twingraph.export import load_context, load_description, serialize
 from twingraph.rdf.formats import RdfFormat
+from twingraph.rdf.vocabulary import load_ontology
 from twingraph.serve import lookups, pages, render, sparql, views
 from twingraph.serve.negotiation import choose
 from twingraph.store import EmbeddedStore, load_queries
@@ -82,6 +83,7 @@ class Site:
         self.queries = load_queries(settings.queries_dir) if settings.queries_dir.is_dir() else {}
         self.evaluator = sparql.Evaluator(self.store, self.base, settings.query_timeout, settings.row_limit, workers)
         self.modified = last_modified(settings)
+        self.ontology = load_ontology(settings.ontology_dir)
 
     def swap(self, store: EmbeddedStore) -> None:
         """Serve another store from now on; queries already running finish on the old one."""
@@ -138,16 +140,32 @@ class Site:
     def resource_page(self, graph: Graph, iri: str, with_store: bool) -> bytes:
         return render.resource_page(self.renderer(), graph, iri, self.store if with_store else None)
 
+    def find(self, iri: str) -> tuple[Graph, bool] | None:
+        """An IRI's description and whether its page looks neighbours up in the store.
+
+        The store first; then the parts of the dataset description (``/dataset/...``)
+        and the ontology's document (``/ns``), which pages link to as well.
+        """
+        if lookups.exists(self.store, iri):
+            return lookups.describe(self.store, iri), True
+        if iri.startswith(self.base + "dataset/"):
+            part = lookups.describe_in(self.void_graph(), iri)
+            return (part, False) if len(part) else None
+        return (self.ontology, False) if iri == ONTOLOGY_IRI.rstrip("#/") else None
+
     async def resource(self, request: Request) -> Response:
         """GET any dataset IRI: its description, negotiated; suffixes .ttl, .jsonld, .nt, ... override."""
         path = request.path_params["path"]
         iri, wanted = self.base + path, None
-        if not lookups.exists(self.store, iri):
-            suffix = next((s for s in SUFFIXES if path.endswith(s)), None)
-            if suffix is None or not lookups.exists(self.store, self.base + path.removesuffix(suffix)):
-                return self.error(request, 404, f"no resource {iri} in this dataset")
+        found = self.find(iri)
+        suffix = next((s for s in SUFFIXES if path.endswith(s)), None)
+        if found is None and suffix is not None:
             iri, wanted = self.base + path.removesuffix(suffix), SUFFIXES[suffix]
-        return self.graph_response(request, lookups.describe(self.store, iri), iri, wanted)
+            found = self.find(iri)
+        if found is None:
+            return self.error(request, 404, f"no resource {self.base + path} in this dataset")
+        graph, with_store = found
+        return self.graph_response(request, graph, iri, wanted, with_store)
 
     async def index(self, request: Request) -> Response:
         void = self.void_graph()

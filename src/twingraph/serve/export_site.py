@@ -24,14 +24,12 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, URIRef
-from rdflib.namespace import RDFS, SKOS
+from rdflib import Graph, URIRef
 
 from twingraph.config import DUMPS, ONTOLOGY_IRI, Settings
 from twingraph.errors import TwingraphError
 from twingraph.export import load_context, load_description, serialize
 from twingraph.fileio import replacing_directory
-from twingraph.rdf.namespaces import SCHEMA
 from twingraph.rdf.vocabulary import load_ontology
 from twingraph.serve import hosting, lookups, pages, render, sparql, views
 from twingraph.store import EmbeddedStore, load_queries
@@ -51,7 +49,6 @@ STATIC = PurePosixPath("static")
 RESERVED_TOP = {"static", "queries", "views", "sparql", "search", "dumps", PAGE, NGINX, *DUMPS.values()}
 REPORT_EVERY = 100
 MAX_NAME_BYTES = 200
-NAMES = (SCHEMA.name, RDFS.label, SKOS.prefLabel)
 
 
 class UnsafePathError(TwingraphError):
@@ -153,22 +150,6 @@ def is_free(root: Path, relative: PurePosixPath) -> bool:
 # -- descriptions ---------------------------------------------------------------------------------
 
 
-def describe_in(graph: Graph, iri: str) -> Graph:
-    """A resource's triples in a graph outside the store, as ``lookups.describe`` gives them from the store."""
-    subject, found = URIRef(iri), Graph()
-    for prefix, namespace in graph.namespaces():
-        found.bind(prefix, namespace)
-    for p, o in graph.predicate_objects(subject):
-        found.add((subject, p, o))
-        for name in NAMES:
-            for label in graph.objects(o, name):
-                found.add((o, name, label))
-        if isinstance(o, BNode):
-            for bp, bo in graph.predicate_objects(o):
-                found.add((o, bp, bo))
-    return found
-
-
 def write_file(root: Path, relative: PurePosixPath, data: bytes) -> None:
     # a plain write: the whole site is a temporary directory until it is complete
     target = root.joinpath(relative)
@@ -216,7 +197,7 @@ def documents(renderer: render.Renderer, store: ox.Store, void: Graph, ontology:
     dataset = renderer.base + str(DATASET)
     parts = sorted({str(s) for s in void.subjects() if isinstance(s, URIRef) and str(s).startswith(dataset + "/")})
     found = [Document(dataset, lambda: void, None)]
-    found += [Document(iri, functools.partial(describe_in, void, iri), None) for iri in parts]
+    found += [Document(iri, functools.partial(lookups.describe_in, void, iri), None) for iri in parts]
     found += [Document(iri, functools.partial(lookups.describe, store, iri), store)
               for iri in lookups.subjects(store, renderer.base)]  # fmt: skip
     ontology_iri = ONTOLOGY_IRI.rstrip("#/")

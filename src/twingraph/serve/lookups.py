@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import BNode, Graph, URIRef
+from rdflib.namespace import RDFS, SKOS
 
-from twingraph.rdf.namespaces import PREFIXES
+from twingraph.rdf.namespaces import PREFIXES, SCHEMA
 from twingraph.serve.sparql import triples_graph
 from twingraph.store.queries import NamedQuery
 
@@ -54,6 +55,22 @@ def describe(store: ox.Store, iri: str) -> Graph:
     )
     assert isinstance(found, ox.QueryTriples)
     return triples_graph(list(found))
+
+
+def describe_in(graph: Graph, iri: str) -> Graph:
+    """A resource's triples in a graph outside the store, as ``lookups.describe`` gives them from the store."""
+    subject, found = URIRef(iri), Graph()
+    for prefix, namespace in graph.namespaces():
+        found.bind(prefix, namespace)
+    for p, o in graph.predicate_objects(subject):
+        found.add((subject, p, o))
+        for name in (SCHEMA.name, RDFS.label, SKOS.prefLabel):
+            for label in graph.objects(o, name):
+                found.add((o, name, label))
+        if isinstance(o, BNode):
+            for bp, bo in graph.predicate_objects(o):
+                found.add((o, bp, bo))
+    return found
 
 
 def incoming(store: ox.Store, iri: str, limit: int = 200) -> list[dict[str, Any]]:
