@@ -32,7 +32,7 @@ from twingraph.errors import TwingraphError
 from twingraph.export import load_context, load_description, serialize
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.vocabulary import load_ontology
-from twingraph.serve import lookups, pages, render, sparql, views
+from twingraph.serve import lookups, pages, render, results, sparql, views
 from twingraph.serve.negotiation import choose
 from twingraph.store import EmbeddedStore, load_queries
 
@@ -40,7 +40,7 @@ HTML = "text/html"
 RDF_FORMATS = {f.media_type: f for f in RdfFormat}
 GRAPH_OFFERS = [HTML, *(f.media_type for f in (RdfFormat.TURTLE, RdfFormat.JSONLD, RdfFormat.NTRIPLES,
                                                RdfFormat.RDFXML, RdfFormat.TRIG))]  # fmt: skip
-RESULT_OFFERS = [*sparql.RESULTS, HTML]
+RESULT_OFFERS = [*results.RESULTS, HTML]
 GRAPH_NAMES = {"html": HTML, "ttl": "text/turtle", "turtle": "text/turtle", "jsonld": "application/ld+json",
                "json-ld": "application/ld+json", "json": "application/ld+json", "nt": "application/n-triples",
                "ntriples": "application/n-triples", "rdf": "application/rdf+xml", "xml": "application/rdf+xml",
@@ -212,7 +212,7 @@ class Site:
                 page = pages.render(self.env, "sparql.html", title="SPARQL", queries=list(self.queries.values()),
                                     named=pages.json_script(texts))  # fmt: skip
                 return self.respond(request, page, HTML)
-            graph = sparql.service_description(self.base)
+            graph = results.service_description(self.base)
             return self.respond(request, serialize(graph, RDF_FORMATS[media], self.context), media)
         return await self.answer(request, operation.query, operation.dataset)
 
@@ -221,14 +221,14 @@ class Site:
         outcome = await self.evaluator.run(query, dataset)
         extra = {"X-Row-Limit-Reached": str(self.settings.row_limit)} if outcome.truncated else {}
         if outcome.triples is not None:
-            graph = sparql.triples_graph(outcome.triples)
+            graph = results.triples_graph(outcome.triples)
             media = self.pick(request, [*GRAPH_OFFERS[1:], HTML], GRAPH_NAMES)
             if media != HTML:
                 return self.respond(request, serialize(graph, RDF_FORMATS[media], self.context), media, extra=extra)
         else:
-            media = self.pick(request, RESULT_OFFERS, sparql.RESULT_NAMES | {"html": HTML})
+            media = self.pick(request, RESULT_OFFERS, results.RESULT_NAMES | {"html": HTML})
             if media != HTML:
-                return self.respond(request, sparql.write_results(outcome, media), media, extra=extra)
+                return self.respond(request, results.write_results(outcome, media), media, extra=extra)
         return self.respond(request, render.results_page(self.renderer(), query, outcome), HTML, extra=extra)
 
     async def query_list(self, request: Request) -> Response:

@@ -31,7 +31,7 @@ from twingraph.errors import TwingraphError
 from twingraph.export import load_context, load_description, serialize
 from twingraph.fileio import replacing_directory
 from twingraph.rdf.vocabulary import load_ontology
-from twingraph.serve import hosting, lookups, pages, render, sparql, views
+from twingraph.serve import hosting, lookups, pages, render, results, sparql, views
 from twingraph.store import EmbeddedStore, load_queries
 
 Progress = Callable[[str], None]
@@ -258,7 +258,7 @@ def write_queries(root: Path, renderer: render.Renderer, store: ox.Store, settin
             raise TwingraphError(f"{source}: {exc.message}; fix the query and export again") from exc
         write_file(root, QUERIES / query.name / PAGE, render.results_page(renderer, query.text, outcome))
         if outcome.triples is None:
-            write_file(root, QUERIES / f"{query.name}.json", sparql.write_results(outcome, JSON_RESULTS))
+            write_file(root, QUERIES / f"{query.name}.json", results.write_results(outcome, JSON_RESULTS))
 
 
 def write_views(root: Path, renderer: render.Renderer, store: ox.Store) -> None:

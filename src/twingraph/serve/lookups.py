@@ -13,7 +13,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDFS, SKOS
 
 from twingraph.rdf.namespaces import PREFIXES, SCHEMA
-from twingraph.serve.sparql import triples_graph
+from twingraph.serve.results import triples_graph
 from twingraph.store.queries import NamedQuery
 
 PROLOGUE = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in PREFIXES.items())
