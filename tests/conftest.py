@@ -1,17 +1,20 @@
-"""Shared fixtures: the real records, their graph, a build in a temporary dist/."""
+"""Shared fixtures: the real records, their graph, a build in a temporary dist/, real servers, Chromium."""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib.util
+import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import httpx2
 import pytest
@@ -21,6 +24,14 @@ from rdflib import Graph
 from twingraph.config import Settings
 from twingraph.pipeline import Built, build, dataset_graph
 from twingraph.validate import load_shapes
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # the fixture `chromium` skips the browser tests, or fails them in CI
+    pass
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,20 +85,19 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(dist: Path, *options: str) -> Iterator[str]:
-    """``twingraph --dist DIST serve`` in a process of its own on a free port; yields its URL.
+def serving_command(command: Callable[[int], Sequence[str]], cwd: Path = ROOT) -> Iterator[str]:
+    """A server in a process of its own on a free port, once it answers on ``/``; yields its URL.
 
     Args:
-        dist: a built dist/ directory.
-        options: more ``serve`` options, e.g. ``"--timeout", "1"``.
+        command: the command line of a server listening on 127.0.0.1 at the port it is given.
+        cwd: the directory the server runs in.
     """
     port = free_port()
-    args = [sys.executable, "-c", "from twingraph.cli import main; main()", "--dist", str(dist),
-            "serve", "--port", str(port), "--no-watch", *options]  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     # a file, not a pipe, so that a chatty server never blocks on a full pipe
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(args, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command(port), cwd=cwd, stdin=subprocess.DEVNULL, stdout=log,
+                                   stderr=subprocess.STDOUT)  # fmt: skip
         try:
             for _ in range(400):
                 try:
@@ -106,6 +116,21 @@ def serving(dist: Path, *options: str) -> Iterator[str]:
             process.wait(timeout=10)
 
 
+def serving(dist: Path, *options: str) -> contextlib.AbstractContextManager[str]:
+    """``twingraph --dist DIST serve`` in a process of its own on a free port; yields its URL.
+
+    Args:
+        dist: a built dist/ directory.
+        options: more ``serve`` options, e.g. ``"--timeout", "1"``.
+    """
+
+    def command(port: int) -> list[str]:
+        return [sys.executable, "-c", "from twingraph.cli import main; main()", "--dist", str(dist),
+                "serve", "--port", str(port), "--no-watch", *options]  # fmt: skip
+
+    return serving_command(command)
+
+
 @pytest.fixture(scope="session")
 def start_server() -> Callable[..., contextlib.AbstractContextManager[str]]:
     """Starts ``twingraph serve`` on a built dist/: ``with start_server(dist, "--timeout", "1") as url:``."""
@@ -113,7 +138,90 @@ def start_server() -> Callable[..., contextlib.AbstractContextManager[str]]:
 
 
 @pytest.fixture(scope="session")
+def start_command() -> Callable[..., contextlib.AbstractContextManager[str]]:
+    """Starts another server: ``with start_command(lambda port: [..., str(port)], cwd=site) as url:``."""
+    return serving_command
+
+
+@pytest.fixture(scope="session")
 def live_server(built: Built, settings: Settings) -> Iterator[str]:
     """The URL of ``twingraph serve`` over the session's build, one process for the session."""
     with serving(settings.dist_dir) as url:
         yield url
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """A local TCP socket that would see any connection the server tried to make."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        sock.settimeout(0.5)
+        yield sock
+
+
+def no_connection(sock: socket.socket) -> None:
+    """Fails if anything connected to ``sock`` (a ``listener``), waiting its timeout for a late one."""
+    with pytest.raises(TimeoutError):
+        sock.accept()
+
+
+@pytest.fixture(scope="session")
+def assert_no_connection() -> Callable[[socket.socket], None]:
+    """``assert_no_connection(listener)``: nothing connected to the listener."""
+    return no_connection
+
+
+# -- a browser ------------------------------------------------------------------------------------
+
+# --headless comes from headless=True; the rest keep Chromium off the network (the test
+# machines have none) and out of any profile but the fresh one of each launch.
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+def browser_unavailable(reason: str) -> NoReturn:
+    """Skips the test, or fails it where ``TWINGRAPH_REQUIRE_BROWSER=1`` (CI sets it)."""
+    if os.environ.get("TWINGRAPH_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason}, and TWINGRAPH_REQUIRE_BROWSER=1 asks for the browser tests", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The Chromium executable: ``$TWINGRAPH_CHROMIUM``, else Debian's ``chromium`` on the PATH.
+
+    Browser test modules ask for it before anything else (``usefixtures``), so that
+    without Playwright or Chromium they skip (or fail) before a server is built for nothing.
+    """
+    if importlib.util.find_spec("playwright") is None:
+        browser_unavailable("no Playwright for Python: pip install -e '.[dev]'")
+    wanted = os.environ.get("TWINGRAPH_CHROMIUM")
+    found = shutil.which(wanted) if wanted else shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        browser_unavailable(f"no Chromium at TWINGRAPH_CHROMIUM={wanted}" if wanted else
+                            "no Chromium: install Debian's chromium package (apt-get install chromium)")  # fmt: skip
+    return found
+
+
+@pytest.fixture(scope="module")
+def launch_chromium(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., BrowserContext]]:
+    """Launches headless Chromium with a fresh, empty profile: ``launch_chromium(locale="ru-RU")``.
+
+    Each call gives a new persistent context (the options are Playwright's
+    ``launch_persistent_context`` ones); those still open are closed after the module.
+    """
+    launched: list[BrowserContext] = []
+    with sync_playwright() as driver:
+
+        def launch(**options: Any) -> BrowserContext:
+            profile = tmp_path_factory.mktemp("chromium-profile")
+            context = driver.chromium.launch_persistent_context(
+                profile, executable_path=chromium, headless=True, args=CHROMIUM_FLAGS, **options
+            )
+            launched.append(context)
+            return context
+
+        yield launch
+        for context in launched:
+            context.close()

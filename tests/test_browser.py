@@ -6,71 +6,35 @@ records the rest, and every console error is kept: a test fails on either, so a
 page that calls a CDN, or an editor that asks a remote service, is caught.
 
 Without Chromium or Playwright these tests skip, except where
-``TWINGRAPH_REQUIRE_BROWSER=1`` (CI sets it): there they fail.
+``TWINGRAPH_REQUIRE_BROWSER=1`` (CI sets it): there they fail (the fixture
+``chromium`` of conftest.py, asked for first so that they skip before any build).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
-import os
 import re
-import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx2
 import pytest
 
 try:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 except ImportError:  # the fixture `chromium` skips the tests, or fails them in CI
     pass
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Page, Playwright, Route
+    from playwright.sync_api import BrowserContext, Page, Route
 
-pytestmark = [pytest.mark.browser, pytest.mark.server]
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.usefixtures("chromium")]
 
-# --headless comes from launch(headless=True); the rest keep Chromium off the network
-# (this machine has none) and out of any profile but the fresh one of each launch.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]  # fmt: skip
 # the schemes that name no host, so they make no request to one
 HOSTLESS = {"data", "blob", "about"}
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def unavailable(reason: str) -> NoReturn:
-    if os.environ.get("TWINGRAPH_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason}, and TWINGRAPH_REQUIRE_BROWSER=1 asks for the browser tests", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def chromium() -> str:
-    """Debian's Chromium, looked for first, so that the tests skip before a server is built for nothing."""
-    if importlib.util.find_spec("playwright") is None:
-        unavailable("no Playwright for Python: pip install -e '.[dev]'")
-    found = os.environ.get("TWINGRAPH_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not found:
-        unavailable("no Chromium: install Debian's chromium package (apt-get install chromium)")
-    return found
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
-def launch(playwright: Playwright, chromium: str, profile: Path, **options: Any) -> BrowserContext:
-    """Chromium with a fresh, empty user-data directory."""
-    return playwright.chromium.launch_persistent_context(
-        profile, executable_path=chromium, headless=True, args=FLAGS, locale="ru-RU", **options
-    )
 
 
 @dataclasses.dataclass
@@ -105,11 +69,8 @@ class Traffic:
 
 
 @pytest.fixture(scope="module")
-def context(playwright: Playwright, chromium: str,
-            tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:  # fmt: skip
-    browser = launch(playwright, chromium, tmp_path_factory.mktemp("chromium-profile"))
-    yield browser
-    browser.close()
+def context(launch_chromium: Callable[..., BrowserContext]) -> BrowserContext:
+    return launch_chromium(locale="ru-RU")
 
 
 @pytest.fixture
@@ -231,9 +192,9 @@ def test_pages_ask_nothing_of_other_hosts(context: BrowserContext, page: Page, l
     assert hosts == {urlsplit(live_server).netloc}
 
 
-def test_sparql_page_works_without_javascript(playwright: Playwright, chromium: str, live_server: str,
-                                              tmp_path: Path) -> None:  # fmt: skip
-    browser = launch(playwright, chromium, tmp_path / "profile", java_script_enabled=False)
+def test_sparql_page_works_without_javascript(launch_chromium: Callable[..., BrowserContext],
+                                              live_server: str) -> None:  # fmt: skip
+    browser = launch_chromium(locale="ru-RU", java_script_enabled=False)
     seen = Traffic(live_server)
     browser.route("**/*", seen.route)
     try:

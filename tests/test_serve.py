@@ -7,11 +7,10 @@ import gzip
 import json
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx2
@@ -59,21 +58,6 @@ def client(store: EmbeddedStore, settings: Settings) -> Iterator[TestClient]:
 
 def parse(response: httpx2.Response, fmt: str) -> Graph:
     return Graph().parse(data=response.text, format=fmt, publicID=BASE)
-
-
-@pytest.fixture
-def listener() -> Iterator[socket.socket]:
-    """A local TCP socket that would see any connection the server tried to make."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        sock.settimeout(0.5)
-        yield sock
-
-
-def assert_no_connection(sock: socket.socket) -> None:
-    with pytest.raises(TimeoutError):
-        sock.accept()
 
 
 # -- negotiation (pure) ---------------------------------------------------------------------------
@@ -344,7 +328,9 @@ def test_updates_are_refused(client: TestClient, store: EmbeddedStore, request_a
         "PREFIX service: <urn:x#> SELECT * WHERE {{ ?s service:p ?o . SERVICE <{url}> {{ ?s ?p ?o }} }}",
     ],
 )
-def test_service_is_refused_before_evaluation(client: TestClient, listener: socket.socket, template: str) -> None:
+def test_service_is_refused_before_evaluation(client: TestClient, listener: socket.socket,
+                                              assert_no_connection: Callable[[socket.socket], None],
+                                              template: str) -> None:  # fmt: skip
     url = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
     response = client.get("/sparql", params={"query": template.format(url=url)})
     assert response.status_code == 403
@@ -358,7 +344,8 @@ def test_service_as_a_word_in_strings_or_names_is_fine() -> None:
         check_query("SELECT * { SERVICE<urn:x>{?s ?p ?o} }")
 
 
-def test_from_never_fetches(client: TestClient, listener: socket.socket) -> None:
+def test_from_never_fetches(client: TestClient, listener: socket.socket,
+                            assert_no_connection: Callable[[socket.socket], None]) -> None:  # fmt: skip
     url = f"http://127.0.0.1:{listener.getsockname()[1]}/data.ttl"
     query = f"SELECT * FROM <{url}> FROM NAMED <{url}> WHERE {{ ?s ?p ?o }}"
     response = client.get("/sparql", params={"query": query}, headers={"Accept": "application/json"})
@@ -439,46 +426,11 @@ def test_dumps_resist_path_traversal(client: TestClient, path: str) -> None:
 # -- a real server --------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-LAUNCHER = """
-import sys, uvicorn
-from pathlib import Path
-from twingraph.config import default_settings
-from twingraph.serve import create_app
-from twingraph.store import EmbeddedStore
-settings = default_settings(root=Path(sys.argv[1]), dist=Path(sys.argv[2]), query_timeout=1.0)
-app = create_app(EmbeddedStore.from_file(settings.dist_dir / "twingraph.nt"), settings)
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[3]), log_level="warning")
-"""
-
-
 @pytest.fixture(scope="module")
-def server(settings: Settings) -> Iterator[str]:
-    """A uvicorn process on a free port, query timeout 1 s; its runaway queries die with it."""
-    port = free_port()
-    args = [sys.executable, "-c", LAUNCHER, str(settings.root), str(settings.dist_dir), str(port)]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                httpx2.get(url + "/sparql", timeout=1)
-                break
-            except httpx2.TransportError:
-                if process.poll() is not None:
-                    pytest.fail(f"the server stopped: {process.stderr.read().decode() if process.stderr else ''}")
-                time.sleep(0.05)
+def server(settings: Settings, start_server: Callable[..., AbstractContextManager[str]]) -> Iterator[str]:
+    """``twingraph serve`` on this module's build, query timeout 1 s; its runaway queries die with it."""
+    with start_server(settings.dist_dir, "--timeout", "1") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stderr:
-            process.stderr.close()
 
 
 @pytest.mark.server

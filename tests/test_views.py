@@ -6,21 +6,19 @@ edges, a map marker per city with coordinates. Counts are computed here from the
 graph with rdflib, not from the views' own queries. Screenshots go to
 ``$TWINGRAPH_ARTIFACTS`` (default ``test-artifacts/``).
 
-The server and browser fixtures are this file's own (tests/test_browser.py had none
-to share when it was written): a ``twingraph serve`` process on a free port and
-Debian's chromium driven by Playwright, with a fresh profile.
+The server and browser come from conftest.py, as for tests/test_browser.py: the
+session's ``twingraph serve`` process (``live_server``) and Debian's chromium driven
+by Playwright with a fresh profile (``launch_chromium``); without them the tests skip
+before anything is built, or fail where ``TWINGRAPH_REQUIRE_BROWSER=1``.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -32,72 +30,16 @@ from twingraph.config import Settings
 from twingraph.pipeline import Built
 from twingraph.rdf.namespaces import SCHEMA, TG
 
-pytestmark = [pytest.mark.browser, pytest.mark.server]
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.usefixtures("chromium")]
 
-CHROMIUM = os.environ.get("TWINGRAPH_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 ARTIFACTS = Path(os.environ.get("TWINGRAPH_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts"))
 VIEWS = ("timeline", "network", "map", "years")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def server(built: Built, settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``twingraph serve`` on the test build, on a free port; its base URL."""
-    port = free_port()
-    command = [sys.executable, "-m", "twingraph", "--dist", str(built.dist), "serve", "--port", str(port),
-               "--no-watch"]  # fmt: skip
-    log = tmp_path_factory.mktemp("server") / "stderr.log"
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(command, cwd=settings.root, stdout=subprocess.DEVNULL, stderr=stderr)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "/views/map", timeout=2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                process.wait()
-                raise RuntimeError(f"the server did not start: {log.read_text()}") from None
-            time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A Chromium context with a fresh profile.
-
-    Skipped where Playwright or chromium is missing, except in CI (``TWINGRAPH_REQUIRE_BROWSER``, set by
-    .ci/run), where that fails the tests instead.
-    """
-    required = bool(os.environ.get("TWINGRAPH_REQUIRE_BROWSER"))
-    try:
-        from playwright import sync_api
-    except ImportError:
-        if required:
-            raise
-        pytest.skip("playwright is not installed (pip install -e '.[dev]')")
-    if not Path(CHROMIUM).exists():
-        message = f"no chromium at {CHROMIUM} (apt-get install chromium, or set TWINGRAPH_CHROMIUM)"
-        if required:
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("profile")), executable_path=CHROMIUM, args=FLAGS,
-            viewport={"width": 1200, "height": 900})  # fmt: skip
-        yield context
-        context.close()
+def browser(launch_chromium: Callable[..., Any]) -> Any:
+    """A Chromium context with a fresh profile."""
+    return launch_chromium(viewport={"width": 1200, "height": 900})
 
 
 class Opened:
@@ -111,7 +53,7 @@ class Opened:
 
 
 @pytest.fixture
-def open_view(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+def open_view(browser: Any, live_server: str, request: pytest.FixtureRequest) -> Iterator[Any]:
     pages = []
 
     def opener(path: str) -> Opened:
@@ -122,7 +64,7 @@ def open_view(browser: Any, server: str, request: pytest.FixtureRequest) -> Iter
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("request", lambda r: requests.append(r.url))
-        page.goto(server + path)
+        page.goto(live_server + path)
         page.wait_for_selector("#view[data-ready]", timeout=15_000)
         assert page.get_attribute("#view", "data-ready") == "true", errors
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -171,13 +113,13 @@ def located_cities(graph: Graph) -> int:
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_each_view_draws_offline_without_errors(open_view: Any, server: str, view: str) -> None:
+def test_each_view_draws_offline_without_errors(open_view: Any, live_server: str, view: str) -> None:
     opened = open_view(f"/views/{view}")
     assert opened.errors == []
     assert opened.count("#view svg") >= 1
     assert opened.count("#fallback table") == 1  # the text fallback is there as well
-    assert all(url.startswith(server) for url in opened.requests), [u for u in opened.requests
-                                                                    if not u.startswith(server)]  # fmt: skip
+    assert all(url.startswith(live_server) for url in opened.requests), [u for u in opened.requests
+                                                                         if not u.startswith(live_server)]  # fmt: skip
 
 
 def test_the_timeline_has_one_item_per_event_at_its_precision(open_view: Any, graph: Graph) -> None:
@@ -214,11 +156,11 @@ def test_the_network_has_the_graphs_nodes_and_edges(open_view: Any, graph: Graph
     assert (opened.count(".network-node"), opened.count(".network-edge")) == (len(nodes), len(edges))
 
 
-def test_a_click_on_a_node_opens_its_page(open_view: Any, server: str) -> None:
+def test_a_click_on_a_node_opens_its_page(open_view: Any, live_server: str) -> None:
     opened = open_view("/views/network")
     node = opened.page.locator('.network-node[data-iri="https://twingraph.example/person/ilsur-metshin"] circle')
     node.click()
-    opened.page.wait_for_url(server + "/person/ilsur-metshin")
+    opened.page.wait_for_url(live_server + "/person/ilsur-metshin")
     assert opened.page.locator("h1").inner_text() == "Ильсур Метшин"
 
 
@@ -254,8 +196,9 @@ def test_the_years_chart_has_a_bar_per_year_city_and_kind(open_view: Any, settin
     assert opened.count("rect.bar") == len(rows) > 0
 
 
-def test_the_static_site_draws_the_views_without_a_server(browser: Any, built: Built, settings: Settings,
-                                                          tmp_path: Path, graph: Graph) -> None:  # fmt: skip
+def test_the_static_site_draws_the_views_without_a_server(
+        browser: Any, built: Built, tmp_path: Path, graph: Graph,
+        start_command: Callable[..., AbstractContextManager[str]]) -> None:  # fmt: skip
     from click.testing import CliRunner
 
     from twingraph.cli import main
@@ -263,18 +206,15 @@ def test_the_static_site_draws_the_views_without_a_server(browser: Any, built: B
     site = tmp_path / "site"
     result = CliRunner().invoke(main, ["--dist", str(built.dist), "site", "-o", str(site)])
     assert result.exit_code == 0, result.output
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)], cwd=site,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        time.sleep(0.5)
+
+    def http_server(port: int) -> list[str]:
+        return [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)]
+
+    with start_command(http_server, cwd=site) as url:
         page = browser.new_page()
-        page.goto(f"http://127.0.0.1:{port}/views/network/")
+        page.goto(url + "/views/network/")
         page.wait_for_selector("#view[data-ready]", timeout=15_000)
         nodes, _ = meetings(graph)
         assert page.locator(".network-node").count() == len(nodes)
         page.close()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
     shutil.rmtree(site)
