@@ -1,0 +1,249 @@
+"""Dated paragraphs -> events: one event per dated happening, with place, type, larger event and participants."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from razdel import sentenize
+
+from twingraph.extract.grammars import DateMention, find_dates
+from twingraph.extract.models import Models
+from twingraph.extract.people import Mention, find_mentions
+from twingraph.extract.places import Places, delegations, represented, sentence_place
+from twingraph.model import EventType
+
+# the first pattern found in a sentence's own words (outside quoted names) gives its type
+TYPE_RULES: tuple[tuple[str, EventType], ...] = (
+    (r"назначен", EventType.APPOINTMENT),
+    (r"онлайн[\s-]*(?:участие|слушател)|в онлайн формате приня", EventType.ONLINE_PARTICIPATION),
+    (r"встре[тч]", EventType.MEETING),
+    (r"подписа", EventType.SIGNING),
+    (r"визит|посетил|поездк", EventType.VISIT),
+    (r"круглого стола|круглом столе|круглый стол", EventType.ROUND_TABLE),
+    (r"ассамбле|собрани", EventType.ASSEMBLY),
+    (r"сесси|заседани|бюро", EventType.SESSION),
+    (r"конференц", EventType.CONFERENCE),
+    (r"турнир", EventType.TOURNAMENT),
+    (r"выставк|экспозици", EventType.EXHIBITION),
+    (r"фестивал", EventType.FESTIVAL),
+    (r"поздравлени", EventType.GREETING),
+    (r"преми|наград|призов", EventType.AWARD),
+    (r"презентаци|доклад", EventType.PRESENTATION),
+    (r"тренинг|обучени", EventType.TRAINING),
+    (r"обмен", EventType.EXCHANGE),
+    (r"образовательн\w+ программ", EventType.EDUCATION_PROGRAMME),
+    (r"конкурс|универсиад|соревн", EventType.COMPETITION),
+    (r"форум", EventType.FORUM),
+    (r"делегаци|приня\w* участие", EventType.VISIT),
+)
+LARGER = re.compile(
+    r"\b(?P<how>в рамках|на полях|для участия в|в ходе|(?:приня\w*|принимал\w*)\s+(?:онлайн\s+)?участие\s+в)"
+    r"\s+(?=(?P<np>[^,.;«]*(?:«[^»]*»[^,.;«]*)*))"
+)
+# «в рамках X» without a date of X: X is dated to the month of the happening within it;
+# «участие в X» and «на полях X»: X is the happening's own occasion and takes its date
+SAME_DATE = ("на полях", "приня", "принимал")
+LARGER_HEADS = re.compile(r"форум|конференц|фестивал|выставк|недел|саммит|ассамбле|заседани|экспо|week|игр", re.I)
+RELATIVE = re.compile(r"^\s*,?\s*(?:котор\w+)\s+(?:прош\w+|состоял\w+|проходил\w*)", re.I)
+
+
+@dataclasses.dataclass
+class Draft:
+    """An event being assembled from the sentences of one happening."""
+
+    start: str
+    end: str | None
+    sentences: list[str]
+    date_text: str
+    inferred_year: bool = False
+    inherited: bool = False
+    place: str | None = None
+    persons: list[Mention] = dataclasses.field(default_factory=list)
+    delegations: list[str] = dataclasses.field(default_factory=list)
+    cities: list[str] = dataclasses.field(default_factory=list)
+    larger: list[Larger] = dataclasses.field(default_factory=list)
+    kind: EventType | None = None
+    online: bool = False
+
+    @property
+    def quote(self) -> str:
+        return " ".join(self.sentences)
+
+
+@dataclasses.dataclass(frozen=True)
+class Larger:
+    """A larger event a happening belongs to, as named in the sentence."""
+
+    name: str
+    start: str
+    end: str | None
+    sentence: str
+    own_date: bool
+
+
+def sentences_of(paragraph: str, dates: list[DateMention]) -> list[tuple[int, int]]:
+    """Razdel's sentence spans, a sentence that only ends a date («25 мая 2023 г.») joined to the next."""
+    merged: list[list[int]] = []
+    for part in sentenize(paragraph):
+        if (
+            merged
+            and re.search(r"\b(?:г|гг)\.$", paragraph[merged[-1][0] : merged[-1][1]])
+            and any(d.stop >= merged[-1][1] - 1 and d.start >= merged[-1][0] for d in dates)
+        ):
+            merged[-1][1] = part.stop
+        else:
+            merged.append([part.start, part.stop])
+    return [(a, b) for a, b in merged]
+
+
+def paragraph_year(mentions: list[DateMention]) -> int | None:
+    """The year the paragraph's dates without a year take: the first year it writes."""
+    return next((m.year for m in mentions if m.year), None)
+
+
+def own_dates(found: list[DateMention], start: int, dated_before: bool) -> list[DateMention]:
+    """The dates that date happenings of the sentence beginning at ``start``.
+
+    A year alone, late in a sentence of a paragraph already dated more closely, refers back to an
+    earlier happening («после подписания ... в 2022 году») and dates nothing here.
+    """
+    kept = []
+    for mention in found:
+        year_only = mention.month is None and mention.year2 is None
+        if year_only and dated_before and mention.start - start > 3:
+            continue
+        kept.append(mention)
+    return kept
+
+
+def event_type(text: str) -> EventType:
+    """The type of a happening from the words of its sentence outside quoted names."""
+    plain = re.sub(r"«[^»]*»", " ", text.lower())
+    own = LARGER.split(plain)[0] if LARGER.search(plain) else plain
+    for pattern, kind in TYPE_RULES:
+        if re.search(pattern, own):
+            return kind
+    for pattern, kind in TYPE_RULES:
+        if re.search(pattern, plain):
+            return kind
+    return EventType.MEETING
+
+
+def larger_events(sentence: str, start: str, end: str | None, models: Models) -> list[Larger]:
+    """Larger events a sentence places its happening in: «в рамках форума ...», «на полях заседания ...»."""
+    found = []
+    for match in LARGER.finditer(sentence):
+        name = match["np"].strip()
+        name = re.split(r"\s+(?:в|во)\s+(?:г\.|городе|г\s)|\s+котор\w+|\s+с\s+(?=[а-я])|\s+(?:в рамках|на полях)\s",
+                        name)[0].strip(" ,.")  # fmt: skip
+        if not LARGER_HEADS.search(name):
+            continue
+        after = sentence[match.start("np") + len(name) :]
+        dates = find_dates(models.dates, after[:80]) if RELATIVE.match(after) else []
+        own = dates[0].resolved(int(start[:4])) if dates else None
+        if own:
+            found.append(Larger(name, own[0], own[1], sentence, True))
+            continue
+        year = re.search(r"(?:[-–\s]|^)((?:19|20)\d{2})\b", name)
+        if match["how"].startswith(SAME_DATE):
+            # «участие в X» makes X a larger event only when the sentence goes on about X («который прошел»)
+            if match["how"] == "на полях" or RELATIVE.match(after):
+                found.append(Larger(name, start, end, sentence, False))
+        elif year:
+            found.append(Larger(name, year.group(1), None, sentence, False))
+        else:
+            found.append(Larger(name, start[:7], None, sentence, False))
+    return found
+
+
+def drafts_of_paragraph(paragraph: str, places: Places, context_year: int | None, models: Models) -> list[Draft]:
+    """One draft per dated happening of a paragraph; undated sentences join the happening before them.
+
+    Sentences before the paragraph's first date belong to the first dated happening.
+    """
+    unquoted = re.sub(r"«[^»]*»", lambda m: " " * len(m.group()), paragraph)
+    all_dates = find_dates(models.dates, unquoted)
+    spans = sentences_of(paragraph, all_dates)
+    mentions = find_mentions(paragraph, places.lowered, models, tuple(a for a, _ in spans))
+    year = paragraph_year(all_dates) or context_year
+    drafts: list[Draft] = []
+    waiting: list[Sentence] = []
+    if not all_dates:
+        return _dated_by_larger(paragraph, spans, mentions, places, models)
+    for a, b in spans:
+        sentence = Sentence(paragraph[a:b], [m for m in mentions if a <= m.start < b])
+        dated = own_dates([d for d in all_dates if a <= d.start < b], a, bool(drafts))
+        resolved = [(m, r) for m in dated if (r := m.resolved(year)) is not None]
+        if not resolved:
+            if drafts:
+                _absorb(drafts[-1], sentence, places, models)
+            else:
+                waiting.append(sentence)
+            continue
+        for n, (mention, (start, end)) in enumerate(resolved):
+            if n and (start, end) == (drafts[-1].start, drafts[-1].end):
+                continue
+            draft = Draft(start, end, [], mention.text, inferred_year=mention.year is None)
+            for earlier in waiting:
+                _absorb(draft, earlier, places, models)
+            waiting = []
+            _absorb(draft, sentence, places, models, first=True)
+            drafts.append(draft)
+    return _without_year_openers(drafts)
+
+
+def _without_year_openers(drafts: list[Draft]) -> list[Draft]:
+    """Drop a year that only opens a paragraph («В 2024 году сотрудничество продолжилось. 14 мая ...»).
+
+    A year-precision happening with nobody in it, followed by closer dates of the same year, is the
+    paragraph's setting rather than a happening of its own.
+    """
+    kept = []
+    for n, draft in enumerate(drafts):
+        later = drafts[n + 1] if n + 1 < len(drafts) else None
+        opener = len(draft.start) == 4 and draft.end is None and not (draft.persons or draft.delegations)
+        if opener and later is not None and later.start[:4] == draft.start and len(later.start) > 4:
+            continue
+        kept.append(draft)
+    return kept
+
+
+@dataclasses.dataclass(frozen=True)
+class Sentence:
+    """A sentence of a paragraph and the persons named in it."""
+
+    text: str
+    persons: list[Mention]
+
+
+def _absorb(draft: Draft, sentence: Sentence, places: Places, models: Models, first: bool = False) -> None:
+    text = sentence.text
+    if text not in draft.sentences:
+        draft.sentences.append(text)
+    if draft.place is None or first:
+        draft.place = sentence_place(text, places, models) or draft.place
+    if draft.kind is None:
+        draft.kind = event_type(text)
+    draft.online = draft.online or bool(re.search(r"онлайн|видео-?конференц|видеосвяз|телемост|видеообращ", text, re.I))
+    for mention in sentence.persons:
+        if all(m.name != mention.name for m in draft.persons):
+            draft.persons.append(mention)
+    draft.delegations.extend(d for d in delegations(text, places, models) if d not in draft.delegations)
+    draft.cities.extend(c for c in represented(text, places, models) if c not in draft.cities)
+    draft.larger.extend(larger_events(text, draft.start, draft.end, models))
+
+
+NAMED_YEAR = re.compile(r"\bв рамках\s[^.]*?(?:[-–]\s*|\s)((?:19|20)\d{2})\b")
+
+
+def _dated_by_larger(paragraph: str, spans: list[tuple[int, int]], mentions: list[Mention], places: Places,
+                     models: Models) -> list[Draft]:  # fmt: skip
+    """A paragraph without a date of its own, held «в рамках» an event whose name carries the year."""
+    match = NAMED_YEAR.search(paragraph)
+    if not match:
+        return []
+    draft = Draft(match.group(1), None, [], "", inherited=True)
+    for a, b in spans:
+        _absorb(draft, Sentence(paragraph[a:b], [m for m in mentions if a <= m.start < b]), places, models)
+    return [draft]

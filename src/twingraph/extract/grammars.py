@@ -1,0 +1,186 @@
+"""Yargy grammars of the family's date expressions, and the dates they find.
+
+Forms: «25 мая 2023 г.», «6-8 февраля 2025 г.», «с 15 по 19 июня 2019 года»,
+«30 июня - 2 июля 2024», «В марте 2021 года», «В апреле-мае 2025 года»,
+«С мая по июнь 2024 года», «В 2021 году», «(2022 г.)», «2002-2018 гг.», and the
+same without a year («15 января», «В августе»), which take the year of their paragraph.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from yargy import Parser, and_, or_, rule
+from yargy.interpretation import fact
+from yargy.predicates import caseless, dictionary, eq, gte, in_, lte, normalized
+
+MONTHS = {
+    "январь": 1, "февраль": 2, "март": 3, "апрель": 4, "май": 5, "июнь": 6,
+    "июль": 7, "август": 8, "сентябрь": 9, "октябрь": 10, "ноябрь": 11, "декабрь": 12,
+}  # fmt: skip
+
+Date = fact("Date", ["day", "day2", "month", "month2", "year", "year2", "lead"])
+
+DASH = in_({"-", "–", "—", "−"})
+DAY = and_(gte(1), lte(31))
+YEAR = and_(gte(1000), lte(2100))
+MONTH = dictionary(MONTHS)
+YEAR_WORD = or_(
+    rule(normalized("год")),
+    rule(caseless("г"), eq(".").optional()),
+    rule(caseless("гг"), eq(".").optional()),
+)
+LEAD = in_({"в", "В", "с", "С", "со", "Со", "("})
+SEASON = in_({"зимой", "весной", "летом", "осенью", "Зимой", "Весной", "Летом", "Осенью"})
+PART_OF_YEAR = in_({"начале", "конце", "середине", "течение"})
+MONTH_NUMBER = and_(gte(1), lte(12))
+
+
+def _day(attr: object) -> object:
+    return DAY.interpretation(attr.custom(int))  # type: ignore[attr-defined]
+
+
+def _month(attr: object) -> object:
+    return MONTH.interpretation(attr.normalized().custom(MONTHS.__getitem__))  # type: ignore[attr-defined]
+
+
+def _month_number(attr: object) -> object:
+    return MONTH_NUMBER.interpretation(attr.custom(int))  # type: ignore[attr-defined]
+
+
+def _year(attr: object) -> object:
+    return YEAR.interpretation(attr.custom(int))  # type: ignore[attr-defined]
+
+
+def date_grammar() -> object:
+    """The rule that finds one date or range of the family."""
+    year_tail = rule(_year(Date.year), YEAR_WORD.optional())
+    opt_year = year_tail.optional()
+    num_date = rule(_day(Date.day), eq("."), _month_number(Date.month), eq("."), _year(Date.year))
+    num_date2 = rule(_day(Date.day2), eq("."), _month_number(Date.month2), eq("."), _year(Date.year2))
+    alternatives = [
+        # 28.12.2023 – 03.01.2024; 12.05.2022
+        rule(in_({"с", "С"}).optional(), num_date, or_(DASH, eq("по")), num_date2),
+        num_date,
+        # с 28 декабря 2023 года по 3 января 2024 года
+        rule(in_({"с", "С"}).optional(), _day(Date.day), _month(Date.month), _year(Date.year), YEAR_WORD.optional(),
+             or_(DASH, eq("по")), _day(Date.day2), _month(Date.month2), _year(Date.year2), YEAR_WORD.optional()),
+        # 30 июня - 2 июля 2024 года; с 30 июня по 2 июля 2024
+        rule(in_({"с", "С"}).optional(), _day(Date.day), _month(Date.month), or_(DASH, eq("по")),
+             _day(Date.day2), _month(Date.month2), opt_year),
+        # 6-8 февраля 2025 г.; с 15 по 19 июня 2019 года
+        rule(_day(Date.day), DASH, _day(Date.day2), _month(Date.month), opt_year),
+        rule(in_({"с", "С"}), _day(Date.day), eq("по"), _day(Date.day2), _month(Date.month), opt_year),
+        # 25 мая 2023 г.; 15 января
+        rule(_day(Date.day), _month(Date.month), opt_year),
+        # в апреле-мае 2025 года; с мая по июнь 2024 года
+        rule(LEAD.optional(), _month(Date.month), or_(DASH, eq("по")), _month(Date.month2), opt_year),
+        # в марте 2021 года; с июня 2024; в августе
+        rule(LEAD.interpretation(Date.lead), _month(Date.month), opt_year),
+        rule(_month(Date.month), year_tail),
+        # 2002-2018 гг.
+        rule(_year(Date.year), DASH, _year(Date.year2), YEAR_WORD),
+        # в 2021 году; (2022 г.); летом 2020 года; в конце 2024 года; «в 2015 и 2017 годах» (twice)
+        rule(LEAD.interpretation(Date.lead), _year(Date.year), YEAR_WORD.optional()),
+        rule(or_(rule(SEASON), rule(LEAD, PART_OF_YEAR)).interpretation(Date.lead), _year(Date.year), YEAR_WORD),
+        rule(eq("и").interpretation(Date.lead), _year(Date.year), YEAR_WORD),
+    ]  # fmt: skip
+    return or_(*alternatives).interpretation(Date)
+
+
+@dataclasses.dataclass(frozen=True)
+class DateMention:
+    """A date or range as written, with what it leaves to the paragraph (a missing year).
+
+    Dates are ISO strings at the precision given: YYYY, YYYY-MM or YYYY-MM-DD.
+    """
+
+    start: int
+    stop: int
+    text: str
+    year: int | None
+    month: int | None
+    day: int | None
+    year2: int | None
+    month2: int | None
+    day2: int | None
+
+    def resolved(self, year: int | None) -> tuple[str, str | None] | None:
+        """ISO start and end (None for a single date), with ``year`` for a date that gives none."""
+        y = self.year or year
+        if y is None:
+            return None
+        y2 = self.year2 or y
+        start = _iso(y, self.month, self.day)
+        if self.year2 or self.month2 or self.day2:
+            end = _iso(y2, self.month2 or self.month, self.day2 if self.day2 else None if self.month2 else self.day)
+            return (start, end) if end != start else (start, None)
+        return start, None
+
+
+def _iso(year: int, month: int | None, day: int | None) -> str:
+    if month is None:
+        return f"{year:04d}"
+    return f"{year:04d}-{month:02d}" + (f"-{day:02d}" if day else "")
+
+
+ANCHOR = re.compile(
+    r"(?<!\d)(?:1[0-9]|20)\d{2}(?!\d)|январ|феврал|март|апрел|\bма[йяе]\b|июн|июл|август|сентябр|октябр|ноябр|декабр",
+    re.I,
+)
+WINDOW = 40
+
+
+def find_dates(parser: Parser, text: str) -> list[DateMention]:
+    """Every date expression of ``text``, left to right, the longest at each place.
+
+    The grammar runs only on windows around digits and month names, which keeps long paragraphs fast.
+    """
+    found = []
+    for lo, hi in _windows(text):
+        for match in parser.findall(text[lo:hi]):
+            value = match.fact
+            if value.year is None and value.month is None:
+                continue
+            start, stop = match.span
+            start, stop = start + lo, stop + lo
+            if value.year2 and value.month is None and re.search(r"\bна\s*$", text[max(0, start - 4) : start]):
+                continue  # «план на 2023–2025 годы»: a period a document covers, not a date
+            found.append(
+                DateMention(
+                    start,
+                    stop,
+                    text[start:stop],
+                    value.year,
+                    value.month,
+                    value.day,
+                    value.year2,
+                    value.month2,
+                    value.day2,
+                )
+            )
+    return sorted(found, key=lambda m: m.start)
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    spans: list[list[int]] = []
+    for match in ANCHOR.finditer(text):
+        lo, hi = max(0, match.start() - WINDOW), min(len(text), match.end() + WINDOW)
+        if spans and lo <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], hi)
+        else:
+            spans.append([lo, hi])
+    return [(_word_start(text, lo), _word_end(text, hi)) for lo, hi in spans]
+
+
+def _word_start(text: str, at: int) -> int:
+    while at > 0 and not text[at - 1].isspace():
+        at -= 1
+    return at
+
+
+def _word_end(text: str, at: int) -> int:
+    while at < len(text) and not text[at].isspace():
+        at += 1
+    return at

@@ -1,0 +1,221 @@
+"""Header facts of a city block: founding, population, area, time zone, website, photo, agreements."""
+
+from __future__ import annotations
+
+import re
+
+from pymorphy3 import MorphAnalyzer
+
+from twingraph.extract.segment import Block, Field
+from twingraph.model import AgreementType, Credit, Founding, Measure, TimeZone, Website
+
+ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+MULTIPLIERS = {"тыс": 1_000, "млн": 1_000_000, "млрд": 1_000_000_000}
+NUMBER = r"\d[\d\s\u00a0]*(?:[.,]\d+)*"
+MEASURE = re.compile(rf"(?P<number>{NUMBER})\s*(?P<mult>тыс|млн|млрд)?")
+YEAR_NOTE = re.compile(r"\((?:[^()]*?\D)?(?P<year>\d{4})\s*(?:г\.?|года?)?\s*\)")
+OFFSET = re.compile(r"(?:GMT|UTC|МСК)?\s*(?P<sign>[+\-−–])\s*(?P<hours>\d{1,2})(?:[:.](?P<minutes>\d{2}))?", re.I)
+URL = re.compile(r"https?://\S+")
+# the country's short name when the official one is «<adjective> Республика»
+COUNTRY_ADJECTIVES = {
+    "китайская": "Китай", "итальянская": "Италия", "французская": "Франция", "турецкая": "Турция",
+    "российская": "Россия", "киргизская": "Киргизия", "кыргызская": "Киргизия", "чешская": "Чехия",
+    "словацкая": "Словакия", "португальская": "Португалия", "аргентинская": "Аргентина",
+    "федеративная": "Германия", "боливарианская": "Венесуэла", "египетская": "Египет",
+    "сирийская": "Сирия", "азербайджанская": "Азербайджан", "туркменская": "Туркмения",
+    "корейская": "Корея", "вьетнамская": "Вьетнам", "монгольская": "Монголия", "польская": "Польша",
+    "венгерская": "Венгрия", "эстонская": "Эстония", "литовская": "Литва", "латвийская": "Латвия",
+}  # fmt: skip
+FORM_WORDS = {"республика", "государство", "королевство", "федерация", "княжество", "султанат", "эмират",
+              "исламская", "народная", "демократическая", "социалистическая", "арабская", "объединенная",
+              "союзная", "кооперативная", "содружество", "штат", "штаты"}  # fmt: skip
+AGREEMENT_RULES: tuple[tuple[str, AgreementType], ...] = (
+    (r"меморандум\w* о намерени", AgreementType.MEMORANDUM_OF_INTENT),
+    (r"меморандум\w* о взаимопонимани", AgreementType.MEMORANDUM_OF_UNDERSTANDING),
+    (r"протокол\w* о намерени", AgreementType.PROTOCOL_OF_INTENT),
+    (r"план\w* (?:мероприятий|действий)", AgreementType.ACTION_PLAN),
+    (r"побратим|породн[её]нн", AgreementType.SISTER_CITY),
+    (r"дружественных отношени|дружеских отношени", AgreementType.FRIENDSHIP),
+    (r"партн[её]рских отношени|партн[её]рств", AgreementType.PARTNERSHIP),
+    (r"сотрудничеств", AgreementType.COOPERATION),
+)
+
+
+def short_country(written: str) -> str:
+    """The short nominative name of a country given by its official name.
+
+    >>> short_country("Исламская Республика Иран"), short_country("Итальянская Республика")
+    ('Иран', 'Италия')
+    """
+    words = written.split()
+    named = [w for w in words if w.lower() not in FORM_WORDS and w.lower() not in COUNTRY_ADJECTIVES]
+    if named:
+        return " ".join(named)
+    adjective = next((w.lower() for w in words if w.lower() in COUNTRY_ADJECTIVES), None)
+    return COUNTRY_ADJECTIVES[adjective] if adjective else written
+
+
+def roman(text: str) -> int | None:
+    """The value of a Roman numeral, or None.
+
+    >>> roman("XIV")
+    14
+    """
+    if not text or any(ch not in ROMAN for ch in text):
+        return None
+    values = [ROMAN[ch] for ch in text]
+    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+
+
+def founding(field: Field) -> Founding | None:
+    """«9 век н.э.», «ок. 2200 до н. э.», «300 до н.э.», «1898 г.», «XII в.».
+
+    >>> founding(Field("founded", "ок. 2200 до н. э.", "Год основания: ок. 2200 до н. э.")).year
+    -2200
+    """
+    value = field.value
+    approximate = bool(re.search(r"\b(ок\.|около|приблизительно|прибл\.|~)", value, re.I))
+    bc = bool(re.search(r"до\s*н\.?\s*э", value, re.I))
+    century = re.search(r"\b(?P<n>\d{1,2}|[IVXLC]+)(?:-?[йго]+)?\s*(?:век|в\.|вв?\b)", value)
+    if century:
+        n = int(century["n"]) if century["n"].isdigit() else roman(century["n"])
+        if n:
+            return Founding(text=value, century=-n if bc else n, approximate=approximate, quote=field.line)
+    year = re.search(r"\d{1,4}", value)
+    if not year:
+        return None
+    number = int(year.group())
+    return Founding(text=value, year=-number if bc else number, approximate=approximate, quote=field.line)
+
+
+def parse_number(text: str) -> float:
+    """A number as the family writes it.
+
+    >>> [parse_number(x) for x in ("9,7", "9 465 881", "11,434.25", "2,900", "4.07", "53,1")]
+    [9.7, 9465881.0, 11434.25, 2900.0, 4.07, 53.1]
+    """
+    text = re.sub(r"[\s\u00a0]", "", text)
+    if "," in text and "." in text:
+        return float(text.replace(",", ""))
+    if re.fullmatch(r"\d{1,3}(,\d{3})+", text):
+        return float(text.replace(",", ""))
+    return float(text.replace(",", "."))
+
+
+def measure(field: Field) -> Measure | None:
+    """Population or area with its year: «9,7 млн.чел. (2025 г.)», «53,1 тыс. км²»."""
+    match = MEASURE.search(field.value)
+    if not match:
+        return None
+    value = parse_number(match["number"].strip()) * MULTIPLIERS.get(match["mult"] or "", 1)
+    if value <= 0:
+        return None
+    year = YEAR_NOTE.search(field.value[match.end() :])
+    return Measure(value=round(value, 2), year=int(year["year"]) if year else None, quote=field.line)
+
+
+def timezone(field: Field) -> TimeZone | None:
+    """«GMT +3:30», «UTC + 8», «GMT-5» as ±HH:MM."""
+    match = OFFSET.search(field.value)
+    if not match:
+        return None
+    sign = "+" if match["sign"] == "+" else "-"
+    return TimeZone(offset=f"{sign}{int(match['hours']):02d}:{match['minutes'] or '00'}", quote=field.line)
+
+
+def website(field: Field) -> Website | None:
+    match = URL.search(field.value)
+    return Website(url=match.group().rstrip(".,;"), quote=field.line) if match else None
+
+
+def credit(field: Field) -> Credit | None:
+    return Credit(text=field.value, quote=field.line) if field.value else None
+
+
+def header_facts(block: Block) -> dict[str, object]:
+    """The City fields a block's header states."""
+    parsers = {"founded": founding, "population": measure, "area": measure, "timezone": timezone,
+               "website": website, "photo": credit}  # fmt: skip
+    names = {"photo": "photo_credit"}
+    facts: dict[str, object] = {}
+    for field in block.fields:
+        parse = parsers.get(field.kind)
+        key = names.get(field.kind, field.kind)
+        if parse and key not in facts:
+            value = parse(field)
+            if value is not None:
+                facts[key] = value
+    return facts
+
+
+def agreement_type(title: str) -> AgreementType | None:
+    """The agreement type its title names.
+
+    >>> agreement_type("Договор об установлении побратимских связей").value
+    'sister-city'
+    """
+    lowered = title.lower()
+    return next((kind for pattern, kind in AGREEMENT_RULES if re.search(pattern, lowered)), None)
+
+
+def document_titles(value: str) -> list[tuple[str, int | None]]:
+    """Titles and years of the documents one «Документ:» line lists.
+
+    >>> document_titles("Меморандум (2002 г.), Соглашение между городами (2003 г.)")
+    [('Меморандум', 2002), ('Соглашение между городами', 2003)]
+    """
+    found: list[tuple[str, int | None]] = []
+    rest = value.strip().rstrip(".")
+    for match in list(re.finditer(r"\(\s*(\d{4})\s*(?:г\.?|года?)?\s*\)", rest)):
+        title = rest[: match.start()].strip(" ,;.")
+        rest_before = title
+        found.append((rest_before, int(match.group(1))))
+        rest = rest[match.end() :]
+    # what follows the last year is one more document without a year
+    if found:
+        return _untangle(value.strip().rstrip("."), found)
+    return [(rest.strip(" ,;."), None)] if rest.strip(" ,;.") else []
+
+
+def _untangle(value: str, found: list[tuple[str, int | None]]) -> list[tuple[str, int | None]]:
+    out: list[tuple[str, int | None]] = []
+    rest = value
+    for _, year in found:
+        match = re.search(rf"\(\s*{year}\s*(?:г\.?|года?)?\s*\)", rest)
+        if match is None:
+            break
+        out.append((rest[: match.start()].strip(" ,;."), year))
+        rest = rest[match.end() :]
+    if rest.strip(" ,;."):
+        out.append((rest.strip(" ,;."), None))
+    return out
+
+
+def party_names(title: str, known: list[str], morph: MorphAnalyzer) -> list[str]:
+    """The cities a title names after «между», in the nominative, in the title's order."""
+    _, sep, tail = title.partition("между")
+    if not sep:
+        return []
+    tail = re.sub(r"\([^()]*\)", " ", tail)
+    names: list[str] = []
+    for word in re.findall(r"[А-ЯЁ][а-яё\-]+", tail):
+        name = nominative_place(word, known, morph)
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def nominative_place(word: str, known: list[str], morph: MorphAnalyzer) -> str | None:
+    """A place name's nominative: a known city when one of its forms matches, else pymorphy's lemma."""
+    lowered = word.lower()
+    lemmas = {p.normal_form for p in morph.parse(lowered)}
+    for name in known:
+        if name.lower() == lowered or name.lower() in lemmas:
+            return name
+    geo = [p for p in morph.parse(word) if "Geox" in p.tag]
+    if geo:
+        return str(geo[0].normal_form).capitalize()
+    if any(p.tag.POS == "NOUN" and "Name" not in p.tag and "Geox" not in p.tag and p.score > 0.5
+           for p in morph.parse(lowered)):  # fmt: skip
+        return None
+    return str(morph.parse(word)[0].normal_form).capitalize()

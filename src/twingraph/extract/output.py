@@ -1,0 +1,79 @@
+"""An extraction -> files: records files for review, or the page's graph through the dataset's mapping."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from twingraph.export import load_context, serialize
+from twingraph.extract.page import ExtractError, Extraction
+from twingraph.extract.records_out import city_file_yaml
+from twingraph.fileio import write_atomic
+from twingraph.model import Dataset, Source
+from twingraph.rdf.formats import RdfFormat
+from twingraph.rdf.mapping import records_to_graph
+from twingraph.rdf.vocabulary import concept_triples, load_ontology
+
+
+def records_texts(extraction: Extraction) -> dict[str, str]:
+    """File name -> YAML text; paragraphs needing review go as comments into their city's file."""
+    texts = {}
+    for name, city_file in extraction.files:
+        review = [text for city, text in extraction.review if city == city_file.city.name]
+        texts[name] = city_file_yaml(city_file, review)
+    return texts
+
+
+def write_records(
+    extraction: Extraction, directory: Path, overwrite: bool = False, extra: dict[str, str] | None = None
+) -> list[Path]:
+    """Write the records files (and ``extra`` files, name -> text) into ``directory``, all or none.
+
+    Every file is written to a staging directory first and moved in only when all are written.
+
+    Raises:
+        ExtractError: a file exists and ``overwrite`` is false; nothing is written.
+    """
+    texts = {**records_texts(extraction), **(extra or {})}
+    clashes = [directory / n for n in texts if (directory / n).exists()]
+    if clashes and not overwrite:
+        raise ExtractError(
+            f"{clashes[0]}: exists; nothing was written. Choose an empty directory or pass --force to replace "
+            f"{len(clashes)} file(s)"
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".extract.", dir=directory))
+    try:
+        for name, text in texts.items():
+            (staging / name).write_text(text, encoding="utf-8")
+        for name in texts:
+            os.replace(staging / name, directory / name)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(staging)
+    return [directory / n for n in texts]
+
+
+def page_source(source_id: str, text: str, url: str, retrieved: str, title: str) -> Source:
+    """The Source record of an extracted page (its text's sha256, as in a sidecar)."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return Source(id=source_id, url=url, retrieved=retrieved, sha256=digest, title=title, text=text)
+
+
+def page_graph_bytes(
+    extraction: Extraction, source: Source, fmt: RdfFormat, ontology_dir: Path, base_iri: str
+) -> bytes:
+    """The page's graph in ``fmt``, built by the dataset's mapping (with its schema.org view)."""
+    dataset = Dataset(sources=(source,), files=extraction.files)
+    graph = records_to_graph(dataset, base_iri)
+    for triple in concept_triples(load_ontology(ontology_dir)):
+        graph.add(triple)
+    return serialize(graph, fmt, load_context(ontology_dir), base_iri)
+
+
+def write_graph(data: bytes, path: Path) -> Path:
+    return write_atomic(path, data)

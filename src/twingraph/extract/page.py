@@ -1,0 +1,302 @@
+"""A page's text -> one CityFile per city block (and one for the home city), plus what needs review."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import Counter
+
+from razdel import sentenize
+from threadpoolctl import threadpool_limits
+
+from twingraph.errors import TwingraphError
+from twingraph.extract.assemble import larger_key, to_event
+from twingraph.extract.events import Draft, Larger, drafts_of_paragraph
+from twingraph.extract.grammars import find_dates
+from twingraph.extract.header import agreement_type, document_titles, header_facts, party_names, short_country
+from twingraph.extract.models import Models
+from twingraph.extract.orgs import block_organizations
+from twingraph.extract.people import resolve_initials
+from twingraph.extract.phrases import nominative_phrase
+from twingraph.extract.places import Places, place_name
+from twingraph.extract.segment import Block, split_blocks
+from twingraph.model import Agreement, City, CityFile, Event, Person
+from twingraph.rdf.iris import slugify
+
+
+class ExtractError(TwingraphError):
+    """A page from which no records could be extracted."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Extraction:
+    """The records of one page: (file name, CityFile) pairs, and paragraphs a reviewer must read."""
+
+    files: tuple[tuple[str, CityFile], ...]
+    review: tuple[tuple[str, str], ...]
+
+
+def extract_page(text: str, source: str, models: Models, name: str = "page") -> Extraction:
+    """Extract the records of a partner-cities page.
+
+    Args:
+        text: the page's text (see ``text.page_text``).
+        source: the page's id, the stem of its file in data/sources/.
+        models: the loaded NLP models.
+        name: the page's file name, for messages.
+
+    Raises:
+        ExtractError: the page holds no city block («Name (Country)» with header fields).
+    """
+    # the NER's matrices are small: BLAS threads cost more than they give, most on a busy machine
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _extract(text, source, models, name)
+
+
+def _extract(text: str, source: str, models: Models, name: str) -> Extraction:
+    blocks = split_blocks(text)
+    if not blocks:
+        raise ExtractError(
+            f"{name}: no city records found: expected blocks headed «City (Country)» followed by fields "
+            "such as «Документ:», «Год основания:», «Население:»; is this a partner-cities page?"
+        )
+    home, home_country, home_quote = home_city(blocks, models)
+    places = Places(tuple(dict.fromkeys([b.name for b in blocks] + ([home] if home else []))))
+    state = PageState(home=home, places=places)
+    partner_files = [block_file(block, source, state, models) for block in blocks]
+    files = [(f"{f.city.id}.yaml", f) for f in partner_files]
+    if home:
+        files.insert(0, (f"{slugify(home)}.yaml", home_file(home, home_country, home_quote, source, state)))
+    files = with_person_aliases(files)
+    files = with_larger_events(files, state, models)
+    return Extraction(tuple(files), tuple(state.review))
+
+
+@dataclasses.dataclass
+class PageState:
+    """What the blocks of one page share while they are extracted."""
+
+    home: str | None
+    places: Places
+    review: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    larger: dict[str, tuple[Larger, str, str | None]] = dataclasses.field(default_factory=dict)
+    ids: set[str] = dataclasses.field(default_factory=set)
+
+    def unique(self, ident: str) -> str:
+        n, candidate = 1, ident
+        while candidate in self.ids:
+            n += 1
+            candidate = f"{ident}-{n}"
+        self.ids.add(candidate)
+        return candidate
+
+
+def home_city(blocks: list[Block], models: Models) -> tuple[str | None, str | None, str | None]:
+    """The city every agreement is with: the party named in the most blocks' documents.
+
+    Returns its name, its country as written after it and the document line that names it.
+    """
+    known = [b.name for b in blocks]
+    counts: Counter[str] = Counter()
+    lines: dict[str, str] = {}
+    for block in blocks:
+        for field in (f for f in block.fields if f.kind == "document"):
+            for party in party_names(field.value, known, models.morph):
+                if party != block.name:
+                    counts[party] += 1
+                    lines.setdefault(party, field.line)
+    if not counts:
+        return None, None, None
+    home = counts.most_common(1)[0][0]
+    line = lines[home]
+    country = re.search(r"\(([^()]*?(?:Федерация|Республика|Королевство|Государство)[^()]*)\)", line)
+    return home, country.group(1) if country else None, line
+
+
+def home_file(home: str, country: str | None, quote: str | None, source: str, state: PageState) -> CityFile:
+    city = City(
+        id=slugify(home),
+        name=home,
+        country=short_country(country) if country else "не указана",
+        country_as_written=country,
+        role="home",
+        quote=quote or home,
+    )
+    return CityFile(source=source, city=city)
+
+
+def block_file(block: Block, source: str, state: PageState, models: Models) -> CityFile:
+    """One partner city's records from its block."""
+    city_id = state.unique(slugify(block.name))
+    about, dated = split_about(block, models)
+    city = City(
+        id=city_id,
+        name=block.name,
+        country=short_country(block.country_as_written),
+        country_as_written=block.country_as_written,
+        role="partner",
+        quote=block.heading,
+        about="\n\n".join(about) or None,
+        **header_facts(block),  # type: ignore[arg-type]
+    )
+    agreements = block_agreements(block, city_id, state, models)
+    events = block_events(block, city_id, [*dated, *block.paragraphs], state, models)
+    organizations = block_organizations(block, state.places, models)
+    return CityFile(source=source, city=city, agreements=tuple(agreements), events=tuple(events),
+                    organizations=tuple(organizations))  # fmt: skip
+
+
+# in «О городе», a dated sentence is an event only when it appoints someone or tells of a recurring or held event
+ABOUT_EVENT = re.compile(r"\b(?:назначен\w*|проводим\w*|проводится|состоял\w*)\b", re.I)
+
+
+def split_about(block: Block, models: Models) -> tuple[list[str], list[str]]:
+    """«О городе» paragraphs, and the event paragraphs among them.
+
+    A paragraph that opens with a date is an event written without its heading; a dated sentence
+    that appoints someone or tells of an event held is an event too (it stays in the text as well).
+    """
+    about, dated = [], []
+    for paragraph in block.about:
+        found = find_dates(models.dates, paragraph)
+        if found and found[0].start == 0:
+            dated.append(paragraph)
+            continue
+        about.append(paragraph)
+        if found:
+            dated.extend(s.text for s in sentenize(paragraph)
+                         if ABOUT_EVENT.search(s.text) and find_dates(models.dates, s.text))  # fmt: skip
+    return about, dated
+
+
+def block_agreements(block: Block, city_id: str, state: PageState, models: Models) -> list[Agreement]:
+    out = []
+    for field in (f for f in block.fields if f.kind == "document"):
+        for title, year in document_titles(field.value):
+            kind = agreement_type(title)
+            if kind is None:
+                state.review.append((block.name, f"document type not recognised: {field.line}"))
+                continue
+            parties = party_names(title, list(state.places.cities), models.morph) or []
+            if not parties:
+                parties = [p for p in (state.home, block.name) if p]
+            ident = state.unique(f"{city_id}-{kind.value}" + (f"-{year}" if year else ""))
+            out.append(Agreement(id=ident, title=title, type=kind, year=year, parties=tuple(parties),
+                                 quote=field.line))  # fmt: skip
+    return out
+
+
+def block_events(block: Block, city_id: str, paragraphs: list[str], state: PageState, models: Models) -> list[Event]:
+    """Events of a block's paragraphs; bullet lists take the place and participants of the line above them."""
+    events: list[Event] = []
+    intro: str | None = None
+    year: int | None = None
+    for paragraph in paragraphs:
+        bullet = paragraph.lstrip().startswith(("•", "·", "- "))
+        text = paragraph.lstrip("•·- \t").rstrip(";").strip() if bullet else paragraph
+        if not bullet:
+            intro = text if text.endswith(":") else None
+        if bullet and intro and re.search(r"организаци", intro, re.I):
+            continue
+        if not bullet and text.endswith(":"):
+            continue
+        drafts = drafts_of_paragraph(text, state.places, year, models)
+        if not drafts:
+            if not bullet and re.search(r"\d{4}", text):
+                state.review.append((block.name, text))
+            continue
+        year = int(drafts[-1].start[:4])
+        for draft in drafts:
+            if bullet and intro:
+                inherit_intro(draft, intro, state, models)
+            events.append(draft_event(draft, block, city_id, state, models))
+    return events
+
+
+def inherit_intro(draft: Draft, intro: str, state: PageState, models: Models) -> None:
+    """A bullet takes the place and the represented cities of the line that introduces its list."""
+    from twingraph.extract.places import represented, sentence_place
+
+    draft.place = draft.place or sentence_place(intro, state.places, models)
+    subject = re.match(r"\s*(?:Представител\w+|Делегаци\w+)\s+(?:г\.\s*|города\s+)?(?P<w>[А-ЯЁ][\w-]+)", intro)
+    found = represented(intro, state.places, models)
+    if subject:
+        name = place_name(subject["w"], state.places, models)
+        found = [name] if name else found
+    draft.cities.extend(c for c in found if c not in draft.cities)
+
+
+def draft_event(draft: Draft, block: Block, city_id: str, state: PageState, models: Models) -> Event:
+    part_of = None
+    for larger in draft.larger:
+        part_of = register_larger(larger, draft, block, state, models)
+        break
+    kind = draft.kind.value if draft.kind else "meeting"
+    return to_event(draft, block.name, state.unique(f"{city_id}-{draft.start}-{kind}"), part_of, state.places, models)
+
+
+def register_larger(larger: Larger, draft: Draft, block: Block, state: PageState, models: Models) -> str:
+    """The id of the larger event, registering it the first time it is named."""
+    key = larger_key(larger, models)
+    found = state.larger.get(key)
+    if found is None:
+        ident = state.unique(slugify(key))
+        state.larger[key] = (larger, ident, draft.place or None)
+        return ident
+    known, ident, place = found
+    if larger.own_date and not known.own_date:
+        state.larger[key] = (larger, ident, place or draft.place)
+    return ident
+
+
+def with_larger_events(
+    files: list[tuple[str, CityFile]], state: PageState, models: Models
+) -> list[tuple[str, CityFile]]:
+    """Add the larger events: to the home city's file when held there, else to the file that names them first."""
+    from twingraph.extract.assemble import larger_event
+
+    by_file: dict[int, list[Event]] = {}
+    for larger, ident, place in state.larger.values():
+        index = 0 if state.home and place == state.home else _file_quoting(files, larger.sentence)
+        event = larger_event(larger, ident, place, files[index][1].city.name, models)
+        by_file.setdefault(index, []).append(event)
+    out = []
+    for index, (name, city_file) in enumerate(files):
+        extra = tuple(by_file.get(index, ()))
+        out.append((name, city_file.model_copy(update={"events": extra + city_file.events}) if extra else city_file))
+    return out
+
+
+def _file_quoting(files: list[tuple[str, CityFile]], sentence: str) -> int:
+    for index, (_, city_file) in enumerate(files):
+        if any(sentence in e.quote for e in city_file.events):
+            return index
+    return len(files) - 1
+
+
+def with_person_aliases(files: list[tuple[str, CityFile]]) -> list[tuple[str, CityFile]]:
+    """Replace names written with initials by the full name found elsewhere on the page, keeping the alias."""
+    names = [p.person for _, f in files for e in f.events for p in e.participants if p.person]
+    aliases = resolve_initials(names)
+    if not aliases:
+        return files
+    declared: set[str] = set()
+    out = []
+    for name, city_file in files:
+        events = []
+        persons = []
+        for event in city_file.events:
+            parts = []
+            for p in event.participants:
+                if p.person in aliases:
+                    if p.person not in declared:
+                        declared.add(p.person)
+                        persons.append(Person(name=aliases[p.person], also_written=(p.person,), quote=event.quote))
+                    p = p.model_copy(update={"person": aliases[p.person]})
+                parts.append(p)
+            events.append(event.model_copy(update={"participants": tuple(parts)}))
+        out.append((name, city_file.model_copy(update={"events": tuple(events), "persons": tuple(persons)})))
+    return out
+
+
+__all__ = ["ExtractError", "Extraction", "extract_page", "nominative_phrase"]

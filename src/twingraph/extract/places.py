@@ -1,0 +1,120 @@
+"""Cities, delegations and represented cities named in a sentence, in the nominative."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from twingraph.extract.lexicon import parse
+from twingraph.extract.models import Models
+
+CAP = r"[А-ЯЁ][А-Яа-яЁё\-]+"
+PLACE = re.compile(rf"\b(?:в|во|из)\s+(?:(?:г\.|г|город[еау]?|городе)\s*)?(?P<w>{CAP})")
+DELEGATION = re.compile(
+    rf"\bделегаци\w*\s+(?:из\s+)?(?:[а-яё]+\s+)?(?:(?:г\.|город[ауе]?|провинции)\s*)?(?P<w>{CAP})(?:\s+(?P<w2>{CAP}))?"
+)
+REPRESENTED = re.compile(
+    rf"\b(?:представител\w*|команд\w*\s+шахматистов|шахматист\w*\s+из|юные\s+шахматисты\s+из|делегаты\s+из)"
+    rf"\s+(?:(?:г\.|города|город)\s*)?(?P<w>{CAP})"
+)
+FORM_WORDS = {"республика", "провинция", "область", "край", "штат", "округ", "государство"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Places:
+    """The place names a page knows: its cities (nominative), lower-cased for lookups."""
+
+    cities: tuple[str, ...]
+
+    @property
+    def lowered(self) -> set[str]:
+        return {c.lower() for c in self.cities}
+
+
+def place_name(word: str, places: Places, models: Models, geo_only: bool = True) -> str | None:
+    """A known city or a geographic name in the nominative; None for other words."""
+    lowered = word.lower()
+    parses = parse(lowered, models)
+    lemmas = {p.normal_form for p in parses}
+    for city in places.cities:
+        c = city.lower()
+        if c == lowered or c in lemmas or (len(c) >= 4 and lowered.startswith(c[:-1]) and len(lowered) - len(c) <= 2):
+            return city
+    geo = [p for p in parse(word, models) if "Geox" in p.tag and p.is_known]
+    if geo:
+        return _title(geo[0].normal_form)
+    return None if geo_only else _title(parses[0].normal_form)
+
+
+def _title(word: str) -> str:
+    return "-".join(part[:1].upper() + part[1:] for part in word.split("-"))
+
+
+def sentence_place(sentence: str, places: Places, models: Models) -> str | None:
+    """The first city a sentence says something happened in («в г.Энске», «в Энске», «в Энской ратуше»)."""
+    for match in PLACE.finditer(_unquoted(sentence)):
+        word = match["w"]
+        if word.lower() in FORM_WORDS or _is_adjective_of_other(word, models):
+            found = _adjective_city(word, places)
+            if found:
+                return found
+            continue
+        forced = bool(re.match(r"\S+\s+(?:г\.|г\s|город)", match.group(0)))
+        found = place_name(word, places, models, geo_only=not forced)
+        if found:
+            return found
+    return None
+
+
+def _is_adjective_of_other(word: str, models: Models) -> bool:
+    parses = parse(word.lower(), models)
+    return bool(parses) and parses[0].tag.POS in {"ADJF", "PRTF"}
+
+
+def _adjective_city(word: str, places: Places) -> str | None:
+    lowered = word.lower()
+    for city in places.cities:
+        c = city.lower()
+        if len(c) >= 4 and lowered.startswith(c[:-1]) and lowered != c:
+            return city
+    return None
+
+
+def _unquoted(text: str) -> str:
+    """The text with quoted names blanked out, offsets kept."""
+    return re.sub(r"«[^»]*»|\"[^\"]*\"", lambda m: " " * len(m.group()), text)
+
+
+def delegations(sentence: str, places: Places, models: Models) -> list[str]:
+    """Cities (or regions) whose delegation a sentence names: «делегация г.Энска», «делегации Республики Энии»."""
+    found = []
+    for match in DELEGATION.finditer(_unquoted(sentence)):
+        first = match["w"]
+        if first.lower().rstrip("иыеу") in {"республик", "провинци", "област"} or _lemma(first, models) in FORM_WORDS:
+            if match["w2"]:
+                found.append(f"{_title(_lemma(first, models))} {_nominative_geo(match['w2'], models)}")
+            continue
+        forced = bool(re.search(r"(?:г\.|город[ауе]?)\s*$", match.group(0)[: match.start("w") - match.start()]))
+        name = place_name(first, places, models, geo_only=not forced)
+        if name and name not in found:
+            found.append(name)
+    return found
+
+
+def _lemma(word: str, models: Models) -> str:
+    return str(parse(word.lower(), models)[0].normal_form)
+
+
+def _nominative_geo(word: str, models: Models) -> str:
+    parses = [p for p in parse(word, models) if "Geox" in p.tag]
+    return _title(parses[0].normal_form) if parses else word
+
+
+def represented(sentence: str, places: Places, models: Models) -> list[str]:
+    """Cities represented by their people: «представители г.Энска», «команда шахматистов города Энск»."""
+    found = []
+    for match in REPRESENTED.finditer(_unquoted(sentence)):
+        name = place_name(match["w"], places, models)
+        if name and name not in found:
+            found.append(name)
+    return found

@@ -1,0 +1,91 @@
+"""A page file -> extraction, records files, graph or scores: what the CLI's extract and score commands call."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+from pathlib import Path
+
+import yaml
+
+from twingraph.extract.models import Models
+from twingraph.extract.output import page_graph_bytes, page_source, write_records
+from twingraph.extract.page import ExtractError, Extraction, extract_page
+from twingraph.extract.score import GroupScore, compare
+from twingraph.extract.text import page_text
+from twingraph.model import CityFile, Source
+from twingraph.rdf.formats import RdfFormat
+from twingraph.records import parse_city_file
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    """A page read from a file: its id (the file's stem), its text and its Source record."""
+
+    id: str
+    text: str
+    source: Source
+
+
+def read_page(path: Path, source_id: str | None = None) -> Page:
+    """Read a page file (text or HTML, any common Cyrillic encoding) with its sidecar if it has one.
+
+    Raises:
+        PageError: the file is empty, binary or undecodable.
+    """
+    ident = source_id or re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "page"
+    text = page_text(path.read_bytes(), str(path))
+    meta = _sidecar(path)
+    retrieved = str(meta.get("retrieved") or datetime.date.fromtimestamp(path.stat().st_mtime).isoformat())
+    source = page_source(ident, text, str(meta.get("url") or path.resolve().as_uri()), retrieved,
+                         str(meta.get("title") or path.stem))  # fmt: skip
+    return Page(ident, text, source)
+
+
+def _sidecar(path: Path) -> dict[str, object]:
+    sidecar = path.with_suffix(".yaml")
+    if not sidecar.exists() or path.suffix == ".yaml":
+        return {}
+    data = yaml.safe_load(sidecar.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
+def extract_file(path: Path, models: Models, source_id: str | None = None) -> tuple[Page, Extraction]:
+    """Read and extract a page; raises ExtractError when it yields no event and no agreement."""
+    page = read_page(path, source_id)
+    extraction = extract_page(page.text, page.id, models, str(path))
+    if not any(f.events or f.agreements for _, f in extraction.files):
+        raise ExtractError(f"{path}: city blocks found but no agreement or event could be extracted; nothing written")
+    return page, extraction
+
+
+def write_extraction(path: Path, output: Path, fmt: str, models: Models, ontology_dir: Path, base_iri: str,
+                     overwrite: bool = False, source_id: str | None = None) -> list[Path]:  # fmt: skip
+    """Extract a page and write its records files (fmt ``records``) or its graph (``turtle``, ``jsonld``)."""
+    page, extraction = extract_file(path, models, source_id)
+    if fmt == "records":
+        # the quotes are checked against the page's text: a page given as HTML or in another
+        # encoding gets its text written beside the records, to go into data/sources/
+        converted = page.text != path.read_bytes().decode("utf-8", "replace")
+        return write_records(extraction, output, overwrite, {f"{page.id}.txt": page.text} if converted else None)
+    from twingraph.fileio import write_atomic
+
+    data = page_graph_bytes(extraction, page.source, RdfFormat.from_label(fmt), ontology_dir, base_iri)
+    return [write_atomic(output, data)]
+
+
+def gold_records(directory: Path, source_id: str) -> list[CityFile]:
+    """The curated records of one page: the files in ``directory`` whose source is the page."""
+    files = [parse_city_file(p.read_text(encoding="utf-8"), str(p)) for p in sorted(directory.glob("*.yaml"))]
+    chosen = [f for f in files if f.source == source_id]
+    if not chosen:
+        raise ExtractError(f"{directory}: no records file has source {source_id!r}; pass --source to name the page")
+    return chosen
+
+
+def score_file(path: Path, records: Path, models: Models, source_id: str | None = None) -> list[GroupScore]:
+    """Extract a page and score the extraction against its curated records."""
+    page, extraction = extract_file(path, models, source_id)
+    gold = gold_records(records, page.id)
+    return compare(gold, [f for _, f in extraction.files], page.text, models.morph)
