@@ -200,3 +200,14 @@ def test_the_extractor_holds_no_names_from_the_pages() -> None:
         names |= gold_names(FICTIONAL.parent.parent / "records")
     found = sorted(n for n in names if re.search(rf"(?<![А-Яа-яЁё]){re.escape(n)}(?![а-яё])", source))
     assert found == []
+
+
+def test_statements_that_give_no_records_are_kept_for_review(models: Models, tmp_path: Path) -> None:
+    read, extraction = extract_file(FICTIONAL, models)
+    texts = records_texts(extraction)
+    files = [parse_city_file(text, name) for name, text in texts.items()]
+    unparsed = [u for f in files for u in f.unparsed]
+    assert unparsed, "the fictional page has undated paragraphs"
+    assert all(u.reason and u.quote in read.text for u in unparsed), "kept as written, each with its reason"
+    undated = "Алькальд Пуэрто-Ламара ежегодно направляет видеопоздравление жителям Заречинска по случаю Дня города."
+    assert undated in {u.quote for u in unparsed}

@@ -222,6 +222,12 @@ class Event(Quoted):
         return self
 
 
+class Unparsed(Quoted):
+    """A statement of the page not (yet) turned into records, kept for a reviewer with the reason."""
+
+    reason: Text
+
+
 class CityFile(Record):
     """The contents of one records file."""
 
@@ -231,6 +237,7 @@ class CityFile(Record):
     organizations: tuple[Organization, ...] = ()
     persons: tuple[Person, ...] = ()
     events: tuple[Event, ...] = ()
+    unparsed: tuple[Unparsed, ...] = ()
 
 
 class Source(Record):

@@ -69,6 +69,9 @@ def dataset_graph(settings: Settings, progress: Progress = lambda _: None) -> tu
     """Load the records and map them to a graph with the vocabulary's concepts."""
     progress(f"reading records in {settings.records_dir}")
     dataset = load_dataset(settings.records_dir, settings.sources_dir)
+    for name, city_file in dataset.files:
+        if city_file.unparsed:
+            progress(f"{name}: {len(city_file.unparsed)} statements under 'unparsed:' await review (not published)")
     progress(f"mapping {len(dataset.files)} records files to RDF")
     graph = records_to_graph(dataset, settings.base_iri)
     for triple in concept_triples(load_ontology(settings.ontology_dir)):

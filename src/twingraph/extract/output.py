@@ -13,19 +13,21 @@ from twingraph.export import load_context, serialize
 from twingraph.extract.page import ExtractError, Extraction
 from twingraph.extract.records_out import city_file_yaml
 from twingraph.fileio import write_atomic
-from twingraph.model import Dataset, Source
+from twingraph.model import CityFile, Dataset, Source, Unparsed
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.mapping import records_to_graph
 from twingraph.rdf.vocabulary import concept_triples, load_ontology
 
 
+def with_review(city_file: CityFile, extraction: Extraction) -> CityFile:
+    """The city's file with the statements that gave no records listed under ``unparsed``."""
+    kept = [Unparsed(reason=r.reason, quote=r.text) for r in extraction.review if r.city == city_file.city.name]
+    return city_file.model_copy(update={"unparsed": (*city_file.unparsed, *kept)}) if kept else city_file
+
+
 def records_texts(extraction: Extraction) -> dict[str, str]:
-    """File name -> YAML text; paragraphs needing review go as comments into their city's file."""
-    texts = {}
-    for name, city_file in extraction.files:
-        review = [text for city, text in extraction.review if city == city_file.city.name]
-        texts[name] = city_file_yaml(city_file, review)
-    return texts
+    """File name -> YAML text; what gave no records is in each file's ``unparsed`` list."""
+    return {name: city_file_yaml(with_review(city_file, extraction)) for name, city_file in extraction.files}
 
 
 def write_records(

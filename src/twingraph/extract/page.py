@@ -29,11 +29,20 @@ class ExtractError(TwingraphError):
 
 
 @dataclasses.dataclass(frozen=True)
+class Review:
+    """A sentence or paragraph of a city's block that gave no records: the city, why, the text as written."""
+
+    city: str
+    reason: str
+    text: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Extraction:
     """The records of one page: (file name, CityFile) pairs, and paragraphs a reviewer must read."""
 
     files: tuple[tuple[str, CityFile], ...]
-    review: tuple[tuple[str, str], ...]
+    review: tuple[Review, ...]
 
 
 def extract_page(text: str, source: str, models: Models, name: str = "page") -> Extraction:
@@ -78,7 +87,7 @@ class PageState:
 
     home: str | None
     places: Places
-    review: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    review: list[Review] = dataclasses.field(default_factory=list)
     larger: dict[str, tuple[Larger, str, str | None]] = dataclasses.field(default_factory=dict)
     ids: set[str] = dataclasses.field(default_factory=set)
 
@@ -175,7 +184,7 @@ def block_agreements(block: Block, city_id: str, state: PageState, models: Model
         for title, year in document_titles(field.value):
             kind = agreement_type(title)
             if kind is None:
-                state.review.append((block.name, f"document type not recognised: {field.line}"))
+                state.review.append(Review(block.name, f"document type not recognised: {title}", field.line))
                 continue
             parties = party_names(title, list(state.places.cities), models.morph) or []
             if not parties:
@@ -202,8 +211,8 @@ def block_events(block: Block, city_id: str, paragraphs: list[str], state: PageS
             continue
         drafts = drafts_of_paragraph(text, state.places, year, models)
         if not drafts:
-            if not bullet and re.search(r"\d{4}", text):
-                state.review.append((block.name, text))
+            reason = "a year but no dated happening recognised" if re.search(r"\d{4}", text) else "no date"
+            state.review.append(Review(block.name, reason, text))
             continue
         year = int(drafts[-1].start[:4])
         for draft in drafts:

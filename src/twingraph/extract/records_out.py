@@ -45,15 +45,11 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def city_file_yaml(city_file: CityFile, review: list[str] | None = None) -> str:
-    """The YAML text of one records file; paragraphs needing review follow as comments.
+def city_file_yaml(city_file: CityFile) -> str:
+    """The YAML text of one records file.
 
     The output loads back with ``twingraph.records.parse_city_file`` to an equal CityFile.
     """
     data = _clean(city_file.model_dump(mode="json"))
     text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100_000)
-    lines = [HEADER.format(source=city_file.source), text]
-    for paragraph in review or []:
-        lines.append("# REVIEW: not parsed into records, kept as written:\n")
-        lines.append("".join(f"#   {line}\n" for line in paragraph.splitlines() or [""]))
-    return "".join(lines)
+    return HEADER.format(source=city_file.source) + text
