@@ -57,9 +57,11 @@ def participants(draft: Draft, places: Places, models: Models) -> list[Participa
 
 def notes(draft: Draft, section: str) -> str | None:
     found = []
-    if draft.inferred_year:
+    if draft.within is not None:
+        found.append("no date of its own: the dates are those of the larger event it was part of")
+    elif draft.inferred_year:
         found.append("year taken from the surrounding paragraph")
-    if len(draft.sentences) > 1 and draft.date_text not in draft.sentences[0]:
+    if draft.within is None and len(draft.sentences) > 1 and draft.date_text not in draft.sentences[0]:
         found.append("date taken from the paragraph")
     if not draft.persons and not draft.delegations and not draft.cities and not draft.place:
         found.append(f"review: no participant or place found; the section's city ({section}) is listed")

@@ -45,6 +45,8 @@ LARGER = re.compile(
 # «участие в X» and «на полях X»: X is the happening's own occasion and takes its date
 SAME_DATE = ("на полях", "приня", "принимал")
 LARGER_HEADS = re.compile(r"форум|конференц|фестивал|выставк|недел|саммит|ассамбле|заседани|экспо|week|игр", re.I)
+# «выставка, приуроченная к юбилею подписания ...»: what follows is the occasion, not the happening
+OCCASION = re.compile(r"\b(?:приуроченн\w*\s+к|по случаю|в честь|после)\s")
 RELATIVE = re.compile(r"^\s*,?\s*(?:котор\w+)\s+(?:прош\w+|состоял\w+|проходил\w*)", re.I)
 
 
@@ -65,6 +67,7 @@ class Draft:
     larger: list[Larger] = dataclasses.field(default_factory=list)
     kind: EventType | None = None
     online: bool = False
+    within: Draft | None = None  # the dated happening this one took place in, without a date of its own
 
     @property
     def quote(self) -> str:
@@ -120,6 +123,7 @@ def own_dates(found: list[DateMention], start: int, dated_before: bool) -> list[
 def event_type(text: str) -> EventType:
     """The type of a happening from the words of its sentence outside quoted names."""
     plain = re.sub(r"«[^»]*»", " ", text.lower())
+    plain = OCCASION.split(plain)[0]
     own = LARGER.split(plain)[0] if LARGER.search(plain) else plain
     for pattern, kind in TYPE_RULES:
         if re.search(pattern, own):
@@ -176,7 +180,11 @@ def drafts_of_paragraph(paragraph: str, places: Places, context_year: int | None
         dated = own_dates([d for d in all_dates if a <= d.start < b], a, bool(drafts))
         resolved = [(m, r) for m in dated if (r := m.resolved(year)) is not None]
         if not resolved:
-            if drafts:
+            within = next((d for d in reversed(drafts) if d.within is None), None)
+            subs = sub_drafts(within, sentence, places, models) if within else []
+            if subs:
+                drafts.extend(subs)
+            elif drafts:
                 _absorb(drafts[-1], sentence, places, models)
             else:
                 waiting.append(sentence)
@@ -190,6 +198,7 @@ def drafts_of_paragraph(paragraph: str, places: Places, context_year: int | None
             waiting = []
             _absorb(draft, sentence, places, models, first=True)
             drafts.append(draft)
+            drafts.extend(sub_drafts(draft, sentence, places, models, relative_only=True))
     return _without_year_openers(drafts)
 
 
@@ -232,6 +241,82 @@ def _absorb(draft: Draft, sentence: Sentence, places: Places, models: Models, fi
     draft.delegations.extend(d for d in delegations(text, places, models) if d not in draft.delegations)
     draft.cities.extend(c for c in represented(text, places, models) if c not in draft.cities)
     draft.larger.extend(larger_events(text, draft.start, draft.end, models))
+
+
+# a sentence without a date that tells of a distinct happening (a meeting, a signing, a visit to a
+# place, a presentation, a round table ...) within the dated one: the words that name it
+SUB_RULES: tuple[tuple[str, EventType], ...] = (
+    (r"\bвстре[тч]", EventType.MEETING),
+    (r"\bподписа(?:л|н|ни)", EventType.SIGNING),
+    (r"\bпосети(?:л|в)\w*|\bпосещени|\bознакомительн\w+\s+(?:тур|экскурси)|\bэкскурси", EventType.VISIT),
+    (r"\bкругл\w+\s+стол", EventType.ROUND_TABLE),
+    (r"\bзаседани|\bсесси", EventType.SESSION),
+    (r"\bконференци", EventType.CONFERENCE),
+    (r"\bвыставк|\bэкспо\b|\bэкспозици", EventType.EXHIBITION),
+    (r"\bтурнир", EventType.TOURNAMENT),
+    (r"\bпрезентаци|\bвыступлени", EventType.PRESENTATION),
+)
+# «на встрече», «во встрече»: the happening already told when it is of the same type; «в ходе круглого
+# стола», «после подписания», «встреча прошла ...»: a happening already told, whatever its type
+BACK_REFERENCE = re.compile(r"(?:^|\b(?:на|во)\s+(?:[а-яё]+\s+)?)$")
+FRAME = re.compile(r"\b(?:в ходе|в течение|по итогам|после|перед|помимо|в рамках)\s+(?:[а-яё]+\s+)?$")
+TOLD = re.compile(r"^\w+\s+(?:прош\w+|состоял\w+|проходил\w*)")
+# «..., в ходе которого был подписан ...», «..., на которой стороны подписали ...»
+RELATIVE_CLAUSE = re.compile(r",\s*(?:в ходе|во время|на|в рамках)\s+котор\w+|,\s*где\b")
+NOT_HELD = re.compile(r"\b(?:планиру|намер|будет|будут|договорил\w*\s+о\s+проведени)", re.I)
+
+
+def sub_types(text: str, within: EventType | None) -> list[EventType]:
+    """The happenings a sentence tells of besides ``within`` (its larger happening), in order.
+
+    >>> [t.value for t in sub_types("Программа включала тур по вузу и встречу с ректором.", EventType.VISIT)]
+    ['meeting']
+    >>> sub_types("На встрече присутствовали послы.", EventType.MEETING)
+    []
+    """
+    plain = re.sub(r"«[^»]*»", lambda m: " " * len(m.group()), text.lower())
+    if NOT_HELD.search(plain):
+        return []
+    found: list[tuple[int, EventType]] = []
+    for pattern, kind in SUB_RULES:
+        for match in re.finditer(pattern, plain):
+            before = plain[: match.start()]
+            told = FRAME.search(before) or (not before.strip() and TOLD.match(plain))
+            if told or (kind == within and BACK_REFERENCE.search(before)):
+                continue
+            if kind not in (k for _, k in found):
+                found.append((match.start(), kind))
+    found.sort(key=lambda f: f[0])
+    # «посетили павильон ЭКСПО», «посещение экспозиции»: visiting an exhibition is the exhibition
+    kinds = [k for n, (at, k) in enumerate(found) if not (k == EventType.VISIT and n + 1 < len(found)
+             and found[n + 1][1] == EventType.EXHIBITION and found[n + 1][0] - at < 60)]  # fmt: skip
+    if len(kinds) > 1 and EventType.PRESENTATION in kinds:
+        kinds.remove(EventType.PRESENTATION)  # «выступил с докладом на заседании»: the session is the happening
+    return kinds
+
+
+def sub_drafts(within: Draft, sentence: Sentence, places: Places, models: Models,
+               relative_only: bool = False) -> list[Draft]:  # fmt: skip
+    """Drafts of the happenings an undated sentence tells of within a dated one, dated as it is.
+
+    With ``relative_only``, only the happenings of a relative clause of the dated sentence itself
+    («визит ..., в ходе которого был подписан меморандум»).
+    """
+    text = sentence.text
+    if relative_only:
+        clause = RELATIVE_CLAUSE.search(text)
+        if not clause:
+            return []
+        text = text[clause.start() :]
+    out = []
+    for kind in sub_types(text, within.kind):
+        if relative_only and kind == within.kind:
+            continue
+        draft = Draft(within.start, within.end, [], within.date_text, within.inferred_year, within.inherited,
+                      place=within.place, kind=kind, within=within)  # fmt: skip
+        _absorb(draft, sentence, places, models, first=True)
+        out.append(draft)
+    return out
 
 
 NAMED_YEAR = re.compile(r"\bв рамках\s[^.]*?(?:[-–]\s*|\s)((?:19|20)\d{2})\b")

@@ -69,6 +69,10 @@ def pattern_organizations(text: str, places: Places, models: Models) -> list[tup
         if not NOT_ORGANIZATIONS.search(name):
             out.append((name, None))
     out.extend(governing_bodies(text, places, models))
+    out.extend(numbered_institutions(text, places, models))
+    out.extend(
+        (m["abbr"], None) for m in ABBREVIATION_IN_CONTEXT.finditer(text) if _unknown_abbreviation(m["abbr"], models)
+    )
     for match in WITH_ABBREVIATION.finditer(text):
         words = match["phrase"].split()
         if any(_lemma(w, models) in ORG_HEADS for w in words):
@@ -111,6 +115,95 @@ def governing_bodies(text: str, places: Places, models: Models) -> list[tuple[st
     return out
 
 
+# «школу №16 им.Иванова», «школы № 9 с углубленным изучением английского языка»
+NUMBERED = re.compile(
+    r"(?P<head>[А-Яа-яЁё]+)\s*№\s?\d+(?:\s*(?:им\.|имени)\s*(?:[А-ЯЁ]\.\s?){0,2}[А-ЯЁ][а-яё\-]+)?"
+    r"(?:\s+с\s+углубленным\s+изучением(?:\s+[а-яё]+){1,2}(?=[\s,.;]))?"
+)
+# «представителей АБВ», «секретарь АБВ», «презентации о АБВ»: an abbreviation where a body is named
+ABBREVIATION_IN_CONTEXT = re.compile(
+    r"\b(?:(?:представител|сотрудник|студент|преподавател|ректор|директор|секретар|делегаци|член)\w*"
+    r"|презентаци\w*\s+о)\s+(?P<abbr>[А-ЯЁ]{2,6})\b(?![.-])"
+)
+
+
+def numbered_institutions(text: str, places: Places, models: Models) -> list[tuple[str, str | None]]:
+    """Schools and the like written in lower case with their number: «казанской средней школы № 9».
+
+    The adjectives before the head are kept, but not one made of a city's name («казанской»).
+    """
+    out: list[tuple[str, str | None]] = []
+    for match in NUMBERED.finditer(text):
+        if _lemma(match["head"], models) not in ORG_HEADS:
+            continue
+        offset, start = max(0, match.start() - 80), match.start()
+        for word in reversed(list(re.finditer(r"[А-Яа-яЁё\-]+", text[offset:start]))):
+            if text[offset + word.end() : start].strip() or _pos(word.group(), models) != "ADJF":
+                break
+            if word.group()[:1].islower() and _is_city(word.group(), places):
+                break  # «казанской школы № 9»: the city's adjective, not the name's; «Энская гимназия» keeps it
+            start = offset + word.start()
+        start, end = _with_part(text, start), match.end()
+        tail = CITY_TAIL.match(text[end:])
+        if tail and re.fullmatch(r"\s+[А-ЯЁ][а-яё\-]+", tail.group()) and _is_city(tail.group().strip(), places):
+            end += tail.end()  # «школа №4 Энска»
+        head = nominative_phrase(text[start : match.end("head")], models)
+        out.append((head[:1].upper() + head[1:] + text[match.end("head") : end], None))
+    return out
+
+
+def _with_part(text: str, start: int) -> int:
+    """Where a name begins when a part of the body comes before it («образовательной группы» + name)."""
+    part = PART_BEFORE.search(text[max(0, start - 40) : start])
+    return max(0, start - 40) + part.start() if part else start
+
+
+def _unknown_abbreviation(word: str, models: Models) -> bool:
+    """An abbreviation the dictionary does not know as a place's: «АБВ» but not «РФ» or «КНР»."""
+    return not any("Geox" in p.tag and p.is_known for p in parse(word.lower(), models))
+
+
+def _initials(name: str) -> str:
+    """The capital initials of a name's words, short function words left out.
+
+    >>> _initials("Северный союз по делам городов")
+    'ССДГ'
+    """
+    words = re.findall(r"[А-Яа-яЁёA-Za-z]+", name)
+    return "".join(w[0].upper() for w in words if w.lower() not in FUNCTION_WORDS)
+
+
+FUNCTION_WORDS = frozenset({"и", "по", "при", "в", "во", "на", "с", "со", "для", "of", "and", "the", "им", "имени"})
+
+
+def link_abbreviations(organizations: list[list[Organization]]) -> list[list[Organization]]:
+    """Join an abbreviation found alone («АБВ») to the full name of the page whose initials it spells.
+
+    The full name takes the abbreviation; the bare abbreviation, or one another name already has, is
+    dropped. ``organizations`` holds
+    the organizations of each file of the page.
+    """
+    full: dict[str, Organization] = {}
+    for org in (o for orgs in organizations for o in orgs):
+        if len(org.name.split()) >= 2:
+            full.setdefault(_initials(org.name), org)
+    declared = {o.abbreviation for orgs in organizations for o in orgs if o.abbreviation}
+    linked = {o.name: full[o.name] for orgs in organizations for o in orgs if o.name.isupper() and o.name in full}
+    organizations = [[o for o in orgs if o.name not in declared] for orgs in organizations]
+    named = {f.name: abbr for abbr, f in linked.items()}
+    out = []
+    for orgs in organizations:
+        kept = []
+        for org in orgs:
+            if org.name in linked:
+                continue
+            if org.name in named and not org.abbreviation:
+                org = org.model_copy(update={"abbreviation": named.pop(org.name)})
+            kept.append(org)
+        out.append(kept)
+    return out
+
+
 def _lemma(word: str, models: Models) -> str:
     parses = parse(word.lower(), models)
     return str(parses[0].normal_form) if parses else word.lower()
@@ -135,6 +228,9 @@ def ner_organizations(text: str, places: Places, models: Models) -> list[tuple[s
             b = a + stray.start(1) - 1  # natasha ran on past the proper noun that ends the name
         if EVENT_CONTEXT.search(text[max(0, a - 30) : a]):
             continue  # a larger event named as the frame of a happening, not an organization
+        if PRODUCT_CONTEXT.search(text[max(0, a - 30) : a]):
+            continue  # «выпускающий автомобили X»: a product's make, not a company
+        a = _with_part(text, a)
         limit = min([p for p in persons if p >= b], default=len(text))
         b = _genitive_tail(text, b, limit, models)
         where = LOCATED.match(text[b:limit])
@@ -172,7 +268,12 @@ BEFORE = re.compile(r"[А-Яа-яЁё\-]+")
 WITH_ABBREVIATION = re.compile(r"(?P<phrase>[А-ЯЁ][а-яё\-]+(?:\s+[а-яё\-]+){1,5})\s+\((?P<abbr>[A-ZА-ЯЁ]{2,6})\)")
 NAME_ONLY_HEADS = frozenset({"организация", "компания", "корпорация", "холдинг", "ао", "ооо", "пао", "оао", "зао"})
 UNDER = re.compile(r"\s+при\s+(?:[А-Яа-яЁё\-]+\s+){0,3}[А-Яа-яЁё\-]+(?=[,.;]|$)")
-EVENT_CONTEXT = re.compile(r"(?:в рамках|участие в|участии в|на полях|заседани\w*|работе)(?:\s+[а-яё\-]+)*\s*$", re.I)
+EVENT_CONTEXT = re.compile(r"(?:в рамках|участие в|участии в|на полях|работе)(?:\s+[а-яё\-]+)*\s*$", re.I)
+# «образовательной группы Школы №1»: a part of a body named by the body
+PART_BEFORE = re.compile(
+    r"\b(?:[а-яё]+(?:ой|ого|ей|его)\s+)?(?:групп[ыа]|филиал[а]?|отделени[яе]|факультет[а]?|кафедр[ыа])\s+$"
+)
+PRODUCT_CONTEXT = re.compile(r"\b(?:автомобил\w*|марк[иуа]|модел\w*|бренд\w*|товар\w*|продукци\w*)\s+$", re.I)
 TAIL_WORD = re.compile(r"\s+([А-Яа-яЁё\-]+\+?|№\s?\d+|[A-ZА-ЯЁ]{2,}\+?)")
 
 

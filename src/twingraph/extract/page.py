@@ -15,12 +15,12 @@ from twingraph.extract.events import Draft, Larger, drafts_of_paragraph
 from twingraph.extract.grammars import find_dates
 from twingraph.extract.header import agreement_type, document_titles, header_facts, party_names, short_country
 from twingraph.extract.models import Models
-from twingraph.extract.orgs import block_organizations
+from twingraph.extract.orgs import block_organizations, link_abbreviations
 from twingraph.extract.people import resolve_initials
 from twingraph.extract.phrases import nominative_phrase
 from twingraph.extract.places import Places, place_name
 from twingraph.extract.segment import Block, split_blocks
-from twingraph.model import Agreement, City, CityFile, Event, Person
+from twingraph.model import Agreement, City, CityFile, Event, EventType, Person
 from twingraph.rdf.iris import slugify
 
 
@@ -77,6 +77,8 @@ def _extract(text: str, source: str, models: Models, name: str) -> Extraction:
     if home:
         files.insert(0, (f"{slugify(home)}.yaml", home_file(home, home_country, home_quote, source, state)))
     files = with_person_aliases(files)
+    linked = link_abbreviations([list(f.organizations) for _, f in files])
+    files = [(n, f.model_copy(update={"organizations": tuple(o)})) for (n, f), o in zip(files, linked, strict=True)]
     files = with_larger_events(files, state, models)
     return Extraction(tuple(files), tuple(state.review))
 
@@ -148,8 +150,8 @@ def block_file(block: Block, source: str, state: PageState, models: Models) -> C
         about="\n\n".join(about) or None,
         **header_facts(block),  # type: ignore[arg-type]
     )
-    agreements = block_agreements(block, city_id, state, models)
     events = block_events(block, city_id, [*dated, *block.paragraphs], state, models)
+    agreements = block_agreements(block, city_id, state, models, events)
     organizations = block_organizations(block, state.places, models)
     return CityFile(source=source, city=city, agreements=tuple(agreements), events=tuple(events),
                     organizations=tuple(organizations))  # fmt: skip
@@ -178,7 +180,12 @@ def split_about(block: Block, models: Models) -> tuple[list[str], list[str]]:
     return about, dated
 
 
-def block_agreements(block: Block, city_id: str, state: PageState, models: Models) -> list[Agreement]:
+def block_agreements(block: Block, city_id: str, state: PageState, models: Models,
+                     events: list[Event]) -> list[Agreement]:  # fmt: skip
+    """The «Документ:» lines of a block.
+
+    A document without a year takes that of its signing in ``events``; that event's note says so.
+    """
     out = []
     for field in (f for f in block.fields if f.kind == "document"):
         for title, year in document_titles(field.value):
@@ -189,10 +196,39 @@ def block_agreements(block: Block, city_id: str, state: PageState, models: Model
             parties = party_names(title, list(state.places.cities), models.morph) or []
             if not parties:
                 parties = [p for p in (state.home, block.name) if p]
+            if year is None:
+                year, events[:] = year_of_signing(title, parties, events)
             ident = state.unique(f"{city_id}-{kind.value}" + (f"-{year}" if year else ""))
             out.append(Agreement(id=ident, title=title, type=kind, year=year, parties=tuple(parties),
                                  quote=field.line))  # fmt: skip
     return out
+
+
+def year_of_signing(title: str, parties: list[str], events: list[Event]) -> tuple[int | None, list[Event]]:
+    """The year of a document's signing among ``events``, and the events with a note on that signing."""
+    signing = signing_of(title, parties, events)
+    if signing is None:
+        return None, events
+    year = int(str(signing.start)[:4])
+    note = f"the year of the document «{title}» ({year}) is inferred from this signing"
+    noted = signing.model_copy(update={"note": "; ".join(n for n in (signing.note, note) if n)})
+    return year, [noted if e is signing else e for e in events]
+
+
+def signing_of(title: str, parties: list[str], events: list[Event]) -> Event | None:
+    """The first signing of the block that names the document's kind («подписан протокол») or all its parties."""
+    kind = title.split()[0].lower()[:-1] if title.split() else ""
+    for event in events:
+        text = event.quote.lower()
+        if event.type != EventType.SIGNING:
+            continue
+        words = set(re.findall(r"[а-яё\-]+", text))
+        named = all(any(w.startswith(p.lower()[: max(2, len(p) - 1)]) for w in words) for p in parties)
+        if (len(kind) > 3 and re.search(rf"подписа\w*\s+(?:\w+\s+){{0,2}}{kind}", text)) or (
+            len(parties) > 1 and named
+        ):
+            return event
+    return None
 
 
 def block_events(block: Block, city_id: str, paragraphs: list[str], state: PageState, models: Models) -> list[Event]:
@@ -215,10 +251,13 @@ def block_events(block: Block, city_id: str, paragraphs: list[str], state: PageS
             state.review.append(Review(block.name, reason, text))
             continue
         year = int(drafts[-1].start[:4])
+        idents: dict[int, str] = {}
         for draft in drafts:
             if bullet and intro:
                 inherit_intro(draft, intro, state, models)
-            events.append(draft_event(draft, block, city_id, state, models))
+            within = idents.get(id(draft.within)) if draft.within else None
+            events.append(draft_event(draft, block, city_id, state, models, within))
+            idents[id(draft)] = events[-1].id
     return events
 
 
@@ -235,9 +274,12 @@ def inherit_intro(draft: Draft, intro: str, state: PageState, models: Models) ->
     draft.cities.extend(c for c in found if c not in draft.cities)
 
 
-def draft_event(draft: Draft, block: Block, city_id: str, state: PageState, models: Models) -> Event:
-    part_of = None
-    for larger in draft.larger:
+def draft_event(draft: Draft, block: Block, city_id: str, state: PageState, models: Models,
+                within: str | None = None) -> Event:  # fmt: skip
+    """The Event of a draft: part of ``within`` (the id of the dated happening it was held in) or of the
+    larger event its sentence names."""
+    part_of = within
+    for larger in draft.larger if within is None else ():
         part_of = register_larger(larger, draft, block, state, models)
         break
     kind = draft.kind.value if draft.kind else "meeting"

@@ -16,13 +16,20 @@ participations  (person, start, end) of every event listing the person
 roles           (person, set of the lemmas of the post's words)
 organizations   the name, folded and without quote marks; a name or abbreviation listed
                 among an organization's aliases on either side counts as its name
+event records   (section, start, end, type) of each event record, matched one to one: two records
+                with the same key count twice, so a meeting or signing held within a visit and
+                dated by it counts only when it is a record of its own
 ==============  ===========================================================================
+
+The groups up to organizations are sets; «event records» is the stricter count of records the
+«events» group's set of dates hides.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from pymorphy3 import MorphAnalyzer
@@ -30,7 +37,7 @@ from pymorphy3 import MorphAnalyzer
 from twingraph.extract.segment import page_lines, split_blocks
 from twingraph.model import CityFile
 
-GROUPS = ("header", "agreements", "events", "persons", "participations", "roles", "organizations")
+GROUPS = ("header", "agreements", "events", "persons", "participations", "roles", "organizations", "event records")
 Key = tuple[object, ...]
 
 
@@ -87,12 +94,20 @@ def compare(gold: Iterable[CityFile], found: Iterable[CityFile], page: str, morp
         "roles": (role_keys(gold, morph), role_keys(found, morph)),
         "organizations": org_keys(gold, found, gold_orgs, found_orgs),
     }
-    return [score(group, *keys[group]) for group in GROUPS]
+    scores = [score(group, *keys[group]) for group in GROUPS if group in keys]
+    return [*scores, score_counted("event records", event_records(gold, sections), event_records(found, sections))]
 
 
 def score(group: str, gold: set[Key], found: set[Key]) -> GroupScore:
     return GroupScore(group, len(gold & found), len(found - gold), len(gold - found),
                       tuple(sorted(map(str, gold - found))), tuple(sorted(map(str, found - gold))))  # fmt: skip
+
+
+def score_counted(group: str, gold: Counter[Key], found: Counter[Key]) -> GroupScore:
+    """Score multisets: each found item matches at most one gold item with the same key."""
+    missing, extra = gold - found, found - gold
+    listed = (tuple(sorted(map(str, missing.elements()))), tuple(sorted(map(str, extra.elements()))))
+    return GroupScore(group, (gold & found).total(), extra.total(), missing.total(), *listed)
 
 
 def section_spans(page: str) -> list[tuple[str, str]]:
@@ -134,6 +149,15 @@ def event_keys(files: list[CityFile], sections: list[tuple[str, str]]) -> set[Ke
         for f in files
         for e in f.events
     }
+
+
+def event_records(files: list[CityFile], sections: list[tuple[str, str]]) -> Counter[Key]:
+    """(section, start, end, type) of every event record, counted."""
+    return Counter(
+        (section_of(e.quote, sections, f.city.name), str(e.start), str(e.end) if e.end else None, e.type.value)
+        for f in files
+        for e in f.events
+    )
 
 
 def _person_names(files: list[CityFile]) -> dict[str, str]:
