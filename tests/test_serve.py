@@ -88,6 +88,15 @@ def test_parse_accept_skips_malformed_ranges() -> None:
 # -- linked data ----------------------------------------------------------------------------------
 
 
+def test_a_description_carries_the_links_pointing_at_it(client: TestClient) -> None:
+    person = URIRef(BASE + "person/khamidreza-golamzade")
+    graph = parse(client.get("/person/khamidreza-golamzade", headers={"Accept": "text/turtle"}), "turtle")
+    events = set(graph.subjects(SCHEMA.attendee, person))
+    assert URIRef(BASE + "event/tehran-2023-05-25-meeting") in events, "the events they attended, as backlinks"
+    assert all(graph.value(e, SCHEMA.name) is not None for e in events), "each with its name"
+    assert set(graph.subjects(TG.participant, person)), "and their participations"
+
+
 @pytest.mark.parametrize(
     ("accept", "media", "fmt"),
     [

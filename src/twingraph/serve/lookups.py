@@ -42,10 +42,11 @@ def exists(store: ox.Store, iri: str) -> bool:
     return term is not None and any(True for _ in store.quads_for_pattern(term, None, None))
 
 
-def describe(store: ox.Store, iri: str) -> Graph:
-    """The triples about a resource, the names of what it points at, blank nodes one level deep."""
+def describe(store: ox.Store, iri: str, incoming: int = 500) -> Graph:
+    """The triples about a resource, the names of what it points at, blank nodes one level deep,
+    and up to ``incoming`` links pointing at it, with their subjects' names (as Pubby shows backlinks)."""
     s = str(ox.NamedNode(iri))
-    found = store.query(
+    outgoing = store.query(
         PROLOGUE
         + f"""CONSTRUCT {{ {s} ?p ?o . ?o ?lp ?label . ?o ?bp ?bo }} WHERE {{
       {s} ?p ?o .
@@ -53,8 +54,15 @@ def describe(store: ox.Store, iri: str) -> Graph:
       OPTIONAL {{ ?o ?bp ?bo . FILTER(isBlank(?o)) }}
     }}"""
     )
-    assert isinstance(found, ox.QueryTriples)
-    return triples_graph(list(found))
+    backlinks = store.query(
+        PROLOGUE
+        + f"""CONSTRUCT {{ ?in ?ip {s} . ?in ?lp ?label }} WHERE {{
+      {{ SELECT ?in ?ip WHERE {{ ?in ?ip {s} . FILTER(isIRI(?in)) }} ORDER BY ?ip ?in LIMIT {int(incoming)} }}
+      OPTIONAL {{ ?in ?lp ?label . VALUES ?lp {{ schema:name rdfs:label skos:prefLabel }} }}
+    }}"""
+    )
+    assert isinstance(outgoing, ox.QueryTriples) and isinstance(backlinks, ox.QueryTriples)
+    return triples_graph([*outgoing, *backlinks])
 
 
 def describe_in(graph: Graph, iri: str) -> Graph:
