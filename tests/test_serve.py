@@ -256,6 +256,14 @@ def test_literals_are_escaped_everywhere(settings: Settings) -> None:
         assert (URIRef(BASE + "person/evil"), SCHEMA.name, Literal(evil, lang="ru")) in described
 
 
+def test_no_page_links_to_a_script_iri(client: TestClient) -> None:
+    query = 'SELECT ?x WHERE { BIND(IRI("javascript:alert(document.domain)") AS ?x) }'
+    page = client.get("/sparql", params={"query": query}, headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert 'href="javascript:' not in page.text.lower()
+    assert "javascript:alert(document.domain)" in page.text, "the IRI is shown, as text"
+
+
 # -- SPARQL protocol ------------------------------------------------------------------------------
 
 

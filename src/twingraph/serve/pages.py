@@ -57,12 +57,17 @@ def curie(iri: str) -> str | None:
 
 
 def href(iri: str, base: str) -> str:
-    """Where a link to the IRI points: a path on this server for the dataset's IRIs.
+    """Where a link to the IRI points: a path on this server for the dataset's IRIs, nowhere
+    for a scheme a browser would run or open (``javascript:``, ``data:``): only http(s) links out.
 
     >>> href("https://twingraph.example/city/tehran", "https://twingraph.example/")
     '/city/tehran'
+    >>> href("javascript:alert(1)", "https://twingraph.example/"), href("http://www.wikidata.org/entity/Q900", "")
+    ('#', 'http://www.wikidata.org/entity/Q900')
     """
-    return "/" + iri[len(base) :] if iri.startswith(base) else iri
+    if iri.startswith(base) and base:
+        return "/" + iri[len(base) :]
+    return iri if iri.lower().startswith(("http://", "https://")) else "#"
 
 
 def alternate_href(path: str, name: str, static: bool) -> str:

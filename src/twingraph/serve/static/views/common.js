@@ -9,8 +9,10 @@ export async function loadRows(figure) {
 }
 
 // A link to a dataset IRI points at its page on this host, as the server's pages do.
+// Anything but an http(s) IRI (a javascript: IRI in the data, say) links nowhere.
 export function hrefOf(iri, base) {
-  return base && iri.startsWith(base) ? "/" + iri.slice(base.length) : iri;
+  if (base && iri.startsWith(base)) return "/" + iri.slice(base.length);
+  return /^https?:\/\//i.test(iri) ? iri : "#";
 }
 
 const MONTHS = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
