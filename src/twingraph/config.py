@@ -21,12 +21,15 @@ def find_root(start: Path) -> Path:
     """Return the project directory holding the data, else the bundled copy.
 
     A clone has ``data/records`` beside ``ontology/``; an installed wheel carries
-    the same tree under ``twingraph/resources``.
+    the same tree under ``twingraph/resources``; an editable install finds the
+    checkout it was installed from.
     """
-    for candidate in (start, *start.parents):
+    bundled = Path(str(resources.files("twingraph") / "resources"))
+    checkout = Path(__file__).resolve().parents[2]
+    for candidate in (start, *start.parents, bundled, checkout):
         if (candidate / "data" / "records").is_dir() and (candidate / "ontology").is_dir():
             return candidate
-    return Path(str(resources.files("twingraph") / "resources"))
+    return bundled
 
 
 @dataclasses.dataclass(frozen=True)
