@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +15,18 @@ from twingraph.config import Settings, default_settings
 from twingraph.errors import TwingraphError
 from twingraph.export import load_context, rows_to_csv, select_rows, serialize
 from twingraph.fileio import write_atomic
-from twingraph.pipeline import Reloader, build, checked_graph, dataset_graph, open_store, record_origin
+from twingraph.pipeline import (
+    Reloader,
+    build,
+    checked_graph,
+    dataset_graph,
+    open_store,
+    publish_graph,
+    record_origin,  # fmt: skip
+)
 from twingraph.rdf.formats import RdfFormat
 from twingraph.records import RecordsError, check_files
-from twingraph.store import Table, load_queries
+from twingraph.store import Credentials, Publisher, RemoteStore, ServedStore, Table, endpoints_for, load_queries
 from twingraph.validate import load_shapes, validate_graph
 
 EXPORT_FORMATS = [f.label for f in RdfFormat] + ["csv"]
@@ -33,6 +42,30 @@ def fail(exc: TwingraphError) -> click.ClickException:
 
 def settings_from(ctx: click.Context) -> Settings:
     return ctx.obj  # type: ignore[no-any-return]
+
+
+def dataset_graph_iri(settings: Settings) -> str:
+    """The graph of a remote store the dataset is published to unless --graph names another: the dataset's IRI."""
+    return settings.base_iri + "dataset"
+
+
+def credentials_from(user: str | None, password: str | None) -> Credentials | None:
+    """The store's credentials; the password from TWINGRAPH_STORE_PASSWORD or a prompt, never echoed."""
+    if user is None:
+        return None
+    if password is None:
+        password = click.prompt(f"password of {user} at the store", hide_input=True)
+    return Credentials(user, password)
+
+
+def store_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options ``publish`` and ``serve --store`` share: the graph and the store's credentials."""
+    command = click.option("--password", envvar="TWINGRAPH_STORE_PASSWORD", show_envvar=True,
+                           help="The store's password; better given in the environment than on the "
+                                "command line [default: asked].")(command)  # fmt: skip
+    command = click.option("--user", help="User name for a store that asks for one (Digest or Basic auth).")(command)
+    graph_help = "The store's graph holding the dataset [default: BASE-IRI + 'dataset']."
+    return click.option("--graph", metavar="IRI", help=graph_help)(command)
 
 
 @click.group()
@@ -170,9 +203,14 @@ def query_command(ctx: click.Context, name: str | None, params: tuple[str, ...],
 @click.option("--base-iri", "serve_base", help="Base IRI of the dataset (same as twingraph --base-iri).")
 @click.option("--watch/--no-watch", default=True, show_default=True,
               help="Rebuild when the records change and swap the new build in while serving.")  # fmt: skip
+@click.option("--store", "store_url", metavar="URL",
+              help="Serve from this SPARQL query endpoint (e.g. http://127.0.0.1:7878/query) instead of the "
+                   "embedded store; --watch is then off.")  # fmt: skip
+@store_options
 @click.pass_context
 def serve_command(ctx: click.Context, host: str, port: int, timeout: float | None, serve_base: str | None,
-                  watch: bool) -> None:  # fmt: skip
+                  watch: bool, store_url: str | None, graph: str | None, user: str | None,
+                  password: str | None) -> None:  # fmt: skip
     """Serve the dataset: linked-data pages, /sparql, named queries and dumps.
 
     Builds the bundled dataset first if there is no build yet, then serves it
@@ -180,10 +218,16 @@ def serve_command(ctx: click.Context, host: str, port: int, timeout: float | Non
     default), an edit to the records is rebuilt in the background and the new
     build replaces the old one only once it is complete and valid.
 
+    With --store, the pages and /sparql come from a SPARQL 1.1 store the
+    dataset was published to ('twingraph publish'), its graph (--graph) seen
+    as the default graph; every query is checked as in the embedded mode
+    before it is sent.
+
     \b
     Example:
         twingraph serve --port 8000
         curl -H 'Accept: text/turtle' http://127.0.0.1:8000/person/ilsur-metshin
+        twingraph serve --store http://127.0.0.1:7878/query
     """
     import uvicorn
 
@@ -195,12 +239,60 @@ def serve_command(ctx: click.Context, host: str, port: int, timeout: float | Non
     if serve_base:
         settings = dataclasses.replace(settings, base_iri=serve_base)
     try:
-        store = open_store(settings, progress)
+        store: ServedStore = open_store(settings, progress) if store_url is None else remote_store(
+            settings, store_url, graph, credentials_from(user, password))
+        served = len(store)
     except TwingraphError as exc:
         raise fail(exc) from exc
-    click.echo(f"Serving {len(store)} triples at http://{host}:{port}/  (SPARQL: /sparql, Ctrl-C to stop)", err=True)
-    refresh = Reloader(settings, progress) if watch else None
+    where = f" from {store_url}" if store_url else ""
+    click.echo(f"Serving {served} triples{where} at http://{host}:{port}/  (SPARQL: /sparql, Ctrl-C to stop)",
+               err=True)  # fmt: skip
+    refresh = Reloader(settings, progress) if watch and store_url is None else None
     uvicorn.run(create_app(store, settings, refresh=refresh), host=host, port=port, log_level="warning")
+
+
+def remote_store(settings: Settings, url: str, graph: str | None, credentials: Credentials | None) -> RemoteStore:
+    """The store behind ``serve --store``: requests wait a little longer than the query timeout, then give up."""
+    return RemoteStore(url, graph or dataset_graph_iri(settings), settings.query_timeout + 1, settings.row_limit,
+                       credentials)  # fmt: skip
+
+
+@main.command("publish")
+@click.option("--to", "to", required=True, metavar="URL",
+              help="The store's Graph Store endpoint (Oxigraph http://HOST:PORT/store, Fuseki .../ds/data, Virtuoso "
+                   ".../sparql-graph-crud-auth), or its SPARQL Update endpoint with --by update.")  # fmt: skip
+@click.option("--by", type=click.Choice(["graph-store", "update"]), default="graph-store", show_default=True,
+              help="Load with the Graph Store Protocol, or with SPARQL Update where the store has no Graph Store "
+                   "endpoint.")  # fmt: skip
+@click.option("--update-url", metavar="URL", help="The SPARQL Update endpoint [default: derived from --to].")
+@click.option("--query-url", metavar="URL", help="The SPARQL query endpoint [default: derived from --to].")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=120, show_default=True,
+              help="Seconds to wait for the store on each request.")  # fmt: skip
+@store_options
+@click.pass_context
+def publish_command(ctx: click.Context, to: str, by: str, update_url: str | None, query_url: str | None,
+                    timeout: float, graph: str | None, user: str | None, password: str | None) -> None:  # fmt: skip
+    """Publish the validated dataset into a SPARQL 1.1 store, replacing its graph in one switch.
+
+    The triples go into a fresh staging graph first; one SPARQL Update then
+    replaces the graph (--graph) with them, so readers of the store see the
+    old dataset or the new one, never half of it.
+
+    \b
+    Example:
+        oxigraph serve --location store/ --bind 127.0.0.1:7878 &
+        twingraph publish --to http://127.0.0.1:7878/store
+        twingraph serve --store http://127.0.0.1:7878/query
+    """
+    settings = settings_from(ctx)
+    target = graph or dataset_graph_iri(settings)
+    try:
+        endpoints = endpoints_for(to, by == "graph-store", update_url, query_url)
+        publisher = Publisher(endpoints, timeout, credentials_from(user, password))
+        count = publish_graph(settings, target, publisher, progress)
+    except TwingraphError as exc:
+        raise fail(exc) from exc
+    click.echo(f"published {count} triples into {target} at {endpoints.query}")
 
 
 @main.command("export")

@@ -22,7 +22,7 @@ from twingraph.rdf.iris import Minter
 from twingraph.rdf.mapping import records_to_graph
 from twingraph.rdf.vocabulary import concept_triples, load_ontology
 from twingraph.records import load_dataset
-from twingraph.store import EmbeddedStore
+from twingraph.store import EmbeddedStore, Publisher, publish
 from twingraph.validate import Report, load_shapes, validate_graph
 
 Progress = Callable[[str], None]
@@ -190,3 +190,15 @@ class Reloader:
         if store is not None:
             self.progress(f"now serving the new build: {len(store)} triples")
         return store
+
+
+def publish_graph(settings: Settings, graph_iri: str, publisher: Publisher, progress: Progress = lambda _: None) -> int:
+    """Records -> graph -> SHACL -> one named graph of a remote store, switched in whole; return its triples.
+
+    Raises:
+        RecordsError, InvalidGraphError: the records do not build; nothing is sent.
+        StoreError: the store failed; the graph it held is left as it was when the switch did not happen.
+    """
+    _, graph, _ = checked_graph(settings, progress)
+    ntriples = serialize(graph, RdfFormat.NTRIPLES, load_context(settings.ontology_dir))
+    return publish(ntriples, len(graph), graph_iri, publisher, progress)

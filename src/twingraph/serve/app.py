@@ -34,7 +34,7 @@ from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.vocabulary import load_ontology
 from twingraph.serve import lookups, pages, render, results, sparql, views
 from twingraph.serve.negotiation import choose
-from twingraph.store import EmbeddedStore, load_queries
+from twingraph.store import EmbeddedStore, ServedStore, StoreError, load_queries
 
 HTML = "text/html"
 RDF_FORMATS = {f.media_type: f for f in RdfFormat}
@@ -76,7 +76,7 @@ def last_modified(settings: Settings) -> str:
 class Site:
     """The state the handlers share, made once per app: store, settings, templates, evaluator."""
 
-    def __init__(self, store: EmbeddedStore, settings: Settings, workers: int) -> None:
+    def __init__(self, store: ServedStore, settings: Settings, workers: int) -> None:
         self.store, self.settings, self.base = store.raw(), settings, settings.base_iri
         self.env = pages.environment()
         self.context = load_context(settings.ontology_dir)
@@ -274,6 +274,11 @@ class Site:
         assert isinstance(exc, sparql.ProtocolError)
         return self.error(request, exc.status, exc.message)
 
+    async def store_errors(self, request: Request, exc: Exception) -> Response:
+        """A remote store that failed while a page was made: 502, with what failed."""
+        logging.getLogger(__name__).warning("the triple store failed: %s", exc)
+        return self.error(request, 502, f"the triple store failed: {exc}")
+
 
 def routes(site: Site) -> list[BaseRoute]:
     return [
@@ -312,12 +317,13 @@ async def watch(site: Site, refresh: Refresh, interval: float) -> None:
             site.swap(store)
 
 
-def create_app(store: EmbeddedStore, settings: Settings, *, workers: int = 4, refresh: Refresh | None = None,
+def create_app(store: ServedStore, settings: Settings, *, workers: int = 4, refresh: Refresh | None = None,
                interval: float = 2.0) -> Starlette:  # fmt: skip
     """The web app over one store: linked data, SPARQL endpoint, named queries and dumps.
 
     Args:
-        store: the dataset to serve, read-only.
+        store: the dataset to serve, read-only: an ``EmbeddedStore``, or a ``RemoteStore``
+            (``serve --store``), whose queries get the same checks before they are sent.
         settings: base IRI, dist/ and queries/ paths, query timeout and row limit.
         workers: how many SPARQL queries may run at once (a query past its deadline
             keeps its slot until it ends, since a thread cannot be stopped).
@@ -341,6 +347,7 @@ def create_app(store: EmbeddedStore, settings: Settings, *, workers: int = 4, re
         Middleware(GZipMiddleware, minimum_size=500),
     ]  # fmt: skip
     app = Starlette(routes=routes(site), middleware=middleware, lifespan=lifespan,
-                    exception_handlers={sparql.ProtocolError: site.protocol_errors})  # fmt: skip
+                    exception_handlers={sparql.ProtocolError: site.protocol_errors,
+                                        StoreError: site.store_errors})  # fmt: skip
     app.state.site = site
     return app

@@ -23,7 +23,6 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from twingraph.config import DUMPS, ONTOLOGY_IRI, Settings
@@ -33,6 +32,7 @@ from twingraph.fileio import replacing_directory
 from twingraph.rdf.vocabulary import load_ontology
 from twingraph.serve import hosting, lookups, pages, render, results, sparql, views
 from twingraph.store import EmbeddedStore, load_queries
+from twingraph.store.interface import QueryStore
 
 Progress = Callable[[str], None]
 
@@ -163,7 +163,7 @@ class Document:
 
     iri: str
     describe: Callable[[], Graph]
-    store: ox.Store | None
+    store: QueryStore | None
 
 
 def write_description(root: Path, renderer: render.Renderer, document: Document, path: PurePosixPath) -> None:
@@ -186,7 +186,7 @@ def place(root: Path, iri: str, base: str) -> PurePosixPath:
     return path
 
 
-def documents(renderer: render.Renderer, store: ox.Store, void: Graph, ontology: Graph) -> list[Document]:
+def documents(renderer: render.Renderer, store: QueryStore, void: Graph, ontology: Graph) -> list[Document]:
     """What the site describes, in the order the server's routes take precedence.
 
     The dataset description first (``/dataset`` is a route of its own), with the
@@ -237,7 +237,7 @@ def write_files(root: Path, settings: Settings) -> None:
         shutil.copyfile(source, root / name)
 
 
-def write_queries(root: Path, renderer: render.Renderer, store: ox.Store, settings: Settings) -> None:
+def write_queries(root: Path, renderer: render.Renderer, store: QueryStore, settings: Settings) -> None:
     """The catalogue of named queries, and each one's results without parameters, as page and SPARQL JSON.
 
     These are what the server gives for ``/queries/NAME`` and ``/queries/NAME?format=json``;
@@ -261,7 +261,7 @@ def write_queries(root: Path, renderer: render.Renderer, store: ox.Store, settin
             write_file(root, QUERIES / f"{query.name}.json", results.write_results(outcome, JSON_RESULTS))
 
 
-def write_views(root: Path, renderer: render.Renderer, store: ox.Store) -> None:
+def write_views(root: Path, renderer: render.Renderer, store: QueryStore) -> None:
     """The view pages (timeline, network, map, years) whose named query is there, as the server has them."""
     for name, view in views.VIEWS.items():
         if view.query in renderer.queries:

@@ -14,13 +14,14 @@ from rdflib.namespace import RDFS, SKOS
 
 from twingraph.rdf.namespaces import PREFIXES, SCHEMA
 from twingraph.serve.results import triples_graph
+from twingraph.store.interface import QueryStore
 from twingraph.store.queries import NamedQuery
 
 PROLOGUE = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in PREFIXES.items())
 LABEL = "?{v} schema:name|rdfs:label|skos:prefLabel ?{v}Label"
 
 
-def rows(store: ox.Store, query: str) -> list[dict[str, Any]]:
+def rows(store: QueryStore, query: str) -> list[dict[str, Any]]:
     """The solutions of a SELECT as dicts of pyoxigraph terms (unbound ones left out)."""
     solutions = store.query(PROLOGUE + query)
     assert isinstance(solutions, ox.QuerySolutions)
@@ -36,13 +37,13 @@ def node(iri: str) -> ox.NamedNode | None:
         return None
 
 
-def exists(store: ox.Store, iri: str) -> bool:
+def exists(store: QueryStore, iri: str) -> bool:
     """Whether the store has triples about the IRI."""
     term = node(iri)
-    return term is not None and any(True for _ in store.quads_for_pattern(term, None, None))
+    return term is not None and bool(store.query(f"ASK {{ {term} ?p ?o }}"))
 
 
-def describe(store: ox.Store, iri: str, incoming: int = 500) -> Graph:
+def describe(store: QueryStore, iri: str, incoming: int = 500) -> Graph:
     """The triples about a resource, the names of what it points at, blank nodes one level deep,
     and up to ``incoming`` links pointing at it, with their subjects' names (as Pubby shows backlinks)."""
     s = str(ox.NamedNode(iri))
@@ -81,7 +82,7 @@ def describe_in(graph: Graph, iri: str) -> Graph:
     return found
 
 
-def incoming(store: ox.Store, iri: str, limit: int = 200) -> list[dict[str, Any]]:
+def incoming(store: QueryStore, iri: str, limit: int = 200) -> list[dict[str, Any]]:
     """Resources pointing at this one: subject, predicate and the subject's names."""
     o = str(ox.NamedNode(iri))
     return rows(
@@ -92,7 +93,7 @@ def incoming(store: ox.Store, iri: str, limit: int = 200) -> list[dict[str, Any]
     )
 
 
-def quotes(store: ox.Store, iri: str) -> list[dict[str, Any]]:
+def quotes(store: QueryStore, iri: str) -> list[dict[str, Any]]:
     """The source sentences behind a resource: exact text and the page it is from."""
     s = str(ox.NamedNode(iri))
     return rows(
@@ -103,7 +104,7 @@ def quotes(store: ox.Store, iri: str) -> list[dict[str, Any]]:
     )
 
 
-def partner_cities(store: ox.Store) -> list[dict[str, Any]]:
+def partner_cities(store: QueryStore) -> list[dict[str, Any]]:
     """The partner cities with names and numbers of agreements and events."""
     return rows(
         store,
@@ -118,7 +119,7 @@ def partner_cities(store: ox.Store) -> list[dict[str, Any]]:
     )
 
 
-def agreements(store: ox.Store, city: str) -> list[dict[str, Any]]:
+def agreements(store: QueryStore, city: str) -> list[dict[str, Any]]:
     """Agreements a city is party to, oldest first."""
     c = str(ox.NamedNode(city))
     return rows(
@@ -130,7 +131,7 @@ def agreements(store: ox.Store, city: str) -> list[dict[str, Any]]:
     )
 
 
-def timeline(store: ox.Store, city: str) -> list[dict[str, Any]]:
+def timeline(store: QueryStore, city: str) -> list[dict[str, Any]]:
     """Events about a city, by start date."""
     c = str(ox.NamedNode(city))
     return rows(
@@ -142,19 +143,19 @@ def timeline(store: ox.Store, city: str) -> list[dict[str, Any]]:
     )
 
 
-def person_name(store: ox.Store, person: str) -> list[str]:
+def person_name(store: QueryStore, person: str) -> list[str]:
     """The person's canonical name, as a list of at most one."""
     names = rows(store, f"SELECT ?n WHERE {{ {ox.NamedNode(person)} schema:name ?n }} LIMIT 1")
     return [r["n"].value for r in names]
 
 
-def roles(store: ox.Store, query: NamedQuery, person: str) -> list[dict[str, Any]]:
+def roles(store: QueryStore, query: NamedQuery, person: str) -> list[dict[str, Any]]:
     """A person's events with the post held and whom they represented, from the person-timeline query."""
     bound = [query.bound({"person": name}) for name in person_name(store, person)]
     return [row for text in bound for row in rows(store, text) if row["who"].value == person]
 
 
-def met_with(store: ox.Store, query: NamedQuery, person: str) -> list[dict[str, Any]]:
+def met_with(store: QueryStore, query: NamedQuery, person: str) -> list[dict[str, Any]]:
     """Whom a person met, when and where, from the who-met-whom query bound to their name."""
     met: list[dict[str, Any]] = []
     for name in person_name(store, person):
@@ -175,7 +176,7 @@ def met_with(store: ox.Store, query: NamedQuery, person: str) -> list[dict[str, 
     return met
 
 
-def search(store: ox.Store, text: str, limit: int = 100) -> list[dict[str, Any]]:
+def search(store: QueryStore, text: str, limit: int = 100) -> list[dict[str, Any]]:
     """Resources whose schema:name contains the text, any case."""
     needle = str(ox.Literal(text.lower()))
     return rows(
@@ -187,7 +188,7 @@ def search(store: ox.Store, text: str, limit: int = 100) -> list[dict[str, Any]]
     )
 
 
-def subjects(store: ox.Store, base: str) -> list[str]:
+def subjects(store: QueryStore, base: str) -> list[str]:
     """The IRIs under the base that the store has triples about, in order (blank nodes left out)."""
     prefix = str(ox.Literal(base))
     found = rows(store, f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), {prefix})) }}")

@@ -13,7 +13,6 @@ import dataclasses
 from typing import Any
 
 import jinja2
-import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
@@ -22,6 +21,7 @@ from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.namespaces import TG
 from twingraph.serve import lookups, pages
 from twingraph.serve.sparql import Outcome
+from twingraph.store.interface import QueryStore
 from twingraph.store.queries import NamedQuery
 
 SECTIONS = ("quotes", "met", "roles", "agreements", "timeline", "incoming")
@@ -39,7 +39,7 @@ class Renderer:
     queries: dict[str, NamedQuery]
 
 
-def person_sections(renderer: Renderer, store: ox.Store, iri: str) -> dict[str, list[dict[str, Any]]]:
+def person_sections(renderer: Renderer, store: QueryStore, iri: str) -> dict[str, list[dict[str, Any]]]:
     """Whom a person met and the posts they held, from the named queries (when they are there)."""
     found: dict[str, list[dict[str, Any]]] = {}
     if "who-met-whom" in renderer.queries:
@@ -51,7 +51,7 @@ def person_sections(renderer: Renderer, store: ox.Store, iri: str) -> dict[str, 
     return found
 
 
-def city_sections(renderer: Renderer, store: ox.Store, iri: str) -> dict[str, list[dict[str, Any]]]:
+def city_sections(renderer: Renderer, store: QueryStore, iri: str) -> dict[str, list[dict[str, Any]]]:
     """A city's agreements and its events, by date."""
     return {
         "agreements": pages.link_rows(lookups.agreements(store, iri), renderer.base, {"agreement": "name"}),
@@ -59,7 +59,7 @@ def city_sections(renderer: Renderer, store: ox.Store, iri: str) -> dict[str, li
     }
 
 
-def store_sections(renderer: Renderer, store: ox.Store, iri: str, types: set[Any]) -> dict[str, list[dict[str, Any]]]:
+def store_sections(renderer: Renderer, store: QueryStore, iri: str, types: set[Any]) -> dict[str, list[dict[str, Any]]]:
     """The parts of a resource page that come from the rest of the store: sources, links to it, and by type."""
     found = {
         "quotes": pages.link_rows(lookups.quotes(store, iri), renderer.base, {}),
@@ -72,7 +72,7 @@ def store_sections(renderer: Renderer, store: ox.Store, iri: str, types: set[Any
     return found
 
 
-def resource_page(renderer: Renderer, graph: Graph, iri: str, store: ox.Store | None) -> bytes:
+def resource_page(renderer: Renderer, graph: Graph, iri: str, store: QueryStore | None) -> bytes:
     """The HTML page of one resource: its description, and with a store, its sources and neighbours.
 
     Args:
@@ -90,7 +90,7 @@ def resource_page(renderer: Renderer, graph: Graph, iri: str, store: ox.Store | 
                         path=pages.href(iri, renderer.base), jsonld=pages.json_script(jsonld), **sections)  # fmt: skip
 
 
-def index_page(renderer: Renderer, store: ox.Store, void: Graph) -> bytes:
+def index_page(renderer: Renderer, store: QueryStore, void: Graph) -> bytes:
     """The home page: the partner cities with their numbers of agreements and events, and the dataset's JSON-LD."""
     rows = pages.link_rows(lookups.partner_cities(store), renderer.base, {"city": "name"})
     jsonld = pages.json_script(serialize(void, RdfFormat.JSONLD, renderer.context))

@@ -16,14 +16,15 @@ Safety, in order:
   abandoned query keeps its slot until it ends: at most ``workers`` queries run at
   once, and a query arriving when all slots are taken is answered 503 at once;
 * size: at most ``row_limit`` rows (or triples); the response says when it cut.
+* a remote store (``serve --store``): the same checks run before a query is sent, and
+  ``store.remote`` sends only plain SPARQL 1.1 (no pragmas, no ``bif:``/``sql:`` IRIs;
+  refused with 403); a store that fails or stops answering gives 502.
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
 import dataclasses
-import re
 import threading
 from collections.abc import Sequence
 from itertools import islice
@@ -32,19 +33,10 @@ from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 
+from twingraph.rdf.query_text import decode_escapes, keywords
+from twingraph.store.interface import QueryRefusedError, QueryStore, StoreError
+
 UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
-TOKEN = re.compile(
-    r'(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\')'
-    r'|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)'
-    r"|(?P<comment>#[^\n\r]*)"
-    r"|(?P<var>[?$]\w+)"
-    r"|(?P<pname>[\w.-]*:[\w.:%\\-]*)"
-    r"|(?P<word>[A-Za-z_]\w*)"
-    r"|(?P<other>\S)",
-    re.DOTALL,
-)
-ESCAPE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
 
 
 class ProtocolError(Exception):
@@ -54,24 +46,6 @@ class ProtocolError(Exception):
         self.status = status
         self.message = message
         super().__init__(message)
-
-
-def keywords(text: str) -> list[str]:
-    """The bare words of a query, upper-cased, outside strings, IRIs and comments.
-
-    >>> keywords('SELECT * { ?service <urn:service> "service" } # service')
-    ['SELECT']
-    """
-    return [m.group("word").upper() for m in TOKEN.finditer(text) if m.lastgroup == "word"]
-
-
-def decode_escapes(text: str) -> str:
-    r"""The query with SPARQL's ``\u``/``\U`` code point escapes replaced.
-
-    >>> decode_escapes(r"\u0053ERVICE")
-    'SERVICE'
-    """
-    return ESCAPE.sub(lambda m: codecs.decode(m.group(0), "unicode_escape"), text)
 
 
 def check_query(text: str) -> None:
@@ -249,7 +223,7 @@ class Outcome:
     truncated: bool = False
 
 
-def evaluate(store: ox.Store, query: str, base_iri: str, row_limit: int, dataset: Dataset | None = None) -> Outcome:
+def evaluate(store: QueryStore, query: str, base_iri: str, row_limit: int, dataset: Dataset | None = None) -> Outcome:
     """Run one query (in the caller's thread) and keep at most row_limit rows or triples.
 
     Args:
@@ -269,13 +243,17 @@ def evaluate(store: ox.Store, query: str, base_iri: str, row_limit: int, dataset
         rows = tuple(tuple(s[v] for v in variables) for s in islice(results, row_limit + 1))
     except SyntaxError as exc:
         raise ProtocolError(400, f"SPARQL syntax error: {exc}") from exc
+    except QueryRefusedError as exc:
+        raise ProtocolError(403, str(exc)) from exc
+    except (StoreError, OSError) as exc:  # a remote store failed, or stopped answering while results were read
+        raise ProtocolError(502, f"the triple store failed: {exc}") from exc
     return Outcome(variables=variables, rows=rows[:row_limit], truncated=len(rows) > row_limit)
 
 
 class Evaluator:
     """Runs queries in daemon threads with a deadline and a cap on how many run at once."""
 
-    def __init__(self, store: ox.Store, base_iri: str, timeout: float, row_limit: int, workers: int = 4) -> None:
+    def __init__(self, store: QueryStore, base_iri: str, timeout: float, row_limit: int, workers: int = 4) -> None:
         self.store, self.base_iri, self.timeout, self.row_limit = store, base_iri, timeout, row_limit
         self.slots = threading.BoundedSemaphore(workers)
 

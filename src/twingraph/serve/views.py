@@ -12,12 +12,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import pyoxigraph as ox
-
 from twingraph import charts
 from twingraph.serve import pages
 from twingraph.serve.render import Renderer
-from twingraph.store import EmbeddedStore
+from twingraph.store.interface import QueryStore, select
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,9 +36,9 @@ VIEWS = {
 }
 
 
-def query_rows(renderer: Renderer, store: ox.Store, name: str) -> list[charts.Row]:
+def query_rows(renderer: Renderer, store: QueryStore, name: str) -> list[charts.Row]:
     """The rows of a named query, unbound, as text."""
-    return EmbeddedStore(store).select(renderer.queries[name].text).as_dicts()
+    return select(store, renderer.queries[name].text).as_dicts()
 
 
 def link(iri: str, text: str, base: str) -> dict[str, str]:
@@ -74,7 +72,7 @@ def years_context(rows: list[charts.Row], base: str) -> dict[str, Any]:
 CONTEXTS = {"timeline": timeline_context, "network": network_context, "map": map_context, "years": years_context}
 
 
-def view_page(renderer: Renderer, store: ox.Store, name: str) -> bytes:
+def view_page(renderer: Renderer, store: QueryStore, name: str) -> bytes:
     """The HTML page of one view: the figure the script draws into and the table it falls back to.
 
     Raises:

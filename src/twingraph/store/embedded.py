@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from twingraph.errors import TwingraphError
 from twingraph.rdf.formats import RdfFormat
-
-
-@dataclasses.dataclass(frozen=True)
-class Table:
-    """SELECT results as text: column names and rows."""
-
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-
-    def as_dicts(self) -> list[dict[str, str]]:
-        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
-
-
-def term_text(term: object) -> str:
-    """The plain value of a result term: an IRI, a literal's lexical form, or ''."""
-    if term is None:
-        return ""
-    return str(term.value)  # type: ignore[attr-defined]
+from twingraph.store.interface import Table, select
 
 
 class EmbeddedStore:
@@ -49,15 +31,7 @@ class EmbeddedStore:
 
     def select(self, query: str) -> Table:
         """Run a SELECT query and return its results as text."""
-        try:
-            solutions = self._store.query(query)
-        except SyntaxError as exc:
-            raise TwingraphError(f"SPARQL syntax error: {exc}") from exc
-        if not isinstance(solutions, ox.QuerySolutions):
-            raise TwingraphError("not a SELECT query: use select() for SELECT only")
-        columns = tuple(v.value for v in solutions.variables)
-        rows = tuple(tuple(term_text(solution[c]) for c in columns) for solution in solutions)
-        return Table(columns=columns, rows=rows)
+        return select(self._store, query)
 
     def raw(self) -> ox.Store:
         """The underlying pyoxigraph store, for the server's protocol handling."""

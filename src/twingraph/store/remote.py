@@ -1,0 +1,175 @@
+"""A remote SPARQL 1.1 store behind the interface the server uses: queries in, pyoxigraph results out.
+
+Every query goes to the store's query endpoint (SPARQL 1.1 Protocol, POST form) with
+the published graph as its default graph (``default-graph-uri``), so the pages and
+``/sparql`` see the dataset as they see it in the embedded store. Before a query
+is sent it must be a plain SPARQL 1.1 query: its form is read from its tokens, it
+may not contain SERVICE, and full IRIs in the ``bif:`` and ``sql:`` schemes (which
+Virtuoso runs as built-in or SQL procedures) are refused; pyoxigraph then parses
+it on an empty store so a syntax error is reported as the embedded store reports it
+and store-specific syntax (Virtuoso's ``DEFINE`` pragmas, undeclared prefixes such
+as ``bif:``) never reaches the store.
+
+SELECT and ASK results are read as SPARQL JSON and parsed lazily, so a caller that
+stops after its row limit stops reading; CONSTRUCT and DESCRIBE are read as
+N-Triples, at most ``row_limit + 1`` of them.
+"""
+
+from __future__ import annotations
+
+from itertools import islice
+from typing import IO
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+
+from twingraph.rdf.query_text import decode_escapes, iris, keywords, query_form
+from twingraph.store.interface import GraphName, QueryRefusedError, Results, StoreError
+from twingraph.store.transport import Credentials, Endpoint
+
+SOLUTIONS = "application/sparql-results+json"
+TRIPLES = "application/n-triples"
+RESULT_FORMATS = {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
+                  "application/json": ox.QueryResultsFormat.JSON,
+                  "application/sparql-results+xml": ox.QueryResultsFormat.XML}  # fmt: skip
+GRAPH_FORMATS = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES,
+                 "text/turtle": ox.RdfFormat.TURTLE}  # fmt: skip
+REFUSED_SCHEMES = ("bif:", "sql:")
+
+
+def check_forwarded(text: str) -> str:
+    """The query's form, once it is known to be a plain query that makes the store fetch or run nothing.
+
+    >>> check_forwarded("SELECT * { ?s ?p ?o }")
+    'SELECT'
+
+    Raises:
+        QueryRefusedError: an update or pragma (no query form), SERVICE, or a ``bif:``/``sql:`` IRI.
+    """
+    form = None
+    for variant in (text, decode_escapes(text)):
+        form = query_form(variant)
+        if form is None:
+            raise QueryRefusedError("only SELECT, ASK, CONSTRUCT and DESCRIBE queries are sent to the store")
+        if "SERVICE" in keywords(variant):
+            raise QueryRefusedError("SERVICE is not allowed: the store is not asked to call other endpoints")
+        if any(iri.lower().startswith(REFUSED_SCHEMES) for iri in iris(variant)):
+            raise QueryRefusedError("bif: and sql: IRIs are not allowed: they call the store's own procedures")
+    assert form is not None
+    return form
+
+
+def media_type(response_type: str | None) -> str:
+    """The bare media type of a Content-Type header.
+
+    >>> media_type("application/n-triples; charset=UTF-8")
+    'application/n-triples'
+    """
+    return (response_type or "").split(";")[0].strip().lower()
+
+
+def as_triples(stream: IO[bytes], rdf_format: ox.RdfFormat, limit: int) -> ox.QueryTriples:
+    """At most ``limit`` triples of a CONSTRUCT answer, as the ``QueryTriples`` the embedded store gives.
+
+    pyoxigraph makes ``QueryTriples`` only from a query, so the triples are put in
+    a small store of their own and read back by one.
+    """
+    holder = ox.Store()
+    holder.extend(ox.Quad(q.subject, q.predicate, q.object) for q in islice(ox.parse(stream, rdf_format), limit))
+    found = holder.query("CONSTRUCT WHERE { ?s ?p ?o }")
+    assert isinstance(found, ox.QueryTriples)
+    return found
+
+
+class RemoteStore:
+    """A SPARQL 1.1 query endpoint, seen through one graph as its default graph.
+
+    Args:
+        query_url: the store's SPARQL query endpoint, e.g. ``http://127.0.0.1:7878/query``.
+        graph: the graph the dataset was published to, queried as the default graph;
+            None: the store's own default graph.
+        timeout: seconds to wait for the store on each request.
+        row_limit: at most this many triples are read from a CONSTRUCT answer
+            (plus one, so a caller can tell it was cut).
+        credentials: for a query endpoint that asks for them.
+    """
+
+    def __init__(self, query_url: str, graph: str | None, timeout: float, row_limit: int = 10_000,
+                 credentials: Credentials | None = None) -> None:  # fmt: skip
+        self.endpoint = Endpoint(query_url, timeout, credentials)
+        self.graph = ox.NamedNode(graph) if graph else None
+        self.row_limit = row_limit
+        self.checker = ox.Store()  # stays empty: only parses queries
+
+    def __repr__(self) -> str:
+        return f"RemoteStore({self.endpoint.url!r}, graph={self.graph})"
+
+    def raw(self) -> RemoteStore:
+        return self
+
+    def location(self) -> str:
+        """The endpoint and graph, for messages."""
+        return self.endpoint.url + (f" (graph {self.graph.value})" if self.graph else "")
+
+    def dataset_params(self, default_graph: GraphName | list[GraphName] | None,
+                       named_graphs: list[ox.NamedNode | ox.BlankNode] | None) -> list[tuple[str, str]]:  # fmt: skip
+        """The protocol's dataset parameters: the default graph stands for the published graph."""
+        if default_graph is None and named_graphs is None:
+            return [("default-graph-uri", self.graph.value)] if self.graph else []
+        defaults = default_graph if isinstance(default_graph, list) else [default_graph] if default_graph else []
+        params = [("default-graph-uri", self.graph_iri(g)) for g in defaults]
+        params += [("named-graph-uri", self.graph_iri(g)) for g in named_graphs or []]
+        return [(name, value) for name, value in params if value]
+
+    def graph_iri(self, name: GraphName) -> str:
+        if isinstance(name, ox.NamedNode):
+            return name.value
+        if isinstance(name, ox.DefaultGraph):
+            return self.graph.value if self.graph else ""
+        raise QueryRefusedError("a blank node cannot name a graph of a remote store")
+
+    def query(self, query: str, *, base_iri: str | None = None,
+              default_graph: GraphName | list[GraphName] | None = None,
+              named_graphs: list[ox.NamedNode | ox.BlankNode] | None = None) -> Results:  # fmt: skip
+        """Send a query to the store and read its results as pyoxigraph objects.
+
+        Raises:
+            QueryRefusedError: a query that is not sent (see ``check_forwarded``).
+            SyntaxError: the query is not valid SPARQL 1.1.
+            StoreError: the store failed or did not answer in time.
+        """
+        form = check_forwarded(query)
+        self.checker.query(query, base_iri=base_iri)  # raises SyntaxError; the empty store runs nothing costly
+        text = f"BASE <{ox.NamedNode(base_iri).value}>\n{query}" if base_iri else query
+        body = [("query", text), *self.dataset_params(default_graph, named_graphs)]
+        accept = TRIPLES if form in ("CONSTRUCT", "DESCRIBE") else SOLUTIONS
+        response = self.endpoint.send("POST", body=encode_form(body), accept=accept,
+                                      content_type="application/x-www-form-urlencoded")  # fmt: skip
+        media = media_type(response.headers.get("Content-Type"))
+        try:
+            if media in RESULT_FORMATS and accept == SOLUTIONS:
+                return ox.parse_query_results(response, RESULT_FORMATS[media])
+            if media in GRAPH_FORMATS and accept == TRIPLES:
+                with response:
+                    return as_triples(response, GRAPH_FORMATS[media], self.row_limit + 1)
+        except (SyntaxError, ValueError) as exc:
+            raise StoreError(f"{self.endpoint.url} answered {media} that does not parse: {exc}") from exc
+        response.close()
+        raise StoreError(f"{self.endpoint.url} answered a {form} query with {media or 'no media type'}, not {accept}")
+
+    def __len__(self) -> int:
+        """The number of triples in the graph (or the store's default graph)."""
+        found = self.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        assert isinstance(found, ox.QuerySolutions)
+        count = next(iter(found))["n"]
+        assert isinstance(count, ox.Literal)
+        return int(count.value)
+
+
+def encode_form(fields: list[tuple[str, str]]) -> bytes:
+    """An ``application/x-www-form-urlencoded`` body.
+
+    >>> encode_form([("query", "ASK {}")])
+    b'query=ASK+%7B%7D'
+    """
+    return urlencode(fields).encode("ascii")
