@@ -25,9 +25,9 @@ from twingraph.pipeline import (
     record_origin,  # fmt: skip
 )
 from twingraph.rdf.formats import RdfFormat
-from twingraph.records import RecordsError, check_files
+from twingraph.records import check_files
 from twingraph.store import Credentials, Publisher, RemoteStore, ServedStore, Table, endpoints_for, load_queries
-from twingraph.validate import load_shapes, validate_graph
+from twingraph.validate import Engine, load_shapes, validate_graph
 
 EXPORT_FORMATS = [f.label for f in RdfFormat] + ["csv"]
 
@@ -125,20 +125,23 @@ def check_command(ctx: click.Context, files: tuple[Path, ...]) -> None:
 
 
 @main.command("validate")
+@click.option("--engine", type=click.Choice([e.value for e in Engine]), default=Engine.OXIGRAPH.value,
+              show_default=True, help="oxigraph: the shapes compiled to SPARQL; pyshacl: the reference.")  # fmt: skip
 @click.pass_context
-def validate_command(ctx: click.Context) -> None:
+def validate_command(ctx: click.Context, engine: str) -> None:
     """Check the records and the graph against the SHACL shapes; exit 1 on violations.
 
     \b
     Example:
         twingraph validate
+        twingraph validate --engine pyshacl
     """
     settings = settings_from(ctx)
     try:
         dataset, graph = dataset_graph(settings, progress)
-    except RecordsError as exc:
+        report = validate_graph(graph, load_shapes(settings.shapes_dir), Engine(engine))
+    except TwingraphError as exc:
         raise fail(exc) from exc
-    report = validate_graph(graph, load_shapes(settings.shapes_dir))
     click.echo(report.text(record_origin(dataset, settings.base_iri)))
     sys.exit(0 if report.conforms else 1)
 

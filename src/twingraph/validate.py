@@ -1,14 +1,34 @@
-"""SHACL validation: the only module that imports the SHACL engine; returns a Report."""
+"""SHACL validation: the only module that runs a SHACL engine; returns a Report.
+
+Two engines give the same report: ``oxigraph`` (the default) runs the shapes compiled
+to SPARQL (:mod:`twingraph.shacl`) on an in-memory pyoxigraph store, ``pyshacl``
+is the reference implementation, kept to cross-check the compiled one.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import enum
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from rdflib import Graph, URIRef
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
+
+from twingraph.errors import TwingraphError
+from twingraph.shacl import Check, UnsupportedShapeError, compile_shapes, render_path, sparql_term
+
+
+class Engine(enum.Enum):
+    """Which implementation validates."""
+
+    OXIGRAPH = "oxigraph"
+    PYSHACL = "pyshacl"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -20,6 +40,7 @@ class Violation:
     message: str
     severity: str
     value: str = ""
+    component: str = ""
 
     def describe(self, origin: Mapping[str, str]) -> str:
         where = f" [{origin[self.focus]}]" if self.focus in origin else ""
@@ -49,36 +70,117 @@ def load_shapes(shapes_dir: Path) -> Graph:
     return shapes
 
 
+def validate_graph(data: Graph, shapes: Graph, engine: Engine = Engine.OXIGRAPH) -> Report:
+    """Validate a graph against shapes (SHACL Core and SHACL-SPARQL, no inference).
+
+    Args:
+        data: the data graph; ``sh:class`` and ``sh:targetClass`` see only its own ``rdfs:subClassOf``.
+        shapes: the shapes graph, e.g. from :func:`load_shapes`.
+        engine: ``Engine.OXIGRAPH``, the shapes compiled to SPARQL; ``Engine.PYSHACL``, the reference.
+
+    Raises:
+        UnsupportedShapeError: (oxigraph engine) a shape uses a feature the compiler does not translate.
+        TwingraphError: (oxigraph engine) the graph holds a term N-Triples cannot carry, e.g. an IRI with spaces.
+    """
+    found = _pyshacl(data, shapes) if engine is Engine.PYSHACL else _compiled(data, shapes)
+    violations = tuple(sorted(found, key=lambda v: (v.focus, v.path, v.component, v.message, v.value)))
+    return Report(conforms=not any(v.severity == "Violation" for v in violations), violations=violations)
+
+
+# -- pySHACL, the reference ---------------------------------------------------------------------
+
+
 def _text(graph: Graph, node: Node, prop: URIRef) -> str:
     value = graph.value(node, prop)
     return "" if value is None else str(value)
 
 
-def _path(graph: Graph, node: Node) -> str:
-    path = graph.value(node, SH.resultPath)
-    if isinstance(path, URIRef):
-        return graph.namespace_manager.normalizeUri(path)
-    return "(complex path)" if path is not None else ""
-
-
-def validate_graph(data: Graph, shapes: Graph) -> Report:
-    """Validate a graph against shapes with pySHACL (SHACL-SPARQL enabled)."""
+def _pyshacl(data: Graph, shapes: Graph) -> Iterator[Violation]:
     from pyshacl import validate
 
-    conforms, results, _ = validate(
+    _, results, _ = validate(
         data, shacl_graph=shapes, advanced=True, inference="none", allow_warnings=True, meta_shacl=False
     )
-    violations = sorted(
-        (
-            Violation(
-                focus=_text(results, r, SH.focusNode),
-                path=_path(results, r),
-                message=_text(results, r, SH.resultMessage),
-                severity=_text(results, r, SH.resultSeverity).rsplit("#", 1)[-1],
-                value=_text(results, r, SH.value),
+    assert isinstance(results, Graph)
+    # the report's own results, not those nested under them as sh:detail (e.g. of a sh:node)
+    for r in results.objects(results.value(None, RDF.type, SH.ValidationReport), SH.result):
+        path = results.value(r, SH.resultPath)
+        yield Violation(
+            focus=_text(results, r, SH.focusNode),
+            path="" if path is None else render_path(results, path, shapes.namespace_manager.normalizeUri),
+            message=_text(results, r, SH.resultMessage),
+            severity=_text(results, r, SH.resultSeverity).rsplit("#", 1)[-1],
+            value=_text(results, r, SH.value),
+            component=_text(results, r, SH.sourceConstraintComponent).rsplit("#", 1)[-1],
+        )
+
+
+# -- the shapes compiled to SPARQL, on pyoxigraph -----------------------------------------------
+
+
+def data_store(data: Graph) -> ox.Store:
+    """An in-memory pyoxigraph store holding the graph; blank nodes keep their labels."""
+    try:
+        ntriples = data.serialize(format="nt", encoding="utf-8")
+    except Exception as exc:  # rdflib raises a bare Exception for an IRI it cannot write
+        raise TwingraphError(f"the graph cannot be validated: {exc}") from exc
+    store = ox.Store()
+    store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    return store
+
+
+def _compiled(data: Graph, shapes: Graph) -> Iterator[Violation]:
+    checks = compile_shapes(shapes)
+    store = data_store(data)
+    _check_patterns(store, shapes)
+    # pyoxigraph lets go of the GIL while it evaluates, so the queries share the cores
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for check, rows in zip(checks, pool.map(lambda check: _rows(store, check), checks), strict=True):
+            yield from (_violation(check, row, shapes.namespace_manager.normalizeUri) for row in rows)
+
+
+def _check_patterns(store: ox.Store, shapes: Graph) -> None:
+    """Refuses a sh:pattern that pyoxigraph's regular expressions cannot evaluate (every value would fail it)."""
+    for shape, pattern in shapes.subject_objects(SH.pattern):
+        flags = shapes.value(shape, SH.flags)
+        arguments = sparql_term(Literal(str(pattern))) + ("" if flags is None else f", {sparql_term(flags)}")
+        solutions = store.query(f"SELECT (REGEX('', {arguments}) AS ?ok) {{}}")
+        assert isinstance(solutions, ox.QuerySolutions)
+        if next(iter(solutions))["ok"] is None:
+            raise UnsupportedShapeError(
+                f"sh:pattern '{pattern}' (flags: {flags or '-'}) is not a regular expression pyoxigraph can "
+                "evaluate; validate with pySHACL (twingraph validate --engine pyshacl) or rewrite it"
             )
-            for r in results.subjects(RDF.type, SH.ValidationResult)
-        ),
-        key=lambda v: (v.focus, v.path, v.message),
+
+
+def _rows(store: ox.Store, check: Check) -> list[ox.QuerySolution]:
+    try:
+        solutions = store.query(check.query)
+    except SyntaxError as exc:  # a sh:select that is not SPARQL
+        raise TwingraphError(f"shape {check.shape}: its {check.component} query does not parse: {exc}") from exc
+    assert isinstance(solutions, ox.QuerySolutions)
+    return list(solutions)
+
+
+def _violation(check: Check, row: ox.QuerySolution, name: Callable[[URIRef], str]) -> Violation:
+    """A row as a violation; a ``?path`` it binds (sh:closed, SHACL-SPARQL) overrides the shape's."""
+    path = row["path"]
+    return Violation(
+        focus=_term(row["this"]),
+        path=name(URIRef(path.value)) if isinstance(path, ox.NamedNode) else check.path,
+        message=_message(check.message, row) if "{" in check.message else check.message,
+        severity=check.severity,
+        value=_term(row["value"]),
+        component=check.component,
     )
-    return Report(conforms=bool(conforms), violations=tuple(violations))
+
+
+def _term(term: object) -> str:
+    if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
+        return term.value
+    return ""
+
+
+def _message(template: str, row: ox.QuerySolution) -> str:
+    """A SHACL-SPARQL message with ``{?var}`` and ``{$var}`` replaced by the row's values."""
+    return re.sub(r"\{[?$](\w+)\}", lambda m: _term(row[m.group(1)]), template)
