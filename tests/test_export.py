@@ -7,14 +7,16 @@ import gzip
 import io
 import json
 
+import pytest
 from pyld import jsonld
 from rdflib import Dataset, Graph, Literal
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, RDF, VOID
 
 from twingraph.config import Settings
-from twingraph.export import load_context, rows_to_csv, select_rows, serialize
-from twingraph.pipeline import Built
+from twingraph.errors import TwingraphError
+from twingraph.export import load_context, ntriples, prefixes, rows_to_csv, select_rows, serialize, turtle
+from twingraph.pipeline import Built, dataset_graph
 from twingraph.rdf.formats import RdfFormat
 from twingraph.store import load_queries
 
@@ -64,3 +66,20 @@ def test_build_writes_dumps_and_a_dataset_description(built: Built) -> None:
     entities = {str(meta.value(p, VOID["class"])).rsplit("#", 1)[-1]: int(meta.value(p, VOID.entities))  # type: ignore[arg-type]
                 for p in meta.objects(dataset, VOID.classPartition)}  # fmt: skip
     assert entities["Agreement"] == 11 and entities["Event"] >= 70
+
+
+def test_ntriples_and_turtle_are_the_same_bytes_for_a_rebuilt_graph(graph: Graph, settings: Settings) -> None:
+    again = dataset_graph(settings)[1]
+    context = load_context(settings.ontology_dir)
+    for fmt in (RdfFormat.NTRIPLES, RdfFormat.TURTLE):
+        assert serialize(graph, fmt, context) == serialize(again, fmt, context), fmt
+    data = serialize(graph, RdfFormat.TURTLE, context)
+    assert data.startswith(b"@prefix agreement-type: ")
+    assert isomorphic(Graph().parse(data=data, format="turtle"), graph)
+
+
+def test_the_turtle_dump_checks_the_ntriples_hold_the_graph(graph: Graph) -> None:
+    data = ntriples(graph)
+    assert turtle(data, prefixes(graph), expected=len(graph))
+    with pytest.raises(TwingraphError, match="the dump is broken"):
+        turtle(data[: len(data) // 2].rsplit(b"\n", 1)[0] + b"\n", prefixes(graph), expected=len(graph))

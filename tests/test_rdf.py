@@ -126,3 +126,25 @@ def test_a_role_written_with_other_capitals_is_one_post_with_one_name(project_se
     post = URIRef(project_settings.base_iri + "post/vitse-mer-g-khanchzhou")
     assert len(set(graph.objects(post, SCHEMA.name))) == 1
     assert str(graph.value(post, SCHEMA.name)) == "Вице-мэр г.Ханчжоу"
+
+
+def test_meetings_pair_the_persons_of_each_event_once(graph: Graph) -> None:
+    q = "SELECT ?e ?p WHERE { ?e tg:participation/tg:participant ?p . ?p a tg:Person }"
+    persons = {(e, p) for e, p in graph.query(q, initNs={"tg": TG})}  # type: ignore[misc]
+    expected = {(e, a, b) for e, a in persons for e2, b in persons if e == e2 and str(a) < str(b)}
+    meetings = [(m, *(graph.value(m, p) for p in (TG.event, TG.firstPerson, TG.secondPerson)))
+                for m in graph.subjects(RDF.type, TG.Meeting)]  # fmt: skip
+    assert {(e, a, b) for _, e, a, b in meetings} == expected
+    assert len(meetings) == len(expected) > 50
+    assert all(graph.value(m, TG.date) == graph.value(e, SCHEMA.startDate) for m, e, _, _ in meetings)
+
+
+def test_the_meetings_sort_key_orders_by_date_then_names(graph: Graph) -> None:
+    def order(m: URIRef) -> tuple[str, ...]:
+        a, b = graph.value(m, TG.firstPerson), graph.value(m, TG.secondPerson)
+        return str(graph.value(m, TG.date)), str(graph.value(a, SCHEMA.name)), str(graph.value(b, SCHEMA.name))
+
+    meetings = [m for m in graph.subjects(RDF.type, TG.Meeting) if isinstance(m, URIRef)]
+    by_key = sorted(meetings, key=lambda m: int(graph.value(m, TG.sortKey)))
+    assert [order(m) for m in by_key] == sorted(order(m) for m in meetings)
+    assert len({graph.value(m, TG.sortKey) for m in meetings}) == len(meetings)

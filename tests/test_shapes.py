@@ -14,6 +14,7 @@ from twingraph.validate import Engine, Report, validate_graph
 BASE = "https://twingraph.example/"
 EVENT = URIRef(BASE + "event/tehran-2023-05-25-meeting")
 TEHRAN = URIRef(BASE + "city/tehran")
+MEETING = URIRef(f"{EVENT}/meeting/ilsur-metshin--khamidreza-golamzade")
 Mutation = Callable[[Graph], None]
 
 
@@ -92,6 +93,9 @@ VIOLATIONS: dict[str, tuple[URIRef, Mutation, str]] = {
         remove(TG.party, URIRef(BASE + "agreement/tehran-friendship-2025")), "party"),
     "organization-without-name": (URIRef(BASE + "organization/aziatskij-forum-merov"),
         remove(SCHEMA.name, URIRef(BASE + "organization/aziatskij-forum-merov")), "Russian name"),
+    "meeting-without-event": (MEETING, remove(TG.event, MEETING), "derived from one event"),
+    "meeting-with-oneself": (MEETING, lambda g: g.set((MEETING, TG.secondPerson, first(g, TG.firstPerson, MEETING))),
+        "not the first one"),
 }  # fmt: skip
 
 
@@ -102,7 +106,7 @@ def found(report: Report) -> set[tuple[str, str, str]]:
 
 @pytest.mark.parametrize("engine", list(Engine), ids=lambda e: e.value)
 @pytest.mark.parametrize("focus", [EVENT, TEHRAN, URIRef(BASE + "agreement/tehran-friendship-2025"),
-                                   URIRef(BASE + "organization/aziatskij-forum-merov")], ids=str)  # fmt: skip
+                                   URIRef(BASE + "organization/aziatskij-forum-merov"), MEETING], ids=str)  # fmt: skip
 def test_real_examples_conform(graph: Graph, shapes: Graph, focus: URIRef, engine: Engine) -> None:
     sample = closure(graph, focus)
     assert len(sample) > 10

@@ -5,14 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import Dataset as RdfDataset
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
 
 from twingraph.config import VOID as VOID_FILE
+from twingraph.errors import TwingraphError
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.iris import Minter
 from twingraph.rdf.namespaces import PREFIXES, SCHEMA, TG, prefixed_graph
@@ -38,7 +41,15 @@ def load_description(dist_dir: Path) -> Graph:
 
 
 def serialize(graph: Graph, fmt: RdfFormat, context: dict[str, Any], graph_iri: str | None = None) -> bytes:
-    """The graph in one format; JSON-LD is compacted with the context, UTF-8, not escaped."""
+    """The graph in one format; JSON-LD is compacted with the context, UTF-8, not escaped.
+
+    N-Triples and Turtle are written in a stable order (pyoxigraph writes the Turtle),
+    so the same graph always gives the same bytes.
+    """
+    if fmt is RdfFormat.NTRIPLES:
+        return ntriples(graph)
+    if fmt is RdfFormat.TURTLE:
+        return turtle(ntriples(graph), prefixes(graph))
     if fmt is RdfFormat.JSONLD:
         text = graph.serialize(format="json-ld", context=context, auto_compact=True, indent=2)
         return text.encode("utf-8")
@@ -51,6 +62,54 @@ def serialize(graph: Graph, fmt: RdfFormat, context: dict[str, Any], graph_iri: 
             named.add(triple)
         return dataset.serialize(format="trig").encode("utf-8")
     return graph.serialize(format=fmt.rdflib_name).encode("utf-8")
+
+
+def ntriples(graph: Graph) -> bytes:
+    """N-Triples with the lines sorted: a graph without blank nodes always gives the same bytes."""
+    lines = graph.serialize(format="nt", encoding="utf-8").splitlines(keepends=True)
+    return b"".join(sorted(line for line in lines if line.strip()))
+
+
+def prefixes(graph: Graph) -> dict[str, str]:
+    """The graph's prefixes but the empty one, by name.
+
+    Dataset IRIs stay whole: as ``:quote\\/12ab`` their slashes would need escapes.
+    """
+    return {prefix: str(namespace) for prefix, namespace in sorted(graph.namespaces()) if prefix}
+
+
+def turtle(data: bytes, names: Mapping[str, str], expected: int | None = None) -> bytes:
+    """Turtle from N-Triples, written by pyoxigraph: subjects in the order of the lines.
+
+    Args:
+        data: N-Triples, e.g. from :func:`ntriples`, so that a subject's triples are together.
+        names: prefix -> namespace; they are declared sorted by prefix.
+        expected: the number of triples ``data`` must hold; this parse is then the dump's check.
+
+    Raises:
+        TwingraphError: ``data`` holds another number of triples than expected.
+    """
+    parsed = Counted(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+    text = ox.serialize(parsed, format=ox.RdfFormat.TURTLE, prefixes=dict(names)) or b""
+    if expected is not None and parsed.count != expected:
+        raise TwingraphError(f"the N-Triples hold {parsed.count} triples, the graph {expected}: the dump is broken")
+    # pyoxigraph declares the prefixes in an order of its own; sorted, they are stable
+    lines = text.split(b"\n")
+    declared = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix ")), len(lines))
+    return b"\n".join([*sorted(lines[:declared]), *([b""] if declared else []), *lines[declared:]])
+
+
+class Counted:
+    """An iterable that counts what it yields."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for item in self.items:
+            self.count += 1
+            yield item
 
 
 def rows_to_csv(columns: list[str], rows: list[list[str]]) -> bytes:

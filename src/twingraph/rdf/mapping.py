@@ -22,6 +22,7 @@ from twingraph.model import (
     Source,
 )
 from twingraph.rdf.iris import Minter, slugify
+from twingraph.rdf.meetings import Attendance, meeting_triples
 from twingraph.rdf.names import Names
 from twingraph.rdf.namespaces import AGREEMENT_TYPE, EVENT_TYPE, OA, SCHEMA, TG, prefixed_graph
 
@@ -101,6 +102,12 @@ class Mapper:
         for person in self.dataset.persons:
             iri, _ = self.names.person(person.name)
             yield from ((iri, SKOS.altLabel, ru(alias)) for alias in person.also_written)
+        yield from meeting_triples(self.attendance(e) for _, f in self.dataset.files for e in f.events)
+
+    def attendance(self, event: Event) -> Attendance:
+        """The persons who took part in an event, for the meetings."""
+        persons = tuple(self.names.person(p.person) for p in event.participants if p.person)
+        return Attendance(self.mint("event", event.id), date_literal(event.start), persons)
 
     def organization(self, org: Organization, source: Source) -> Iterator[Triple]:
         """A declared organization, its other names, and the sentence of the page that declares it."""
@@ -248,7 +255,10 @@ class Mapper:
         """The participant's IRI and the triples describing it."""
         if p.person:
             iri, name = self.names.person(p.person)
-            return iri, self.labelled(iri, name, TG.Person, SCHEMA.Person)
+            # the canonical name again as the SKOS preferred label, beside skos:altLabel's other
+            # spellings; only persons and the vocabulary's concepts have one, so who-met-whom.rq
+            # finds a person by name in a short list
+            return iri, [*self.labelled(iri, name, TG.Person, SCHEMA.Person), (iri, SKOS.prefLabel, ru(name))]
         if p.organization:
             found = self.names.organization(p.organization)
             iri, name = found if found else (self.mint.named("organization", p.organization), p.organization)

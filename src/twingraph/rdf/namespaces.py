@@ -25,6 +25,7 @@ TG_TERMS = (
     "year", "century", "approximate", "statedAs", "value", "utcOffset", "photoCredit", "venue",
     "online", "asDelegation", "note", "retrieved", "sha256",
     "WikidataLink", "linkedResource", "wikidataItem", "matchMethod", "matchScore",
+    "Meeting", "event", "firstPerson", "secondPerson", "date", "sortKey",
 )  # fmt: skip
 TG = ClosedNamespace(ONTOLOGY_IRI, list(TG_TERMS))
 
