@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import re
 
+from twingraph.extract.lexicon import parse
 from twingraph.extract.models import Models
 
 TOKEN = re.compile(r"[А-Яа-яЁё\-]+|\S")
-
-
-def _parses(word: str, models: Models) -> list:  # type: ignore[type-arg]
-    cache = models.cache.setdefault("parse", {})
-    if word not in cache:
-        cache[word] = models.morph.parse(word)
-    return cache[word]  # type: ignore[no-any-return]
 
 
 def nominative_phrase(text: str, models: Models) -> str:
@@ -25,9 +19,9 @@ def nominative_phrase(text: str, models: Models) -> str:
     head = next((t for t in tokens if _is_noun(t.group(), models)), None)
     if head is None:
         return text
-    case = next((p.tag.case for p in _parses(head.group(), models) if p.tag.POS == "NOUN"), None)
-    number = next((p.tag.number for p in _parses(head.group(), models) if p.tag.POS == "NOUN"), None)
-    gender = next((p.tag.gender for p in _parses(head.group(), models) if p.tag.POS == "NOUN"), None)
+    case = next((p.tag.case for p in parse(head.group(), models) if p.tag.POS == "NOUN"), None)
+    number = next((p.tag.number for p in parse(head.group(), models) if p.tag.POS == "NOUN"), None)
+    gender = next((p.tag.gender for p in parse(head.group(), models) if p.tag.POS == "NOUN"), None)
     if case in (None, "nomn"):
         return _capitalised(text)
     out = text
@@ -39,23 +33,23 @@ def nominative_phrase(text: str, models: Models) -> str:
 
 
 def _is_noun(word: str, models: Models) -> bool:
-    parses = _parses(word, models)
+    parses = parse(word, models)
     return bool(parses) and parses[0].tag.POS == "NOUN"
 
 
 def _inflected(word: str, case: str, number: str | None, gender: str | None, models: Models) -> str:
-    for parse in _parses(word, models):
-        if parse.tag.case == case and parse.tag.POS in {"NOUN", "ADJF", "PRTF"}:
+    for found in parse(word, models):
+        if found.tag.case == case and found.tag.POS in {"NOUN", "ADJF", "PRTF"}:
             wanted = {"nomn", number} if number else {"nomn"}
-            if gender and parse.tag.POS != "NOUN":
+            if gender and found.tag.POS != "NOUN":
                 wanted.add(gender)
-            form = parse.inflect(wanted) or parse.inflect({"nomn"})
+            form = found.inflect(wanted) or found.inflect({"nomn"})
             if form is not None and form.word[:4] != word.lower()[:4]:
-                form = next((f for f in parse.lexeme if wanted <= set(f.tag.grammemes)
+                form = next((f for f in found.lexeme if wanted <= set(f.tag.grammemes)
                              and f.word[:4] == word.lower()[:4]), None)  # fmt: skip
             if form is not None:
-                found = str(form.word)
-                return found[:1].upper() + found[1:] if word[:1].isupper() else found
+                text = str(form.word)
+                return text[:1].upper() + text[1:] if word[:1].isupper() else text
     return word
 
 
