@@ -8,6 +8,7 @@ import re
 from razdel import sentenize
 
 from twingraph.extract.grammars import DateMention, find_dates
+from twingraph.extract.lexicon import first_match
 from twingraph.extract.models import Models
 from twingraph.extract.people import Mention, find_mentions
 from twingraph.extract.places import Places, delegations, represented, sentence_place
@@ -125,13 +126,7 @@ def event_type(text: str) -> EventType:
     plain = re.sub(r"«[^»]*»", " ", text.lower())
     plain = OCCASION.split(plain)[0]
     own = LARGER.split(plain)[0] if LARGER.search(plain) else plain
-    for pattern, kind in TYPE_RULES:
-        if re.search(pattern, own):
-            return kind
-    for pattern, kind in TYPE_RULES:
-        if re.search(pattern, plain):
-            return kind
-    return EventType.MEETING
+    return first_match(TYPE_RULES, own) or first_match(TYPE_RULES, plain) or EventType.MEETING
 
 
 def larger_events(sentence: str, start: str, end: str | None, models: Models) -> list[Larger]:

@@ -6,6 +6,7 @@ import re
 
 from pymorphy3 import MorphAnalyzer
 
+from twingraph.extract.lexicon import first_match
 from twingraph.extract.segment import Block, Field
 from twingraph.model import AgreementType, Credit, Founding, Measure, TimeZone, Website
 
@@ -154,8 +155,7 @@ def agreement_type(title: str) -> AgreementType | None:
     >>> agreement_type("Договор об установлении побратимских связей").value
     'sister-city'
     """
-    lowered = title.lower()
-    return next((kind for pattern, kind in AGREEMENT_RULES if re.search(pattern, lowered)), None)
+    return first_match(AGREEMENT_RULES, title.lower())
 
 
 def document_titles(value: str) -> list[tuple[str, int | None]]:

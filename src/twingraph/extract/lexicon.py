@@ -5,7 +5,12 @@ These are common Russian words, not names of any city, person or organization.
 
 from __future__ import annotations
 
+import re
+from typing import TypeVar
+
 from twingraph.extract.models import Models
+
+T = TypeVar("T")
 
 ROLE_HEADS = frozenset(
     """мэр вице-мэр заместитель замести глава руководитель начальник председатель директор президент
@@ -19,6 +24,15 @@ HONORIFICS = frozenset(
     """господин господина господину господином госпожа госпожи госпожой г-н г-на г-ном г-жа г-жи г-жой мистер
     миссис д-р доктор синьор синьора синьору синьором синьоры синьорой фрау герр месье мадам сеньор сеньора""".split()
 )
+
+
+def first_match(rules: tuple[tuple[str, T], ...], text: str) -> T | None:
+    """What the first rule whose pattern is found in the text gives, None when no rule's is.
+
+    >>> first_match(((r"встре[тч]", "meeting"), (r"визит", "visit")), "визит и встреча")
+    'meeting'
+    """
+    return next((value for pattern, value in rules if re.search(pattern, text)), None)
 
 
 def parse(word: str, models: Models) -> list:  # type: ignore[type-arg]
