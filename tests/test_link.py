@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import http.server
 import shutil
 import socket
@@ -14,9 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import time_machine
 from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDFS
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
 from starlette.testclient import TestClient
 
 from twingraph.cli import main
@@ -31,6 +33,8 @@ from twingraph.validate import validate_graph
 
 FIXTURE = Path(__file__).parent / "fixtures" / "wikidata"
 BASE = "https://twingraph.example/"
+ROOT = Path(__file__).resolve().parent.parent
+TEHRAN_LINK = URIRef(BASE + "city/tehran/wikidata-link")
 
 pytestmark = pytest.mark.server
 
@@ -353,13 +357,65 @@ def test_build_merges_links_and_pages_show_the_item_and_english_name(built: Buil
     assert '<span lang="en">Tehran</span>' in page
 
 
-def test_the_link_shape_accepts_a_link_and_rejects_one_without_provenance(linked: Path, graph: Graph,
-                                                                          shapes: Graph) -> None:  # fmt: skip
-    union = graph + Graph().parse(linked)
-    assert validate_graph(union, shapes).conforms
-    union.remove((URIRef(BASE + "city/tehran/wikidata-link"), URIRef("http://purl.org/dc/terms/created"), None))
-    union.add((URIRef(BASE + "city/tehran"), OWL.sameAs, WD.Q590866))
-    report = validate_graph(union, shapes)
-    messages = {v.message for v in report.violations}
-    assert "a link needs the date it was made (dcterms:created, xsd:date)" in messages
+def without_links(graph: Graph) -> Graph:
+    """The dataset graph less the committed links file's statements."""
+    committed = Graph().parse(ROOT / "data" / "links.ttl")
+    return graph - committed
+
+
+def link_messages(graph: Graph, shapes: Graph) -> set[str]:
+    return {v.message for v in validate_graph(graph, shapes).violations}
+
+
+def test_the_link_shape_accepts_a_link_and_rejects_one_without_provenance(graph: Graph, shapes: Graph) -> None:
+    assert validate_graph(graph, shapes).conforms, "the committed links conform"
+    broken = Graph() + graph
+    broken.remove((TEHRAN_LINK, DCTERMS.created, None))
+    broken.add((URIRef(BASE + "city/tehran"), OWL.sameAs, WD.Q590866))
+    messages = link_messages(broken, shapes)
+    assert "a link needs the date it was made (dcterms:created)" in messages
     assert "linked to more than one Wikidata item; keep one in data/links.ttl" in messages
+    assert not any("two or more creation dates" in m for m in messages)
+
+
+def test_two_creation_dates_are_reported_as_two_not_as_none(graph: Graph, shapes: Graph) -> None:
+    doubled = Graph() + graph
+    doubled.add((TEHRAN_LINK, DCTERMS.created, Literal("2030-01-01", datatype=XSD.date)))
+    report = validate_graph(doubled, shapes)
+    assert [(str(v.focus), v.message.split(" (")[0]) for v in report.violations] == [
+        (str(TEHRAN_LINK), "a link has two or more creation dates")
+    ]
+
+
+@pytest.mark.parametrize("days_ahead", [0, 365, 3650])
+def test_linking_again_on_a_later_day_replaces_each_record_and_keeps_its_creation_date(
+    days_ahead: int, endpoint: str, tmp_path: Path, runner: CliRunner, graph: Graph, shapes: Graph
+) -> None:
+    """The committed links were made on their own day; relinking later must not give them a second date."""
+    out = tmp_path / "links.ttl"
+    shutil.copy(ROOT / "data" / "links.ttl", out)
+    committed = {link.iri: link for link in read_links(Graph().parse(out))}
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=days_ahead)
+    with time_machine.travel(later, tick=False):
+        code, output = run_link(runner, endpoint, out, "--no-cache")
+    assert code == 0, output
+    relinked = Graph().parse(out)
+    links = {link.iri: link for link in read_links(relinked)}
+    assert links.keys() == committed.keys()
+    assert {iri: link.created for iri, link in links.items()} == {iri: link.created for iri, link in committed.items()}
+    assert {link.checked for link in links.values()} == {later.date().isoformat()}
+    nodes = list(relinked.subjects(RDF.type, TG.WikidataLink))
+    assert all(len(list(relinked.objects(node, DCTERMS.created))) == 1 for node in nodes)
+    assert validate_graph(without_links(graph) + relinked, shapes).conforms
+
+
+def test_a_link_to_another_item_is_a_new_record_with_the_run_date(endpoint: str, tmp_path: Path,
+                                                                   runner: CliRunner) -> None:  # fmt: skip
+    out = tmp_path / "links.ttl"
+    text = (ROOT / "data" / "links.ttl").read_text(encoding="utf-8")
+    out.write_text(text.replace("tg:wikidataItem wd:Q3616 .", "tg:wikidataItem wd:Q1 ."), encoding="utf-8")
+    with time_machine.travel(datetime.datetime(2031, 3, 1, 12, tzinfo=datetime.UTC), tick=False):
+        code, output = run_link(runner, endpoint, out, "--no-cache", "--only", "cities")
+    assert code == 0, output
+    tehran = next(link for link in read_links(Graph().parse(out)) if link.iri == BASE + "city/tehran")
+    assert (tehran.qid, tehran.created, tehran.checked) == ("Q3616", "2031-03-01", "2031-03-01")

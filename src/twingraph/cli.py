@@ -439,8 +439,7 @@ def link_command(ctx: click.Context, endpoint: str, input_file: Path | None, cac
         twingraph link --only cities
         twingraph link --endpoint http://127.0.0.1:7878/query --no-cache
     """
-    import datetime
-
+    from twingraph.clock import clock_from_environment, today
     from twingraph.link import Kind, link_entities, merge_runs, read_entities
     from twingraph.link.output import previous, save
 
@@ -451,7 +450,7 @@ def link_command(ctx: click.Context, endpoint: str, input_file: Path | None, cac
         graph = graph_to_link(settings, input_file)
         old_links, old_reviews = previous(target, graph)
         client = link_client(endpoint, cache, no_cache, timeout, contact)
-        run = link_entities(client, read_entities(graph), kinds, datetime.date.today(), progress)
+        run = link_entities(client, read_entities(graph), kinds, today(clock_from_environment()), progress)
         merged = merge_runs(old_links, old_reviews, run, kinds)
         review = save(merged.links, merged.reviews, target, endpoint, run.date.isoformat())
     except TwingraphError as exc:

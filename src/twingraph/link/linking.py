@@ -72,15 +72,42 @@ def link_entities(client: SparqlClient, entities: list[Entity], kinds: tuple[Kin
         if kind in kinds:
             decisions.extend(decided)
     endpoint, day = client.options.endpoint, date.isoformat()
-    links = tuple(dataclasses.replace(d, endpoint=endpoint, date=day) for d in decisions if isinstance(d, Link))
+    links = tuple(
+        dataclasses.replace(d, endpoint=endpoint, created=day, checked=day) for d in decisions if isinstance(d, Link)
+    )
     reviews = tuple(d for d in decisions if isinstance(d, Review))
     return LinkRun(links, reviews, client.options.endpoint, date)
 
 
+def carry_creation(link: Link, earlier: dict[str, Link]) -> Link:
+    """A relinked resource keeps one record: the first creation date while the item stays the same.
+
+    >>> from twingraph.link.entities import Kind
+    >>> old = Link("urn:x", Kind.CITY, "X", "Q1", 100, "label", created="2026-11-27", checked="2026-11-27")
+    >>> new = Link("urn:x", Kind.CITY, "X", "Q1", 100, "label", created="2027-12-04", checked="2027-12-04")
+    >>> carried = carry_creation(new, {"urn:x": old})
+    >>> carried.created, carried.checked
+    ('2026-11-27', '2027-12-04')
+    >>> carry_creation(dataclasses.replace(new, qid="Q2"), {"urn:x": old}).created
+    '2027-12-04'
+    """
+    before = earlier.get(link.iri)
+    if before is None or before.qid != link.qid or not before.created:
+        return link
+    return dataclasses.replace(link, created=before.created)
+
+
 def merge_runs(old_links: list[Link], old_reviews: list[Review], run: LinkRun, kinds: tuple[Kind, ...]) -> LinkRun:
-    """The new run's decisions for its kinds, and the earlier ones for the kinds it did not redo."""
+    """The new run's decisions for its kinds, and the earlier ones for the kinds it did not redo.
+
+    A link the run makes again replaces the earlier record of the same resource; it keeps
+    that record's creation date when it names the same item, and gets the run's date as
+    the date it was last checked.
+    """
+    earlier = {link.iri: link for link in old_links}
+    relinked = tuple(carry_creation(link, earlier) for link in run.links)
     kept_links = tuple(link for link in old_links if link.kind not in kinds)
     kept_reviews = tuple(r for r in old_reviews if r.kind not in kinds)
-    links = tuple(sorted((*kept_links, *run.links), key=lambda x: x.iri))
+    links = tuple(sorted((*kept_links, *relinked), key=lambda x: x.iri))
     reviews = tuple(sorted((*kept_reviews, *run.reviews), key=lambda x: x.iri))
     return dataclasses.replace(run, links=links, reviews=reviews)

@@ -79,7 +79,8 @@ class Link:
     label_en: str | None = None
     coordinates: tuple[float, float] | None = None
     endpoint: str = ""  # where the candidates were found
-    date: str = ""  # when, as YYYY-MM-DD
+    created: str = ""  # when the link was first made, as YYYY-MM-DD
+    checked: str = ""  # when a run last found the same item, as YYYY-MM-DD
 
 
 @dataclasses.dataclass(frozen=True)

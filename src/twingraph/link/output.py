@@ -38,8 +38,10 @@ def link_triples(link: Link) -> list[tuple[URIRef, URIRef, URIRef | Literal]]:
         (node, TG.matchScore, Literal(link.score)),
         (node, RDFS.label, Literal(f"{link.name} = {link.qid}")),
     ]
-    if link.date:
-        triples.append((node, DCTERMS.created, Literal(link.date, datatype=XSD.date)))
+    if link.created:
+        triples.append((node, DCTERMS.created, Literal(link.created, datatype=XSD.date)))
+    if link.checked:
+        triples.append((node, TG.lastChecked, Literal(link.checked, datatype=XSD.date)))
     if link.endpoint:
         triples.append((node, PROV.used, URIRef(link.endpoint)))
     return triples
@@ -90,6 +92,7 @@ def _link_from(graph: Graph, node: URIRef, typed: Graph) -> Link | None:
         int(_number(graph, node, TG.matchScore) or 0), str(graph.value(node, TG.matchMethod) or ""), label,
         (lat, lon) if lat is not None and lon is not None else None,
         str(graph.value(node, PROV.used) or ""), str(graph.value(node, DCTERMS.created) or ""),
+        str(graph.value(node, TG.lastChecked) or graph.value(node, DCTERMS.created) or ""),
     )  # fmt: skip
 
 

@@ -24,7 +24,7 @@ TG_TERMS = (
     "eventType", "participation", "participant", "post", "onBehalfOf", "quote", "forProperty",
     "year", "century", "approximate", "statedAs", "value", "utcOffset", "photoCredit", "venue",
     "online", "asDelegation", "note", "retrieved", "sha256",
-    "WikidataLink", "linkedResource", "wikidataItem", "matchMethod", "matchScore",
+    "WikidataLink", "linkedResource", "wikidataItem", "matchMethod", "matchScore", "lastChecked",
     "Meeting", "event", "firstPerson", "secondPerson", "date", "sortKey",
 )  # fmt: skip
 TG = ClosedNamespace(ONTOLOGY_IRI, list(TG_TERMS))

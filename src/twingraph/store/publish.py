@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
+from twingraph.clock import Clock, system_clock
 from twingraph.store.interface import StoreError
 from twingraph.store.remote import RemoteStore, encode_form
 from twingraph.store.transport import Credentials, Endpoint, check_url
@@ -153,19 +154,20 @@ class Publisher:
 
 
 def publish(ntriples: bytes, expected: int, graph: str, publisher: Publisher, progress: Progress,
-            now: datetime.datetime | None = None) -> int:  # fmt: skip
+            clock: Clock = system_clock) -> int:  # fmt: skip
     """Replace the store's graph with these triples in one switch; return how many it holds after.
 
     Args:
         ntriples: the validated graph as N-Triples.
         expected: how many triples that is; the staging graph must hold as many.
         graph: the IRI of the graph to replace.
+        clock: names the staging graph by the time of the publish.
 
     Raises:
         StoreError: a request failed, or the store holds another number of triples
             than sent (the target graph is then left as it was, when it failed before the switch).
     """
-    staging = staging_graph(graph, now or datetime.datetime.now(datetime.UTC), secrets.token_hex(3))
+    staging = staging_graph(graph, clock(), secrets.token_hex(3))
     how = "the Graph Store Protocol" if publisher.endpoints.graph_store else "SPARQL Update"
     progress(f"loading {expected} triples into the staging graph {staging} by {how}")
     try:
