@@ -24,8 +24,9 @@ from starlette.testclient import TestClient
 from twingraph.cli import main
 from twingraph.config import DUMP, Settings
 from twingraph.link import ClientOptions, LinkError, SparqlClient, read_links, read_review
-from twingraph.link.output import review_path_for
+from twingraph.link.output import review_path_for, review_problems
 from twingraph.pipeline import Built
+from twingraph.problems import Severity
 from twingraph.rdf.namespaces import SCHEMA, TG, WD
 from twingraph.serve import create_app
 from twingraph.store import EmbeddedStore
@@ -419,3 +420,15 @@ def test_a_link_to_another_item_is_a_new_record_with_the_run_date(endpoint: str,
     assert code == 0, output
     tehran = next(link for link in read_links(Graph().parse(out)) if link.iri == BASE + "city/tehran")
     assert (tehran.qid, tehran.created, tehran.checked) == ("Q3616", "2031-03-01", "2031-03-01")
+
+
+def test_the_review_queue_is_part_of_the_one_problem_report(linked: Path) -> None:
+    review = review_path_for(linked)
+    problems = review_problems(review)
+    rows = read_review(review.read_text(encoding="utf-8"))
+    assert [p.focus for p in problems] == [r.iri for r in rows]
+    lines = review.read_text(encoding="utf-8").splitlines()
+    assert all(p.severity is Severity.WARNING and p.rule == "link.review" and p.file == str(review) for p in problems)
+    assert all(p.line is not None and p.focus in lines[p.line - 1] for p in problems)
+    zimbabwe = next(p for p in problems if p.focus == BASE + "city/zimbabve")
+    assert "not a human settlement" in zimbabwe.message

@@ -2,8 +2,8 @@
 
 from twingraph.link.client import DEFAULT_ENDPOINT, ClientOptions, LinkError, SparqlClient, default_cache_dir
 from twingraph.link.entities import Entity, Kind, read_entities
-from twingraph.link.giveback import Gaps, find_gaps, gaps_tsv, quickstatements
-from twingraph.link.linking import LinkRun, link_entities, merge_runs
+from twingraph.link.giveback import Gaps, find_gaps, gaps_tsv, quickstatements, summary
+from twingraph.link.linking import LinkRun, link_entities, merge_runs, relink
 from twingraph.link.match import Link, Review
 from twingraph.link.output import links_graph, read_links, read_review, review_tsv
 
@@ -28,5 +28,7 @@ __all__ = [
     "read_entities",
     "read_links",
     "read_review",
+    "relink",
     "review_tsv",
+    "summary",
 ]

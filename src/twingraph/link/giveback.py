@@ -148,3 +148,18 @@ def quickstatements(gaps: Gaps) -> str:
         if not p.partner_lists:
             lines.append(statement(p.qid, gaps.home_qid, p))
     return "".join(line + "\n" for line in lines)
+
+
+def summary(gaps: Gaps) -> str:
+    """One line for a person: how many partners, and how many P190 statements are missing each way.
+
+    >>> print(summary(Gaps("urn:k", "Казань", "Q900", (), (), "urn:e")))
+    Казань (Q900): 0 partners on the page; P190 missing on Q900: 0, missing back: 0, on Wikidata only: 0
+    """
+    missing_home = sum(1 for p in gaps.partners if p.qid and not p.home_lists)
+    missing_back = sum(1 for p in gaps.partners if p.qid and not p.partner_lists)
+    return (
+        f"{gaps.home_name} ({gaps.home_qid}): {len(gaps.partners)} partners on the page; "
+        f"P190 missing on {gaps.home_qid}: {missing_home}, missing back: {missing_back}, "
+        f"on Wikidata only: {len(gaps.wikidata_only)}"
+    )

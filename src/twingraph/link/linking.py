@@ -5,11 +5,15 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections.abc import Callable
+from pathlib import Path
+
+from rdflib import Graph
 
 from twingraph.link.candidates import find_candidates
 from twingraph.link.client import SparqlClient
-from twingraph.link.entities import Entity, Kind
+from twingraph.link.entities import Entity, Kind, read_entities
 from twingraph.link.match import Item, Link, NameHit, Review, decide, normalise, query_forms, score
+from twingraph.link.output import previous, save
 
 Progress = Callable[[str], None]
 
@@ -111,3 +115,25 @@ def merge_runs(old_links: list[Link], old_reviews: list[Review], run: LinkRun, k
     links = tuple(sorted((*kept_links, *relinked), key=lambda x: x.iri))
     reviews = tuple(sorted((*kept_reviews, *run.reviews), key=lambda x: x.iri))
     return dataclasses.replace(run, links=links, reviews=reviews)
+
+
+def relink(client: SparqlClient, graph: Graph, target: Path, kinds: tuple[Kind, ...], date: datetime.date,
+           progress: Progress = lambda _: None) -> tuple[LinkRun, LinkRun, Path]:  # fmt: skip
+    """One `twingraph link`: link the graph's entities, merge with the links file's earlier run, save both files.
+
+    Args:
+        target: the links file; its review file goes beside it.
+        kinds: the kinds to link again; the earlier decisions for the others are kept.
+
+    Returns:
+        This run alone, the merged result that was written, and the review file's path.
+
+    Raises:
+        LinkError: the endpoint failed; nothing was written.
+        TwingraphError: the earlier links file is unreadable.
+    """
+    old_links, old_reviews = previous(target, graph)
+    run = link_entities(client, read_entities(graph), kinds, date, progress)
+    merged = merge_runs(old_links, old_reviews, run, kinds)
+    review = save(merged.links, merged.reviews, target, client.options.endpoint, date.isoformat())
+    return run, merged, review

@@ -15,6 +15,7 @@ from twingraph.errors import TwingraphError
 from twingraph.fileio import write_atomic
 from twingraph.link.entities import Kind
 from twingraph.link.match import Link, Review, Scored
+from twingraph.problems import Problem, Severity
 from twingraph.rdf.namespaces import SCHEMA, TG, WD, prefixed_graph
 
 REVIEW_COLUMNS = ["kind", "iri", "name", "reason", "candidates"]
@@ -126,6 +127,21 @@ def read_review(text: str) -> list[Review]:
         Review(row["iri"], Kind(row["kind"]), row["name"], row["reason"], note=row.get("candidates") or "")
         for row in csv.DictReader(lines, delimiter="\t")
     ]
+
+
+def review_problems(review: Path) -> list[Problem]:
+    """The review queue as problems of the one report: a warning per unlinked entity, at its row of the file."""
+    if not review.exists():
+        return []
+    problems = []
+    for number, line in enumerate(review.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line or line.startswith("#") or line.startswith(REVIEW_COLUMNS[0] + "\t"):
+            continue
+        entry = read_review("\t".join(REVIEW_COLUMNS) + "\n" + line)[0]
+        candidates = f"; candidates: {entry.note}" if entry.note else ""
+        message = f"{entry.name!r} is not linked to Wikidata: {entry.reason}{candidates}; decide by hand"
+        problems.append(Problem("link.review", message, Severity.WARNING, str(review), number, focus=entry.iri))
+    return problems
 
 
 def review_path_for(links_path: Path) -> Path:
