@@ -17,6 +17,23 @@ VOID = "void.ttl"
 BUILD_INFO = "build.json"
 
 
+def bundled_root() -> Path:
+    """Where an installed wheel carries the data, ontology, shapes and queries: read-only.
+
+    ``fileio`` refuses to write there (``fileio.ensure_writable``).
+    """
+    return Path(str(resources.files("twingraph") / "resources"))
+
+
+def is_inside(path: Path, directory: Path) -> bool:
+    """Whether ``path`` is ``directory`` or under it, symbolic links resolved; neither need exist.
+
+    >>> is_inside(Path("/srv/site/a.ttl"), Path("/srv/site")), is_inside(Path("/srv/sitemap"), Path("/srv/site"))
+    (True, False)
+    """
+    return path.resolve().is_relative_to(directory.resolve())
+
+
 def find_root(start: Path) -> Path:
     """Return the project directory holding the data, else the bundled copy.
 
@@ -24,7 +41,7 @@ def find_root(start: Path) -> Path:
     the same tree under ``twingraph/resources``; an editable install finds the
     checkout it was installed from.
     """
-    bundled = Path(str(resources.files("twingraph") / "resources"))
+    bundled = bundled_root()
     checkout = Path(__file__).resolve().parents[2]
     for candidate in (start, *start.parents, bundled, checkout):
         if (candidate / "data" / "records").is_dir() and (candidate / "ontology").is_dir():
@@ -32,17 +49,35 @@ def find_root(start: Path) -> Path:
     return bundled
 
 
+def working_dist() -> Path:
+    """The default build directory: ``dist`` in the working directory when the settings are made."""
+    return Path.cwd() / "dist"
+
+
 @dataclasses.dataclass(frozen=True)
 class Settings:
-    """Everything a run needs to know, fixed before the run starts."""
+    """Everything a run needs to know, fixed before the run starts.
+
+    Paths are made absolute when the settings are made, so a later change of the
+    working directory changes none of them; ``dist`` defaults to ``./dist`` of that moment.
+    """
 
     root: Path
     base_iri: str = DEFAULT_BASE_IRI
-    dist: Path | None = None
+    dist: Path = dataclasses.field(default_factory=working_dist)
     links: Path | None = None
     data: Path | None = None
     query_timeout: float = 10.0
     row_limit: int = 10_000
+
+    def __post_init__(self) -> None:
+        # frozen: the absolute paths are set once, here, through object.__setattr__
+        if self.dist is None:  # an untyped caller's None means the default
+            object.__setattr__(self, "dist", working_dist())
+        for name in ("root", "dist", "links", "data"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, Path(value).absolute())
 
     @property
     def data_dir(self) -> Path:
@@ -71,13 +106,24 @@ class Settings:
 
     @property
     def dist_dir(self) -> Path:
-        return self.dist if self.dist is not None else Path.cwd() / "dist"
+        return self.dist
 
     @property
     def links_file(self) -> Path:
         return self.links if self.links is not None else self.data_dir / "links.ttl"
 
+    @property
+    def gaps_file(self) -> Path:
+        """Where ``giveback`` writes the P190 gap report by default."""
+        return self.data_dir / "p190-gaps.tsv"
+
+    @property
+    def quickstatements_file(self) -> Path:
+        """Where ``giveback`` writes the QuickStatements by default."""
+        return self.data_dir / "p190-quickstatements.txt"
+
 
 def default_settings(**overrides: object) -> Settings:
-    """Settings for the project found from the working directory."""
-    return dataclasses.replace(Settings(root=find_root(Path.cwd())), **overrides)  # type: ignore[arg-type]
+    """Settings for the project found from the working directory; an override of None keeps the default."""
+    given = {name: value for name, value in overrides.items() if value is not None}
+    return dataclasses.replace(Settings(root=find_root(Path.cwd())), **given)  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ from matplotlib.patches import Polygon, Rectangle
 from twingraph import charts
 from twingraph.config import Settings
 from twingraph.errors import TwingraphError
+from twingraph.fileio import atomic_output, ensure_writable
 from twingraph.store import EmbeddedStore, load_queries
 
 # the same file the map page draws (vendored by scripts/vendor-views)
@@ -202,9 +203,13 @@ def draw(view: str, rows: list[charts.Row]) -> tuple[Figure, dict[str, int]]:
 def plot(store: EmbeddedStore, settings: Settings, view: str, output: Path) -> Plotted:
     """Render one view of the store to an SVG or PNG file (by the output's suffix).
 
+    The file is written under a temporary name and renamed, with the umask's mode.
+
     Raises:
-        TwingraphError: an unknown view or suffix, or the view's named query is missing.
+        TwingraphError: an unknown view or suffix, the view's named query is missing,
+            or the output is inside the installed package.
     """
+    ensure_writable(output, "the plot")
     fmt = FORMATS.get(output.suffix.lower())
     if fmt is None:
         raise TwingraphError(f"{output}: write .svg or .png")
@@ -213,9 +218,8 @@ def plot(store: EmbeddedStore, settings: Settings, view: str, output: Path) -> P
         raise TwingraphError(f"no named query {view!r} in {settings.queries_dir} for the {view} view")
     rows = store.select(queries[view].text).as_dicts()
     fig, counts = draw(view, rows)
-    output.parent.mkdir(parents=True, exist_ok=True)
     # no date in the metadata and fixed SVG ids, so the same store gives the same file
     metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {}
-    with matplotlib.rc_context({"svg.hashsalt": "twingraph"}):
-        fig.savefig(output, format=fmt, metadata=metadata, dpi=150)
+    with matplotlib.rc_context({"svg.hashsalt": "twingraph"}), atomic_output(output) as handle:
+        fig.savefig(handle, format=fmt, metadata=metadata, dpi=150)
     return Plotted(output, counts)

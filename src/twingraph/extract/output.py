@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from twingraph.export import load_context, serialize
 from twingraph.extract.page import ExtractError, Extraction
 from twingraph.extract.records_out import city_file_yaml
-from twingraph.fileio import write_atomic
+from twingraph.fileio import write_atomic, write_files
 from twingraph.model import CityFile, Dataset, Source, Unparsed
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.mapping import records_to_graph
@@ -47,17 +43,7 @@ def write_records(
             f"{clashes[0]}: exists; nothing was written. Choose an empty directory or pass --force to replace "
             f"{len(clashes)} file(s)"
         )
-    directory.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".extract.", dir=directory))
-    try:
-        for name, text in texts.items():
-            (staging / name).write_text(text, encoding="utf-8")
-        for name in texts:
-            os.replace(staging / name, directory / name)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(staging)
-    return [directory / n for n in texts]
+    return write_files(directory, {name: text.encode("utf-8") for name, text in texts.items()})
 
 
 def page_source(source_id: str, text: str, url: str, retrieved: str, title: str) -> Source:

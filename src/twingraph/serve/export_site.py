@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
@@ -28,7 +27,7 @@ from rdflib import Graph, URIRef
 from twingraph.config import DUMPS, ONTOLOGY_IRI, Settings
 from twingraph.errors import TwingraphError
 from twingraph.export import load_context, load_description, serialize
-from twingraph.fileio import replacing_directory
+from twingraph.fileio import copy_atomic, ensure_writable, replacing_directory, write_atomic
 from twingraph.rdf.vocabulary import load_ontology
 from twingraph.serve import hosting, lookups, pages, render, results, sparql, views
 from twingraph.store import EmbeddedStore, load_queries
@@ -151,10 +150,8 @@ def is_free(root: Path, relative: PurePosixPath) -> bool:
 
 
 def write_file(root: Path, relative: PurePosixPath, data: bytes) -> None:
-    # a plain write: the whole site is a temporary directory until it is complete
-    target = root.joinpath(relative)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    """One file of the site, written as every twingraph file is (atomically, with the umask's mode)."""
+    write_atomic(root.joinpath(relative), data)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -227,14 +224,12 @@ def write_files(root: Path, settings: Settings) -> None:
     """The stylesheet and the dumps of dist/, copied."""
     for source in sorted(pages.static_dir().rglob("*")):
         if source.is_file():
-            target = root / STATIC / source.relative_to(pages.static_dir())
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            copy_atomic(source, root / STATIC / source.relative_to(pages.static_dir()))
     for name in DUMPS.values():
         source = settings.dist_dir / name
         if not source.is_file():
             raise TwingraphError(f"{source}: the dump is missing; run 'twingraph build' and export again")
-        shutil.copyfile(source, root / name)
+        copy_atomic(source, root / name)
 
 
 def write_queries(root: Path, renderer: render.Renderer, store: QueryStore, settings: Settings) -> None:
@@ -313,8 +308,10 @@ def export_site(store: EmbeddedStore, settings: Settings, target: Path,
         progress: told every ``REPORT_EVERY`` resources.
 
     Raises:
-        TwingraphError: the target is something else, or dist/ has no complete build.
+        TwingraphError: the target is something else or inside the installed package, or dist/ has
+            no complete build.
     """
+    ensure_writable(target, "the site")
     check_target(target)
     void = load_description(settings.dist_dir)
     if not len(void):
@@ -322,7 +319,6 @@ def export_site(store: EmbeddedStore, settings: Settings, target: Path,
     renderer, raw = site_renderer(settings), store.raw()
     docs = documents(renderer, raw, void, load_ontology(settings.ontology_dir))
     with replacing_directory(target) as root:
-        root.chmod(0o755)  # mkdtemp makes it private; a web server must read it
         progress(f"writing the static site of {len(docs)} resources to {target}")
         write_files(root, settings)
         written, skipped = write_documents(root, renderer, docs, progress)
