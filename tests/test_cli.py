@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -49,11 +51,12 @@ def test_validate_is_clean(runner: CliRunner, in_project: Path) -> None:
 def test_validate_names_the_record_file_of_a_violation(runner: CliRunner, in_project: Path) -> None:
     path = in_project / "data" / "records" / "urbino.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("year: 2001", "year: 2099", 1), encoding="utf-8")
+    path.write_text(text.replace("year: 2001", "year: 9999", 1), encoding="utf-8")
     result = runner.invoke(main, ["validate"])
     assert result.exit_code == 1
-    assert "agreement/urbino-cooperation-2001 [data/records/urbino.yaml]" in result.stdout
-    assert "dated in the future" in result.stdout
+    line = text.splitlines().index("  - id: urbino-cooperation-2001") + 1
+    assert re.search(rf"data/records/urbino\.yaml:{line}: \S+/agreement/urbino-cooperation-2001: .*dated in the "
+                     r"future \(value: 9999\) \[shacl\.\w+\]$", result.stdout, re.MULTILINE), result.stdout  # fmt: skip
 
 
 def test_a_corrupted_record_fails_and_writes_nothing(runner: CliRunner, in_project: Path) -> None:
@@ -136,6 +139,96 @@ def test_check_points_at_the_broken_line(runner: CliRunner, in_project: Path) ->
     result = runner.invoke(main, ["check", str(path)])
     assert result.exit_code == 1
     assert re.search(r"hebron\.yaml:\d+: events\.0\.type: Input should be 'meeting'", result.output), result.output
+
+
+def give_urbino_the_abbreviation_of_the_asian_mayors_forum(project: Path) -> Path:
+    """An alias clash: the abbreviation АФМ, declared in kazan.yaml, given to Urbino's university as well."""
+    path = project / "data" / "records" / "urbino.yaml"
+    name = "  - name: Урбинский университет имени Карла Бо\n"
+    path.write_text(path.read_text(encoding="utf-8").replace(name, name + "    abbreviation: АФМ\n"), encoding="utf-8")
+    return path
+
+
+def test_check_reports_a_cross_file_alias_clash_for_each_file_it_involves(runner: CliRunner,
+                                                                          in_project: Path) -> None:  # fmt: skip
+    urbino = give_urbino_the_abbreviation_of_the_asian_mayors_forum(in_project)
+    kazan = in_project / "data" / "records" / "kazan.yaml"
+    hebron = in_project / "data" / "records" / "hebron.yaml"
+    for path in (urbino, kazan):
+        result = runner.invoke(main, ["check", str(path)])
+        assert result.exit_code == 1, result.output
+        assert "organization alias 'АФМ' names both 'Азиатский Форум Мэров' and 'Урбинский университет" in result.stdout
+        pattern = (r"urbino\.yaml:\d+: organizations\.0\.abbreviation: .*\(see also \S*kazan\.yaml:\d+: "
+                   r"organizations\.0\.abbreviation\) \[alias\.clash\]")  # fmt: skip
+        assert re.search(pattern, result.stdout), result.stdout
+    result = runner.invoke(main, ["check", str(hebron)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "info: 1 other error(s), not in these files, stop the build; 'twingraph check' lists them all "
+        "[check.elsewhere]",
+        "0 errors, 0 warnings, 1 info",
+    ]
+
+
+def test_check_writes_json_with_every_field(runner: CliRunner, in_project: Path) -> None:
+    urbino = give_urbino_the_abbreviation_of_the_asian_mayors_forum(in_project)
+    result = runner.invoke(main, ["check", "--format", "json", str(urbino)])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert (data["ok"], data["counts"]) == (False, {"error": 1, "warning": 0, "info": 0})
+    (problem,) = data["problems"]
+    assert set(problem) == {"file", "line", "path", "focus", "rule", "severity", "message", "also"}
+    assert (problem["rule"], problem["severity"], problem["path"]) == ("alias.clash", "error",
+                                                                       "organizations.0.abbreviation")  # fmt: skip
+    line = urbino.read_text(encoding="utf-8").splitlines().index("    abbreviation: АФМ") + 1
+    assert (Path(problem["file"]).name, problem["line"]) == ("urbino.yaml", line)
+    assert [Path(site["file"]).name for site in problem["also"]] == ["kazan.yaml"]
+    every = runner.invoke(main, ["check", "--format", "json"])
+    errors = [p for p in json.loads(every.stdout)["problems"] if p["severity"] == "error"]
+    assert every.exit_code == 1 and errors == data["problems"], "the whole set adds the review queue's warnings"
+
+
+def test_check_and_validate_exit_0_clean_1_on_errors_2_on_usage(runner: CliRunner, in_project: Path) -> None:
+    hebron = in_project / "data" / "records" / "hebron.yaml"
+    assert runner.invoke(main, ["check", str(hebron)]).exit_code == 0
+    assert runner.invoke(main, ["validate", "--format", "json"]).exit_code == 0
+    assert runner.invoke(main, ["check", str(in_project / "no-such.yaml")]).exit_code == 2
+    assert runner.invoke(main, ["check", "--format", "xml", str(hebron)]).exit_code == 2
+    assert runner.invoke(main, ["validate", "--engine", "jena"]).exit_code == 2
+    hebron.write_text(hebron.read_text(encoding="utf-8").replace("type: meeting", "type: picnic", 1), encoding="utf-8")
+    assert runner.invoke(main, ["check", str(hebron)]).exit_code == 1
+    assert runner.invoke(main, ["validate"]).exit_code == 1
+    for command in ("check", "validate"):
+        help_text = runner.invoke(main, [command, "--help"]).stdout
+        assert "Exit status: 0 no errors" in help_text and "2 usage error" in help_text and "Example" in help_text
+
+
+def test_statements_kept_for_review_are_warnings_that_pass(runner: CliRunner, in_project: Path) -> None:
+    path = in_project / "data" / "records" / "urbino.yaml"
+    quote = "Урбинский университет имени Карла Бо основали в 1506 году одним из первых в Европе."
+    path.write_text(path.read_text(encoding="utf-8") + f'unparsed:\n  - reason: no date\n    quote: "{quote}"\n',
+                    encoding="utf-8")  # fmt: skip
+    line = len(path.read_text(encoding="utf-8").splitlines()) - 1
+    result = runner.invoke(main, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert re.search(rf"urbino\.yaml:{line}: unparsed\.0: warning: not turned into records yet \(no date\): "
+                     r".* \[unparsed\]$", result.stdout, re.MULTILINE), result.stdout  # fmt: skip
+    assert result.stdout.endswith("0 errors, 1 warning, 0 infos\n")
+
+
+def test_check_refuses_an_alias_bomb_at_once(runner: CliRunner, in_project: Path) -> None:
+    rows = ["a: &a [" + ", ".join(['"lol"'] * 9) + "]"]
+    rows += [f"{b}: &{b} [" + ", ".join([f"*{a}"] * 9) + "]" for a, b in zip("abcdefgh", "bcdefghi", strict=True)]
+    path = in_project / "data" / "records" / "bomb.yaml"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert len(path.read_bytes()) < 500
+    started = time.perf_counter()
+    result = runner.invoke(main, ["check", "--format", "json", str(path)])
+    assert time.perf_counter() - started < 1
+    assert result.exit_code == 1
+    (problem,) = json.loads(result.stdout)["problems"]
+    assert (problem["rule"], problem["line"]) == ("yaml.alias", 1)
+    assert "anchors and aliases" in problem["message"]
 
 
 @pytest.mark.slow

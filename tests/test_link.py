@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import http.server
+import json
 import shutil
 import socket
 import subprocess
@@ -432,3 +433,33 @@ def test_the_review_queue_is_part_of_the_one_problem_report(linked: Path) -> Non
     assert all(p.line is not None and p.focus in lines[p.line - 1] for p in problems)
     zimbabwe = next(p for p in problems if p.focus == BASE + "city/zimbabve")
     assert "not a human settlement" in zimbabwe.message
+
+
+def test_check_reports_the_committed_review_queue(runner: CliRunner) -> None:
+    review = ROOT / "data" / "links-review.tsv"
+    result = runner.invoke(main, ["check", "--format", "json", str(review)])
+    assert result.exit_code == 0, result.output
+    problems = json.loads(result.stdout)["problems"]
+    rows = read_review(review.read_text(encoding="utf-8"))
+    assert [p["focus"] for p in problems] == [r.iri for r in rows]
+    assert {(p["rule"], p["severity"]) for p in problems} == {("link.review", "warning")}
+
+
+def test_link_and_giveback_write_into_the_data_directory_they_are_given(endpoint: str, tmp_path: Path,
+                                                                        runner: CliRunner) -> None:  # fmt: skip
+    """Not into the working directory, nor the installed package: --data DIR decides for both commands."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    for name in ("links.ttl", "links-review.tsv", "p190-gaps.tsv", "p190-quickstatements.txt"):
+        (data / name).unlink()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    with contextlib.chdir(elsewhere):
+        linked = runner.invoke(main, ["--data", str(data), "link", "--endpoint", endpoint, "--no-cache"])
+        assert linked.exit_code == 0, linked.output
+        given = runner.invoke(main, ["--data", str(data), "giveback", "--endpoint", endpoint, "--no-cache"])
+        assert given.exit_code == 0, given.output
+    assert sorted(p.name for p in data.glob("*.t*")) == [
+        "links-review.tsv", "links.ttl", "p190-gaps.tsv", "p190-quickstatements.txt"
+    ]  # fmt: skip
+    assert not any(elsewhere.iterdir())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,39 @@ def test_a_malformed_file_names_file_line_and_field(broken: str, where: str) -> 
     with pytest.raises(RecordsError) as caught:
         parse_city_file(broken, "data/records/testville.yaml")
     assert f"data/records/testville.yaml{where}" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("broken", "rule", "line", "says"),
+    [
+        (GOOD.replace("  country: Тестия\n", "  country: Тестия\n  name: Тест\n"), "yaml.duplicate-key", 6,
+         "duplicate key 'name' (first given on line 4)"),
+        (GOOD.replace("    type: meeting\n", "    type: meeting\n    type: visit\n"), "yaml.duplicate-key", 11,
+         "duplicate key 'type' (first given on line 10)"),
+        (GOOD.replace("  country: Тестия", "  country: &c Тестия"), "yaml.alias", 5, "anchors and aliases"),
+        (GOOD.replace("source: page", "source: &s page").replace("    place: Тествиль", "    place: *s"),
+         "yaml.alias", 1, "anchors and aliases"),
+        (GOOD + "deep: " + "[" * 100 + "]" * 100 + "\n", "yaml.too-deep", 14, "nested more than 64 levels"),
+    ],
+    ids=["duplicate-key", "duplicate-key-in-a-list", "anchor", "alias", "too-deep"],
+)  # fmt: skip
+def test_yaml_that_would_hide_or_multiply_values_is_refused(broken: str, rule: str, line: int, says: str) -> None:
+    with pytest.raises(RecordsError) as caught:
+        parse_city_file(broken, "t.yaml")
+    (problem,) = caught.value.problems
+    assert (problem.rule, problem.file, problem.line) == (rule, "t.yaml", line)
+    assert says in problem.message
+
+
+def test_an_alias_bomb_is_refused_in_well_under_a_second() -> None:
+    rows = ["a: &a [" + ", ".join(['"lol"'] * 9) + "]"]
+    rows += [f"{b}: &{b} [" + ", ".join([f"*{a}"] * 9) + "]" for a, b in zip("abcdefgh", "bcdefghi", strict=True)]
+    bomb = "\n".join(rows) + "\n"
+    assert len(bomb.encode()) < 500  # expanded, 9**9 strings: gigabytes
+    started = time.perf_counter()
+    with pytest.raises(RecordsError, match=r"t\.yaml:1: YAML anchors and aliases"):
+        parse_city_file(bomb, "t.yaml")
+    assert time.perf_counter() - started < 0.1
 
 
 def test_the_good_example_parses() -> None:

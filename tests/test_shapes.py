@@ -8,6 +8,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
+from twingraph.problems import Severity, Site
 from twingraph.rdf.namespaces import OA, SCHEMA, TG
 from twingraph.validate import Engine, Report, validate_graph
 
@@ -69,7 +70,7 @@ def on_object(prop: URIRef, inner: Callable[[URIRef], Mutation], subject: URIRef
 VIOLATIONS: dict[str, tuple[URIRef, Mutation, str]] = {
     "event-without-start": (EVENT, remove(SCHEMA.startDate), "start date"),
     "event-date-untyped": (EVENT, replace(SCHEMA.startDate, Literal("2023-05-25")), "start date"),
-    "event-in-the-future": (EVENT, replace(SCHEMA.startDate, Literal("2099-01-01", datatype=XSD.date)), "future"),
+    "event-in-the-future": (EVENT, replace(SCHEMA.startDate, Literal("9999-01-01", datatype=XSD.date)), "future"),
     "event-ends-before-start": (EVENT, replace(SCHEMA.endDate, Literal("2023-04", datatype=XSD.gYearMonth)), "ends before"),
     "event-without-quote": (EVENT, remove(TG.quote), "source sentence"),
     "event-nobody-nowhere": (EVENT, lambda g: (remove(TG.participation)(g), remove(SCHEMA.location)(g)), "must conform to one or more"),
@@ -88,7 +89,7 @@ VIOLATIONS: dict[str, tuple[URIRef, Mutation, str]] = {
     "quote-without-text": (EVENT, on_object(TG.quote, lambda q: lambda g: g.remove((first(g, OA.hasSelector, q), OA.exact, None))), "exact text"),
     "source-bad-digest": (EVENT, on_object(URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"), lambda s: replace(TG.sha256, Literal("abc"), s)), "does not match pattern"),
     "agreement-in-the-future": (URIRef(BASE + "agreement/tehran-friendship-2025"),
-        replace(SCHEMA.dateCreated, Literal("2099", datatype=XSD.gYear), URIRef(BASE + "agreement/tehran-friendship-2025")), "future"),
+        replace(SCHEMA.dateCreated, Literal("9999", datatype=XSD.gYear), URIRef(BASE + "agreement/tehran-friendship-2025")), "future"),
     "agreement-without-party": (URIRef(BASE + "agreement/tehran-friendship-2025"),
         remove(TG.party, URIRef(BASE + "agreement/tehran-friendship-2025")), "party"),
     "organization-without-name": (URIRef(BASE + "organization/aziatskij-forum-merov"),
@@ -124,6 +125,18 @@ def test_violating_examples_are_reported_alike_by_both_engines(graph: Graph, sha
         assert not report.conforms
         assert any(message in v.message for v in report.violations), report.text()
     assert found(compiled) == found(reference), f"compiled:\n{compiled.text()}\npySHACL:\n{reference.text()}"
+
+
+@pytest.mark.parametrize("engine", list(Engine), ids=lambda e: e.value)
+def test_a_violation_inside_an_event_is_located_at_the_event_record(graph: Graph, shapes: Graph,
+                                                                    engine: Engine) -> None:  # fmt: skip
+    _, mutate, _ = VIOLATIONS["participation-without-participant"]
+    sample = closure(graph, EVENT)
+    mutate(sample)
+    problems = validate_graph(sample, shapes, engine).problems({str(EVENT): Site("tehran.yaml", 40, "events.0")})
+    inside = [p for p in problems if p.focus and p.focus.startswith(f"{EVENT}/participant/")]
+    assert inside and {(p.file, p.line, p.severity) for p in inside} == {("tehran.yaml", 40, Severity.ERROR)}
+    assert all(p.rule.startswith("shacl.") and p.text().startswith(f"tehran.yaml:40: {p.focus}: ") for p in inside)
 
 
 def test_the_published_dataset_validates_clean(built: object) -> None:

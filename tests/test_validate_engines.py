@@ -7,6 +7,7 @@ translates, and the clear refusal of those it does not.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from pathlib import Path
@@ -18,6 +19,7 @@ from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
 from twingraph.cli import main
+from twingraph.problems import Severity, Site
 from twingraph.rdf.namespaces import SCHEMA, TG
 from twingraph.shacl import UnsupportedShapeError, compile_shapes
 from twingraph.validate import Engine, Report, validate_graph
@@ -209,8 +211,32 @@ def test_validate_command_names_the_record_file_with_either_engine(runner: CliRu
                                                                    engine: Engine) -> None:  # fmt: skip
     monkeypatch.chdir(project)
     path = project / "data" / "records" / "urbino.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("year: 2001", "year: 2099", 1), encoding="utf-8")
-    result = runner.invoke(main, ["validate", "--engine", engine.value])
+    path.write_text(path.read_text(encoding="utf-8").replace("year: 2001", "year: 9999", 1), encoding="utf-8")
+    result = runner.invoke(main, ["validate", "--engine", engine.value, "--format", "json"])
     assert result.exit_code == 1, result.output
-    assert "agreement/urbino-cooperation-2001 [data/records/urbino.yaml]" in result.stdout
-    assert "dated in the future" in result.stdout
+    (problem,) = json.loads(result.stdout)["problems"]
+    line = path.read_text(encoding="utf-8").splitlines().index("  - id: urbino-cooperation-2001") + 1
+    assert problem["focus"] == "https://twingraph.example/agreement/urbino-cooperation-2001"
+    assert (problem["file"], problem["line"]) == (str(path), line)
+    assert (problem["rule"], problem["severity"]) == ("shacl.SPARQL", "error")
+    assert problem["message"] == "the agreement is dated in the future (value: 9999)"
+
+
+def test_both_engines_give_problems_with_focus_path_rule_and_severity() -> None:
+    shapes = Graph().parse(data=PREFIXES + FEATURES, format="turtle")
+    data = Graph().parse(data=PREFIXES + DATA, format="turtle")
+    origin = {"http://example.org/b": Site("b.yaml", 7)}
+    compiled, reference = (report.problems(origin) for report in both(data, shapes))
+    assert len(compiled) == len(reference) > 20
+    for report in (compiled, reference):
+        assert all(p.focus and p.rule.startswith("shacl.") for p in report)
+        keys = {(p.focus, p.path, p.rule, p.severity) for p in report}
+        assert ("http://example.org/b", "ex:colour", "shacl.In", Severity.ERROR) in keys
+        assert ("http://example.org/b", "ex:size", "shacl.MaxExclusive", Severity.WARNING) in keys
+        assert {(p.file, p.line) for p in report if p.focus == "http://example.org/b"} == {("b.yaml", 7)}
+        assert {p.file for p in report if p.focus != "http://example.org/b"} == {None}
+        counts = report.counts()
+        assert counts[Severity.WARNING] > 0 and counts[Severity.ERROR] > 0 and not report.ok
+    assert {(p.focus, p.path, p.rule, p.severity) for p in compiled} == {
+        (p.focus, p.path, p.rule, p.severity) for p in reference
+    }

@@ -4,40 +4,42 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from twingraph.config import Settings, default_settings
 from twingraph.errors import TwingraphError
-from twingraph.export import load_context, rows_to_csv, select_rows, serialize
-from twingraph.fileio import write_atomic
+from twingraph.export import rows_to_csv
+from twingraph.fileio import ensure_writable, write_atomic
 from twingraph.pipeline import (
     Reloader,
     build,
-    checked_graph,
+    build_problems,
+    check_records,
     dataset_graph,
+    export_dataset,
     open_store,
-    publish_graph,
-    record_origin,  # fmt: skip
+    publish_graph,  # fmt: skip
 )
+from twingraph.problems import ProblemReport
 from twingraph.rdf.formats import RdfFormat
-from twingraph.records import check_files
 from twingraph.store import Credentials, Publisher, RemoteStore, ServedStore, Table, endpoints_for, load_queries
-from twingraph.validate import Engine, load_shapes, validate_graph
+from twingraph.validate import Engine
 
+if TYPE_CHECKING:  # the link commands import rdflib and the linker only when they run
+    from rdflib import Graph
+
+    from twingraph.link import SparqlClient
+
+Command = Callable[..., None]
 EXPORT_FORMATS = [f.label for f in RdfFormat] + ["csv"]
 
 
 def progress(message: str) -> None:
     click.echo(f"… {message}", err=True)
-
-
-def fail(exc: TwingraphError) -> click.ClickException:
-    return click.ClickException(str(exc))
 
 
 def settings_from(ctx: click.Context) -> Settings:
@@ -68,7 +70,17 @@ def store_options(command: Callable[..., None]) -> Callable[..., None]:
     return click.option("--graph", metavar="IRI", help=graph_help)(command)
 
 
-@click.group()
+class TwingraphGroup(click.Group):
+    """The command group: a TwingraphError from any command is one error line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except TwingraphError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=TwingraphGroup)
 @click.option("--base-iri", envvar="TWINGRAPH_BASE_IRI", help="Base IRI of the dataset's resources.")
 @click.option("--dist", type=click.Path(path_type=Path), help="Directory for the build output [default: ./dist].")
 @click.option("--data", type=click.Path(path_type=Path, file_okay=False),
@@ -98,52 +110,69 @@ def build_command(ctx: click.Context) -> None:
     Example:
         twingraph build
     """
-    try:
-        built = build(settings_from(ctx), progress)
-    except TwingraphError as exc:
-        raise fail(exc) from exc
+    built = build(settings_from(ctx), progress)
     for name, count in built.counts.items():
         click.echo(f"{count:>7}  {name}")
     click.echo(f"SHACL: conforms. Written to {built.dist}/")
 
 
+def report_option(command: Callable[..., None]) -> Callable[..., None]:
+    """``--format text|json`` of the commands that print a problem report."""
+    return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                        help="text: one 'file:line: field: message [rule]' line per problem; json: "
+                             "{ok, counts, problems: [{file, line, path, focus, rule, severity, message, also}]}."
+                        )(command)  # fmt: skip
+
+
+def echo_report(ctx: click.Context, report: ProblemReport, fmt: str, clean: str = "OK") -> None:
+    """Print a problem report and exit 1 when it holds an error, 0 otherwise (warnings alone pass)."""
+    click.echo(report.to_json() if fmt == "json" else (report.text() if len(report) else clean))
+    ctx.exit(0 if report.ok else 1)
+
+
 @main.command("check")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@report_option
 @click.pass_context
-def check_command(ctx: click.Context, files: tuple[Path, ...]) -> None:
-    """Check records files while you edit them: schema, quotes on the page, cross-file references.
+def check_command(ctx: click.Context, files: tuple[Path, ...], fmt: str) -> None:
+    """Report every problem a build would report that concerns FILE (every file when none is named).
 
+    YAML and schema, quotes not on the page, ids, part_of, organization aliases,
+    places spelt almost like a city of the records, names that make one IRI, SHACL,
+    and the statements kept under 'unparsed:' (warnings). A problem that involves
+    several files is reported for each of them.
+
+    \b
+    Exit status: 0 no errors (warnings may be printed), 1 errors, 2 usage error.
     \b
     Example:
         twingraph check data/records/tehran.yaml
+        twingraph check --format json data/records/*.yaml
     """
-    settings = settings_from(ctx)
-    problems = check_files(settings.records_dir, settings.sources_dir, list(files))
-    if problems:
-        raise click.ClickException("\n".join(problems))
-    click.echo("OK")
+    report = check_records(settings_from(ctx), list(files), progress)
+    echo_report(ctx, report, fmt)
 
 
 @main.command("validate")
 @click.option("--engine", type=click.Choice([e.value for e in Engine]), default=Engine.OXIGRAPH.value,
               show_default=True, help="oxigraph: the shapes compiled to SPARQL; pyshacl: the reference.")  # fmt: skip
+@report_option
 @click.pass_context
-def validate_command(ctx: click.Context, engine: str) -> None:
-    """Check the records and the graph against the SHACL shapes; exit 1 on violations.
+def validate_command(ctx: click.Context, engine: str, fmt: str) -> None:
+    """Check the records and the graph against the SHACL shapes: every problem of the dataset.
 
+    Each SHACL result names its focus node, path, rule (shacl.<Component>), severity
+    and the records file and line the node comes from.
+
+    \b
+    Exit status: 0 no errors (warnings may be printed), 1 errors, 2 usage error.
     \b
     Example:
         twingraph validate
-        twingraph validate --engine pyshacl
+        twingraph validate --engine pyshacl --format json
     """
-    settings = settings_from(ctx)
-    try:
-        dataset, graph = dataset_graph(settings, progress)
-        report = validate_graph(graph, load_shapes(settings.shapes_dir), Engine(engine))
-    except TwingraphError as exc:
-        raise fail(exc) from exc
-    click.echo(report.text(record_origin(dataset, settings.base_iri)))
-    sys.exit(0 if report.conforms else 1)
+    report = build_problems(settings_from(ctx), Engine(engine), progress)
+    echo_report(ctx, report, fmt, clean="The graph conforms to the shapes: no violations.")
 
 
 def parse_params(values: tuple[str, ...]) -> dict[str, str]:
@@ -190,12 +219,9 @@ def query_command(ctx: click.Context, name: str | None, params: tuple[str, ...],
         return
     if name not in queries:
         raise click.UsageError(f"no query {name!r}; known: {', '.join(queries)}")
-    try:
-        query = queries[name]
-        text = query.bound(parse_params(params))
-        table = open_store(settings, progress).select(text)
-    except TwingraphError as exc:
-        raise fail(exc) from exc
+    query = queries[name]
+    text = query.bound(parse_params(params))
+    table = open_store(settings, progress).select(text)
     click.echo(render_table(table, fmt), nl=False)
 
 
@@ -241,12 +267,12 @@ def serve_command(ctx: click.Context, host: str, port: int, timeout: float | Non
         settings = dataclasses.replace(settings, query_timeout=timeout)
     if serve_base:
         settings = dataclasses.replace(settings, base_iri=serve_base)
-    try:
-        store: ServedStore = open_store(settings, progress) if store_url is None else remote_store(
-            settings, store_url, graph, credentials_from(user, password))
-        served = len(store)
-    except TwingraphError as exc:
-        raise fail(exc) from exc
+    store: ServedStore = (
+        open_store(settings, progress)
+        if store_url is None
+        else remote_store(settings, store_url, graph, credentials_from(user, password))
+    )
+    served = len(store)
     where = f" from {store_url}" if store_url else ""
     click.echo(f"Serving {served} triples{where} at http://{host}:{port}/  (SPARQL: /sparql, Ctrl-C to stop)",
                err=True)  # fmt: skip
@@ -289,37 +315,35 @@ def publish_command(ctx: click.Context, to: str, by: str, update_url: str | None
     """
     settings = settings_from(ctx)
     target = graph or dataset_graph_iri(settings)
-    try:
-        endpoints = endpoints_for(to, by == "graph-store", update_url, query_url)
-        publisher = Publisher(endpoints, timeout, credentials_from(user, password))
-        count = publish_graph(settings, target, publisher, progress)
-    except TwingraphError as exc:
-        raise fail(exc) from exc
+    endpoints = endpoints_for(to, by == "graph-store", update_url, query_url)
+    publisher = Publisher(endpoints, timeout, credentials_from(user, password))
+    count = publish_graph(settings, target, publisher, progress)
     click.echo(f"published {count} triples into {target} at {endpoints.query}")
 
 
 @main.command("export")
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="turtle", show_default=True)
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True), required=True,
+              help="The file to write (replaced whole, only once complete), or - for standard output.")  # fmt: skip
 @click.pass_context
 def export_command(ctx: click.Context, fmt: str, output: Path) -> None:
-    """Export the validated dataset to one file (CSV: one row per participation).
+    """Export the validated dataset to one file or standard output (CSV: one row per participation).
 
     \b
     Example:
         twingraph export --format jsonld -o kazan.jsonld
         twingraph export --format csv -o participations.csv
+        twingraph export --format ntriples -o - | gzip > kazan.nt.gz
     """
     settings = settings_from(ctx)
-    try:
-        _, graph, _ = checked_graph(settings, progress)
-        if fmt == "csv":
-            query = load_queries(settings.queries_dir)["participations"]
-            data = rows_to_csv(*select_rows(graph, query.text))
-        else:
-            data = serialize(graph, RdfFormat.from_label(fmt), load_context(settings.ontology_dir), settings.base_iri)
-    except TwingraphError as exc:
-        raise fail(exc) from exc
+    to_stdout = str(output) == "-"
+    if not to_stdout:
+        ensure_writable(output, "the export")
+    data = export_dataset(settings, fmt, progress)
+    if to_stdout:
+        click.echo(data, nl=False)  # bytes go to the binary stream as they are
+        click.echo(f"wrote {len(data)} bytes to standard output", err=True)
+        return
     write_atomic(output, data)
     click.echo(f"wrote {output} ({len(data)} bytes)")
 
@@ -346,10 +370,7 @@ def site_command(ctx: click.Context, output: Path, site_base: str | None) -> Non
     settings = settings_from(ctx)
     if site_base:
         settings = dataclasses.replace(settings, base_iri=site_base)
-    try:
-        written = export_site(open_store(settings, progress), settings, output, progress)
-    except TwingraphError as exc:
-        raise fail(exc) from exc
+    written = export_site(open_store(settings, progress), settings, output, progress)
     for skipped in written.skipped:
         click.echo(f"warning: left out {skipped.reason}", err=True)
     click.echo(f"wrote {written.pages} pages to {written.root}/ (see .htaccess and nginx.conf.example there)")
@@ -380,7 +401,7 @@ def synth_command(cities: int, output: Path, seed: int) -> None:
     click.echo(f"wrote {written} records files to {output}/records and their pages to {output}/sources")
 
 
-def link_client(endpoint: str, cache: Path | None, no_cache: bool, timeout: float, contact: str | None) -> Any:
+def link_client(endpoint: str, cache: Path | None, no_cache: bool, timeout: float, contact: str | None) -> SparqlClient:
     """The SPARQL client the link commands share: endpoint, cache, timeout, contact for the User-Agent."""
     from twingraph.link import ClientOptions, SparqlClient, default_cache_dir
 
@@ -391,7 +412,7 @@ def link_client(endpoint: str, cache: Path | None, no_cache: bool, timeout: floa
     return SparqlClient(options, progress=progress)
 
 
-def graph_to_link(settings: Settings, input_file: Path | None) -> Any:
+def graph_to_link(settings: Settings, input_file: Path | None) -> Graph:
     """The graph whose entities are linked: a file given with --input, else the dataset."""
     from rdflib import Graph
 
@@ -404,7 +425,7 @@ def graph_to_link(settings: Settings, input_file: Path | None) -> Any:
         raise TwingraphError(message) from exc
 
 
-def sparql_options(command: Any) -> Any:
+def sparql_options(command: Command) -> Command:
     """The options every command that asks a SPARQL endpoint takes."""
     from twingraph.link import DEFAULT_ENDPOINT
 
@@ -425,8 +446,12 @@ def sparql_options(command: Any) -> Any:
 
 @main.command("link")
 @sparql_options
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Links file [default: data/links.ttl].")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Links file [default: links.ttl in the data directory].",
+)
 @click.option("--only", multiple=True, type=click.Choice(["cities", "countries", "persons", "organizations"]),
               help="Link only these kinds (repeatable); the links of other kinds in the file are kept.")  # fmt: skip
 @click.pass_context
@@ -440,38 +465,39 @@ def link_command(ctx: click.Context, endpoint: str, input_file: Path | None, cac
         twingraph link --endpoint http://127.0.0.1:7878/query --no-cache
     """
     from twingraph.clock import clock_from_environment, today
-    from twingraph.link import Kind, link_entities, merge_runs, read_entities
-    from twingraph.link.output import previous, save
+    from twingraph.link import Kind, relink
 
     settings = settings_from(ctx)
-    target = output or settings.links_file
+    target = ensure_writable(output or settings.links_file, "the links")
     kinds = tuple(Kind(k) for k in only) or tuple(Kind)
-    try:
-        graph = graph_to_link(settings, input_file)
-        old_links, old_reviews = previous(target, graph)
-        client = link_client(endpoint, cache, no_cache, timeout, contact)
-        run = link_entities(client, read_entities(graph), kinds, today(clock_from_environment()), progress)
-        merged = merge_runs(old_links, old_reviews, run, kinds)
-        review = save(merged.links, merged.reviews, target, endpoint, run.date.isoformat())
-    except TwingraphError as exc:
-        raise fail(exc) from exc
+    graph = graph_to_link(settings, input_file)
+    client = link_client(endpoint, cache, no_cache, timeout, contact)
+    run, _, review = relink(client, graph, target, kinds, today(clock_from_environment()), progress)
     click.echo(f"{len(run.links)} linked, {len(run.reviews)} to review ({client.requests} requests to {endpoint})")
     click.echo(f"wrote {target} and {review}")
 
 
 @main.command("giveback")
 @sparql_options
-@click.option("--links", "links_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Links file [default: data/links.ttl].")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("data/p190-gaps.tsv"),
-              show_default=True, help="The gap report (TSV).")
+@click.option(
+    "--links",
+    "links_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Links file [default: links.ttl in the data directory].",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The gap report (TSV) [default: p190-gaps.tsv in the data directory].",
+)
 @click.option("--quickstatements", "qs_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("data/p190-quickstatements.txt"), show_default=True,
-              help="QuickStatements v1 to add the missing P190.")  # fmt: skip
+              help="QuickStatements v1 to add the missing P190 [default: p190-quickstatements.txt in the data "
+                   "directory].")  # fmt: skip
 @click.pass_context
 def giveback_command(ctx: click.Context, endpoint: str, input_file: Path | None, cache: Path | None, no_cache: bool,
-                     timeout: float, contact: str | None, links_file: Path | None, output: Path,
-                     qs_file: Path) -> None:  # fmt: skip
+                     timeout: float, contact: str | None, links_file: Path | None, output: Path | None,
+                     qs_file: Path | None) -> None:  # fmt: skip
     """Compare the page's partner cities with Wikidata's P190, both ways; write the gaps and QuickStatements.
 
     \b
@@ -481,27 +507,22 @@ def giveback_command(ctx: click.Context, endpoint: str, input_file: Path | None,
     """
     from rdflib import Graph
 
-    from twingraph.link import find_gaps, gaps_tsv, quickstatements, read_links
+    from twingraph.link import find_gaps, gaps_tsv, quickstatements, read_links, summary
 
     settings = settings_from(ctx)
     source = links_file or settings.links_file
-    try:
-        graph = graph_to_link(settings, input_file)
-        if not source.exists():
-            raise TwingraphError(f"{source} does not exist; run `twingraph link` first")
-        links = {link.iri: link.qid for link in read_links(Graph().parse(source, format="turtle"), graph)}
-        gaps = find_gaps(link_client(endpoint, cache, no_cache, timeout, contact), graph, links)
-    except TwingraphError as exc:
-        raise fail(exc) from exc
-    write_atomic(output, gaps_tsv(gaps))
+    gaps_path = ensure_writable(output or settings.gaps_file, "the gap report")
+    qs_path = ensure_writable(qs_file or settings.quickstatements_file, "the QuickStatements")
+    graph = graph_to_link(settings, input_file)
+    if not source.exists():
+        raise TwingraphError(f"{source} does not exist; run `twingraph link` first")
+    links = {link.iri: link.qid for link in read_links(Graph().parse(source, format="turtle"), graph)}
+    gaps = find_gaps(link_client(endpoint, cache, no_cache, timeout, contact), graph, links)
+    write_atomic(gaps_path, gaps_tsv(gaps))
     lines = quickstatements(gaps)
-    write_atomic(qs_file, lines.encode("utf-8"))
-    missing_home = sum(1 for p in gaps.partners if p.qid and not p.home_lists)
-    missing_back = sum(1 for p in gaps.partners if p.qid and not p.partner_lists)
-    click.echo(f"{gaps.home_name} ({gaps.home_qid}): {len(gaps.partners)} partners on the page; "
-               f"P190 missing on {gaps.home_qid}: {missing_home}, missing back: {missing_back}, "
-               f"on Wikidata only: {len(gaps.wikidata_only)}")  # fmt: skip
-    click.echo(f"wrote {output} and {qs_file} ({len(lines.splitlines())} statements)")
+    write_atomic(qs_path, lines.encode("utf-8"))
+    click.echo(summary(gaps))
+    click.echo(f"wrote {gaps_path} and {qs_path} ({len(lines.splitlines())} statements)")
 
 
 @main.command("plot")
@@ -522,10 +543,7 @@ def plot_command(ctx: click.Context, view: str, output: Path) -> None:
     from twingraph.plot import plot
 
     settings = settings_from(ctx)
-    try:
-        plotted = plot(open_store(settings, progress), settings, view, output)
-    except TwingraphError as exc:
-        raise fail(exc) from exc
+    plotted = plot(open_store(settings, progress), settings, view, output)
     counts = ", ".join(f"{n} {name}" for name, n in plotted.counts.items())
     click.echo(f"wrote {plotted.path} ({counts})")
 
@@ -553,11 +571,8 @@ def extract_command(ctx: click.Context, page: Path, output: Path, fmt: str, sour
     from twingraph.extract.run import write_extraction
 
     settings = settings_from(ctx)
-    try:
-        written = write_extraction(page, output, fmt, load_models(), settings.ontology_dir, settings.base_iri,
-                                   force, source_id)  # fmt: skip
-    except TwingraphError as exc:
-        raise fail(exc) from exc
+    written = write_extraction(page, output, fmt, load_models(), settings.ontology_dir, settings.base_iri,
+                               force, source_id)  # fmt: skip
     for path in written:
         click.echo(f"wrote {path}")
 
@@ -583,10 +598,7 @@ def score_command(
     from twingraph.extract.score import table
 
     settings = settings_from(ctx)
-    try:
-        scores = score_file(page, records_dir or settings.records_dir, load_models(), source_id)
-    except TwingraphError as exc:
-        raise fail(exc) from exc
+    scores = score_file(page, records_dir or settings.records_dir, load_models(), source_id)
     click.echo(table(scores))
     for s in scores if misses else []:
         click.echo("".join(f"\n- {s.group} missed: {k}" for k in s.missing) +

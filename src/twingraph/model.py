@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import Annotated, Literal, Self
+from collections.abc import Iterator
+from typing import Annotated, Literal, NamedTuple, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -14,6 +15,20 @@ OFFSET = r"^[+-]\d{2}:\d{2}$"
 
 Slug = Annotated[str, Field(pattern=SLUG)]
 Text = Annotated[str, Field(min_length=1)]
+# where a value sits in a records file: ("events", 3, "place")
+Location = tuple[str | int, ...]
+
+
+class Mention(NamedTuple):
+    """A name a records file writes: what it names, the file, the field and the spelling.
+
+    ``kind`` is city, person, organization or country.
+    """
+
+    kind: str
+    file: str
+    loc: Location
+    name: str
 
 
 class Record(BaseModel):
@@ -239,6 +254,22 @@ class CityFile(Record):
     events: tuple[Event, ...] = ()
     unparsed: tuple[Unparsed, ...] = ()
 
+    def mentions(self) -> Iterator[tuple[str, Location, str]]:
+        """(kind, field, name) of every name the file writes; ``agent`` is an on_behalf_of."""
+        yield "city", ("city", "name"), self.city.name
+        yield "country", ("city", "country"), self.city.country
+        for i, agreement in enumerate(self.agreements):
+            yield from (("city", ("agreements", i, "parties", j), p) for j, p in enumerate(agreement.parties))
+        yield from (("organization", ("organizations", i, "name"), o.name) for i, o in enumerate(self.organizations))
+        yield from (("person", ("persons", i, "name"), p.name) for i, p in enumerate(self.persons))
+        for i, event in enumerate(self.events):
+            if event.place:
+                yield "city", ("events", i, "place"), event.place
+            for j, p in enumerate(event.participants):
+                yield p.kind if p.kind != "delegation" else "city", ("events", i, "participants", j, p.kind), p.name
+                if p.on_behalf_of:
+                    yield "agent", ("events", i, "participants", j, "on_behalf_of"), p.on_behalf_of
+
 
 class Source(Record):
     """A source page: its stable id, where it came from and its text."""
@@ -276,3 +307,17 @@ class Dataset(Record):
     @property
     def persons(self) -> tuple[Person, ...]:
         return tuple(p for _, f in self.files for p in f.persons)
+
+    def mentions(self) -> Iterator[Mention]:
+        """Every name the records write, with what it names and where, in file order.
+
+        A file's own city and the places, parties, cities and delegations of its
+        events are cities; ``on_behalf_of`` is an organization when one is declared
+        by that name (or alias), else a city, as the graph reads it.
+        """
+        organizations = {a for o in self.organizations for a in (o.name, o.abbreviation, *o.also_written) if a}
+        for name, city_file in self.files:
+            for kind, loc, value in city_file.mentions():
+                if kind == "agent":
+                    kind = "organization" if value in organizations else "city"
+                yield Mention(kind, name, loc, value)

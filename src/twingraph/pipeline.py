@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -13,28 +13,38 @@ from rdflib import Graph
 
 from twingraph.config import BUILD_INFO, DUMP, DUMPS, VOID, Settings
 from twingraph.errors import TwingraphError
-from twingraph.export import counts, describe_dataset, load_context, prefixes, serialize, turtle
-from twingraph.fileio import replacing_directory, write_atomic
-from twingraph.link.output import links_for_base
+from twingraph.export import (
+    counts,
+    describe_dataset,
+    load_context,
+    prefixes,
+    rows_to_csv,
+    select_rows,
+    serialize,
+    turtle,
+)
+from twingraph.fileio import ensure_writable, replacing_directory, write_atomic
+from twingraph.link.output import links_for_base, review_path_for, review_problems
 from twingraph.model import Dataset
+from twingraph.problems import Problem, ProblemReport, ProblemsError, Severity, Site
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.iris import Minter
-from twingraph.rdf.mapping import records_to_graph
+from twingraph.rdf.mapping import name_collisions, records_to_graph
 from twingraph.rdf.vocabulary import concept_triples, load_ontology
-from twingraph.records import load_dataset
-from twingraph.store import EmbeddedStore, Publisher, publish
-from twingraph.validate import Report, load_shapes, validate_graph
+from twingraph.records import LoadedRecords, RecordsError, check_file, read_records
+from twingraph.store import EmbeddedStore, Publisher, load_queries, publish
+from twingraph.validate import Engine, Report, load_shapes, validate_graph
 
 Progress = Callable[[str], None]
 
 
-class InvalidGraphError(TwingraphError):
-    """The graph does not conform to the shapes; ``report`` says where."""
+class InvalidGraphError(ProblemsError):
+    """The graph does not conform to the shapes; ``report`` is SHACL's, ``problems`` say where in the records."""
 
-    def __init__(self, report: Report, origin: dict[str, str]) -> None:
+    def __init__(self, report: Report, origin: Mapping[str, Site]) -> None:
         self.report = report
         self.origin = origin
-        super().__init__(report.text(origin) + "\nNothing was written; fix the records named above.")
+        super().__init__(report.problems(origin).problems, "Nothing was written; fix the records named above.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,21 +64,59 @@ def version() -> str:
         return "0.0.0"
 
 
-def record_origin(dataset: Dataset, base_iri: str) -> dict[str, str]:
-    """The records file behind each city, agreement and event IRI, for reports."""
+def record_origin(loaded: LoadedRecords, base_iri: str) -> dict[str, Site]:
+    """The record (file, line) behind each city, agreement, event, declared person and organization IRI."""
     mint = Minter(base_iri)
     origin = {}
-    for name, city_file in dataset.files:
-        origin[str(mint.city(city_file.city.id))] = f"data/records/{name}"
-        origin.update({str(mint("agreement", a.id)): f"data/records/{name}" for a in city_file.agreements})
-        origin.update({str(mint("event", e.id)): f"data/records/{name}" for e in city_file.events})
+    for name, city_file in loaded.dataset.files:
+        origin[str(mint.city(city_file.city.id))] = loaded.site(name, ("city",))
+        origin.update({str(mint("agreement", a.id)): loaded.site(name, ("agreements", i))
+                       for i, a in enumerate(city_file.agreements)})  # fmt: skip
+        origin.update({str(mint("event", e.id)): loaded.site(name, ("events", i))
+                       for i, e in enumerate(city_file.events)})  # fmt: skip
+        origin.update({str(mint.named("person", p.name)): loaded.site(name, ("persons", i))
+                       for i, p in enumerate(city_file.persons)})  # fmt: skip
+        origin.update({str(mint.named("organization", o.name)): loaded.site(name, ("organizations", i))
+                       for i, o in enumerate(city_file.organizations)})  # fmt: skip
     return origin
+
+
+def record_problems(settings: Settings) -> tuple[LoadedRecords | None, ProblemReport]:
+    """The records and every problem the build finds in them, names that make one IRI included.
+
+    The records are None when a file does not parse or the files have errors.
+    """
+    loaded, report = read_records(settings.records_dir, settings.sources_dir)
+    if loaded is None:
+        return None, report
+    report += ProblemReport(tuple(name_collisions(loaded.dataset, settings.base_iri, loaded.site)))
+    return (loaded if report.ok else None), report
+
+
+def load_records(settings: Settings) -> LoadedRecords:
+    """The records, checked alone and together; raises RecordsError with every problem."""
+    loaded, report = record_problems(settings)
+    if loaded is None:
+        raise RecordsError(report.problems)
+    return loaded
 
 
 def dataset_graph(settings: Settings, progress: Progress = lambda _: None) -> tuple[Dataset, Graph]:
     """Load the records and map them to a graph with the vocabulary's concepts."""
+    loaded, graph = records_graph(settings, progress)
+    return loaded.dataset, graph
+
+
+def records_graph(settings: Settings, progress: Progress = lambda _: None) -> tuple[LoadedRecords, Graph]:
+    """The records (with their lines, for reports) and their graph with the vocabulary's concepts."""
     progress(f"reading records in {settings.records_dir}")
-    dataset = load_dataset(settings.records_dir, settings.sources_dir)
+    loaded = load_records(settings)
+    return loaded, graph_of(loaded, settings, progress)
+
+
+def graph_of(loaded: LoadedRecords, settings: Settings, progress: Progress = lambda _: None) -> Graph:
+    """The graph of loaded records, with the vocabulary's concepts and the links."""
+    dataset = loaded.dataset
     for name, city_file in dataset.files:
         if city_file.unparsed:
             progress(f"{name}: {len(city_file.unparsed)} statements under 'unparsed:' await review (not published)")
@@ -79,17 +127,58 @@ def dataset_graph(settings: Settings, progress: Progress = lambda _: None) -> tu
     if settings.links_file.exists():
         progress(f"merging links from {settings.links_file}")
         graph += links_for_base(settings.links_file, settings.base_iri)
-    return dataset, graph
+    return graph
 
 
 def checked_graph(settings: Settings, progress: Progress = lambda _: None) -> tuple[Dataset, Graph, Report]:
     """The dataset's graph, validated; raises InvalidGraphError on violations."""
-    dataset, graph = dataset_graph(settings, progress)
+    loaded, graph = records_graph(settings, progress)
     progress("validating with SHACL")
     report = validate_graph(graph, load_shapes(settings.shapes_dir))
     if not report.conforms:
-        raise InvalidGraphError(report, record_origin(dataset, settings.base_iri))
-    return dataset, graph, report
+        raise InvalidGraphError(report, record_origin(loaded, settings.base_iri))
+    return loaded.dataset, graph, report
+
+
+def build_problems(
+    settings: Settings, engine: Engine = Engine.OXIGRAPH, progress: Progress = lambda _: None
+) -> ProblemReport:
+    """Every problem a build would report, without writing: the records', then SHACL's when the records have none.
+
+    Raises:
+        TwingraphError: nothing to check (no records files), or the shapes cannot be evaluated.
+    """
+    progress(f"reading records in {settings.records_dir}")
+    loaded, report = record_problems(settings)
+    if loaded is None:
+        return report
+    graph = graph_of(loaded, settings, progress)
+    progress(f"validating with SHACL ({engine.value})")
+    shacl = validate_graph(graph, load_shapes(settings.shapes_dir), engine)
+    return report + shacl.problems(record_origin(loaded, settings.base_iri))
+
+
+def check_records(settings: Settings, files: Sequence[Path], progress: Progress = lambda _: None) -> ProblemReport:
+    """The problems a build would report that concern ``files`` (all of them when none is named).
+
+    A file outside the records directory is checked alone (YAML, schema, quotes).
+    A problem that involves several files concerns each of them. The linker's review
+    queue (``links-review.tsv`` beside the links) adds a warning per entity left unlinked.
+    """
+    review = review_path_for(settings.links_file)
+    report = build_problems(settings, progress=progress) + ProblemReport(tuple(review_problems(review)))
+    if not files:
+        return report
+    loaded = {p.resolve() for p in (*settings.records_dir.glob("*.yaml"), review)}
+    for path in files:
+        if path.resolve() not in loaded:
+            report += check_file(path, settings.sources_dir)
+    found = report.concerning(files)
+    elsewhere = len(report.errors) - len(found.errors)
+    if elsewhere > 0:  # they stop the build (records errors even before SHACL): "OK" alone would promise one
+        note = f"{elsewhere} other error(s), not in these files, stop the build; 'twingraph check' lists them all"
+        found += ProblemReport((Problem("check.elsewhere", note, Severity.INFO),))
+    return found
 
 
 def write_dist(graph: Graph, settings: Settings, progress: Progress = lambda _: None) -> Path:
@@ -99,8 +188,10 @@ def write_dist(graph: Graph, settings: Settings, progress: Progress = lambda _: 
     that parse checks the dump holds the graph's triples, as loading it into a store would.
 
     Raises:
-        TwingraphError: the N-Triples dump does not hold the graph's triples; dist/ is left as it was.
+        TwingraphError: the N-Triples dump does not hold the graph's triples, or dist/ is inside the
+            installed package; dist/ is left as it was.
     """
+    ensure_writable(settings.dist_dir, "the build")
     context = load_context(settings.ontology_dir)
     meta = describe_dataset(graph, settings.base_iri, version(), DUMPS)
     with replacing_directory(settings.dist_dir) as staging:
@@ -206,3 +297,17 @@ def publish_graph(settings: Settings, graph_iri: str, publisher: Publisher, prog
     _, graph, _ = checked_graph(settings, progress)
     ntriples = serialize(graph, RdfFormat.NTRIPLES, load_context(settings.ontology_dir))
     return publish(ntriples, len(graph), graph_iri, publisher, progress)
+
+
+def export_dataset(settings: Settings, label: str, progress: Progress = lambda _: None) -> bytes:
+    """The validated dataset in one export format: an RDF format's label, or ``csv`` (one row per participation).
+
+    Raises:
+        InvalidGraphError: the graph does not conform to the shapes.
+        TwingraphError: the records cannot be read.
+    """
+    _, graph, _ = checked_graph(settings, progress)
+    if label == "csv":
+        query = load_queries(settings.queries_dir)["participations"]
+        return rows_to_csv(*select_rows(graph, query.text))
+    return serialize(graph, RdfFormat.from_label(label), load_context(settings.ontology_dir), settings.base_iri)

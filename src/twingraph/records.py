@@ -1,81 +1,49 @@
-"""Read and check the records files; every error names file:line: field."""
+"""Read and check the records files; every problem names file:line: field.
+
+Each check yields :class:`~twingraph.problems.Problem` values: the YAML and the
+schema of each file, its quotes against its page, its ``unparsed:`` statements
+(warnings), then what the files say together: duplicate ids, unknown ``part_of``,
+an organization alias that names two organizations, and a place that is not a
+city of the records but is spelt almost like one.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from twingraph.errors import TwingraphError
-from twingraph.model import CityFile, Dataset, Source
+from twingraph.model import CityFile, Dataset, Location, Source
+from twingraph.problems import Problem, ProblemReport, ProblemsError, Severity, Site, error, warning
+from twingraph.spelling import near_match, normalise_space, written_on
+from twingraph.yamltext import Lines, YamlError, read_yaml
 
-Location = tuple[str | int, ...]
-
-
-class RecordsError(TwingraphError):
-    """Records that cannot be built; ``problems`` holds one line per fault."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("\n".join([*problems, f"{len(problems)} problem(s) in the records; nothing was built."]))
+Locate = Callable[[str, Location], Site]
 
 
-def normalise_space(text: str) -> str:
-    """Collapse every run of whitespace to one space.
+class RecordsError(ProblemsError):
+    """Records that cannot be built; ``problems`` holds every problem found, each a Problem."""
 
-    >>> normalise_space(" a\\n  b ")
-    'a b'
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        errors = sum(p.severity is Severity.ERROR for p in problems)
+        super().__init__(problems, f"{errors} error(s) in the records; nothing was built.")
+
+
+def field_name(loc: Iterable[str | int]) -> str:
+    """A field's dotted name.
+
+    >>> field_name(("events", 3, "place"))
+    'events.3.place'
     """
-    return re.sub(r"\s+", " ", text).strip()
+    return ".".join(str(part) for part in loc) or "(file)"
 
 
-def _node_lines(node: yaml.Node, path: Location = ()) -> Iterator[tuple[Location, int]]:
-    yield path, node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            yield (*path, key.value), key.start_mark.line + 1
-            yield from _node_lines(value, (*path, key.value))
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            yield from _node_lines(item, (*path, index))
-
-
-# libyaml's loader when PyYAML has it: the same nodes and marks for valid YAML, about eight
-# times faster; its errors point elsewhere, so a file that fails is read again by PyYAML's own
-FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def compose(text: str, loader_class: Any) -> tuple[Any, yaml.Node | None]:
-    """The data of a YAML text and its root node; raises yaml.YAMLError."""
-    loader = loader_class(text)
-    try:
-        node = loader.get_single_node()
-        return (loader.construct_document(node) if node is not None else None), node
-    finally:
-        loader.dispose()
-
-
-def parse_yaml(text: str, name: str) -> tuple[Any, dict[Location, int]]:
-    """Parse YAML text, returning the data and the line of every path in it."""
-    try:
-        data, node = compose(text, FAST_LOADER)
-    except yaml.YAMLError:
-        try:
-            data, node = compose(text, yaml.SafeLoader)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark else 0
-            raise RecordsError([f"{name}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from exc
-    lines = dict(_node_lines(node)) if node is not None else {}
-    return data, lines
-
-
-def line_of(lines: dict[Location, int], loc: Location) -> int:
+def line_of(lines: Mapping[Location, int], loc: Location) -> int:
     """The line of the deepest known part of ``loc``."""
     for end in range(len(loc), -1, -1):
         if loc[:end] in lines:
@@ -83,54 +51,76 @@ def line_of(lines: dict[Location, int], loc: Location) -> int:
     return 1
 
 
-def _field(loc: Iterable[str | int]) -> str:
-    return ".".join(str(part) for part in loc) or "(file)"
+# -- YAML -----------------------------------------------------------------------------------------
+
+
+def parse_yaml(text: str, name: str) -> tuple[Any, Lines]:
+    """Parse YAML text safely (:mod:`twingraph.yamltext`): the data and the line of every field.
+
+    Raises:
+        RecordsError: not YAML (``yaml.syntax``), an alias or anchor, a duplicate key, too deep.
+    """
+    try:
+        return read_yaml(text, name)
+    except YamlError as exc:
+        raise RecordsError(exc.problems) from exc
 
 
 def parse_city_file(text: str, name: str) -> CityFile:
-    """Validate one records file against the schema."""
+    """Validate one records file against the schema; raises RecordsError."""
     return validate_city_file(*parse_yaml(text, name), name)
 
 
-def validate_city_file(data: Any, lines: dict[Location, int], name: str) -> CityFile:
-    """Validate parsed records data; errors name the line of the field."""
+def validate_city_file(data: Any, lines: Lines, name: str) -> CityFile:
+    """Validate parsed records data; errors name the line of the field (rule ``schema``)."""
     if not isinstance(data, dict):
-        raise RecordsError([f"{name}:1: (file): a records file is a mapping with 'source' and 'city'"])
+        message = "a records file is a mapping with 'source' and 'city'"
+        raise RecordsError([error("schema", message, Site(name, 1, "(file)"))])
     try:
         return CityFile.model_validate(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             loc = tuple(part for part in err["loc"] if not isinstance(part, str) or not part.startswith("function-"))
-            problems.append(f"{name}:{line_of(lines, loc)}: {_field(loc)}: {err['msg']}")
+            problems.append(error("schema", err["msg"], Site(name, line_of(lines, loc), field_name(loc))))
         raise RecordsError(problems) from exc
 
 
 def read_source(txt: Path) -> Source:
-    """Read a source page and its sidecar, checking the page's sha256."""
+    """Read a source page and its sidecar, checking the page's sha256; raises RecordsError."""
     sidecar = txt.with_suffix(".yaml")
     if not sidecar.exists():
-        raise TwingraphError(
-            f"{sidecar}: missing: every page in data/sources needs a sidecar with url, retrieved, sha256"
-        )
-    meta, _ = parse_yaml(sidecar.read_text(encoding="utf-8"), str(sidecar))
+        message = "missing: every page in data/sources needs a sidecar with url, retrieved, sha256"
+        raise RecordsError([error("source.sidecar", message, Site(str(sidecar)))])
+    meta, lines = parse_yaml(sidecar.read_text(encoding="utf-8"), str(sidecar))
     raw = txt.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
-    if meta.get("sha256") != digest:
-        raise TwingraphError(f"{sidecar}: sha256 does not match {txt.name} ({digest}); the page changed, review it")
+    if not isinstance(meta, dict) or meta.get("sha256") != digest:
+        message = f"sha256 does not match {txt.name} ({digest}); the page changed, review it"
+        raise RecordsError([error("source.sha256", message, Site(str(sidecar), line_of(lines, ("sha256",))))])
     try:
         return Source(text=raw.decode("utf-8"), **{k: str(v) for k, v in meta.items()})
     except ValidationError as exc:
-        raise TwingraphError(f"{sidecar}: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from exc
+        first = exc.errors()[0]
+        site = Site(str(sidecar), None, field_name(first["loc"]))
+        raise RecordsError([error("source.sidecar", first["msg"], site)]) from exc
 
 
-def missing_quotes(city_file: CityFile, lines: dict[Location, int], page: str, name: str) -> list[str]:
+def load_sources(directory: Path) -> dict[str, Source]:
+    """Every ``*.txt`` page of a sources directory, by id; raises RecordsError."""
+    return {src.id: src for src in (read_source(p) for p in sorted(directory.glob("*.txt")))}
+
+
+def missing_quotes(city_file: CityFile, lines: Lines, page: str, name: str) -> list[Problem]:
     """Problems for every ``quote`` in the file that is not on its page."""
     flat = normalise_space(page)
-    dumped = city_file.model_dump(mode="python")
     return [
-        f"{name}:{line_of(lines, loc)}: {_field(loc)}: quote not found on page {city_file.source!r}: {value[:60]!r}"
-        for loc, value in _quotes(dumped)
+        error(
+            "quote.not-on-page",
+            f"quote not found on page {city_file.source!r}: {value[:60]!r}",
+            Site(name, line_of(lines, loc), field_name(loc)),
+        )
+        for loc, value in _quotes(city_file.model_dump(mode="python"))
         if normalise_space(value) not in flat
     ]
 
@@ -147,25 +137,76 @@ def _quotes(data: Any, path: Location = ()) -> Iterator[tuple[Location, str]]:
             yield from _quotes(item, (*path, index))
 
 
-def load_file(path: Path, sources: dict[str, Source]) -> CityFile:
-    """Parse one file and check its quotes against its source page."""
-    text = path.read_text(encoding="utf-8")
-    data, lines = parse_yaml(text, str(path))
-    city_file = validate_city_file(data, lines, str(path))
+def unparsed_warnings(city_file: CityFile, lines: Lines, name: str) -> list[Problem]:
+    """A warning for each statement extraction kept under ``unparsed:`` for a reviewer."""
+    return [
+        warning(
+            "unparsed",
+            f"not turned into records yet ({item.reason}): {item.quote[:60]!r}",
+            Site(name, line_of(lines, ("unparsed", i)), f"unparsed.{i}"),
+        )
+        for i, item in enumerate(city_file.unparsed)
+    ]
+
+
+def read_file(path: Path, sources: Mapping[str, Source]) -> tuple[CityFile | None, Lines, list[Problem]]:
+    """One records file: its records (None when they do not parse), its lines and its problems."""
+    name = str(path)
+    try:
+        data, lines = parse_yaml(path.read_text(encoding="utf-8"), name)
+        city_file = validate_city_file(data, lines, name)
+    except RecordsError as exc:
+        return None, {}, list(exc.problems)
     source = sources.get(city_file.source)
     if source is None:
-        raise RecordsError(
-            [f"{path}:{line_of(lines, ('source',))}: source: no page {city_file.source!r} in data/sources"]
-        )
-    problems = missing_quotes(city_file, lines, source.text, str(path))
-    if problems:
-        raise RecordsError(problems)
-    return city_file
+        where = Site(name, line_of(lines, ("source",)), "source")
+        return city_file, lines, [error("source.unknown", f"no page {city_file.source!r} in data/sources", where)]
+    return city_file, lines, [*missing_quotes(city_file, lines, source.text, name),
+                              *unparsed_warnings(city_file, lines, name)]  # fmt: skip
 
 
-def load_sources(directory: Path) -> dict[str, Source]:
-    """Every ``*.txt`` page of a sources directory, by id."""
-    return {src.id: src for src in (read_source(p) for p in sorted(directory.glob("*.txt")))}
+# -- the whole set --------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadedRecords:
+    """A dataset with the line of every field of its files, to say where a problem is."""
+
+    dataset: Dataset
+    directory: Path
+    lines: Mapping[str, Lines]
+
+    def site(self, name: str, loc: Location) -> Site:
+        """Where field ``loc`` of the file called ``name`` is."""
+        return Site(str(self.directory / name), line_of(self.lines.get(name, {}), loc), field_name(loc))
+
+
+def read_records(records_dir: Path, sources_dir: Path) -> tuple[LoadedRecords | None, ProblemReport]:
+    """Every records file, checked alone and then together; the records are None when a file does not parse.
+
+    Raises:
+        TwingraphError: there are no records files.
+    """
+    paths = sorted(records_dir.glob("*.yaml"))
+    if not paths:
+        raise TwingraphError(f"{records_dir}: no records files (*.yaml); run 'twingraph extract PAGE -o {records_dir}'")
+    try:
+        sources = load_sources(sources_dir)
+    except RecordsError as exc:
+        return None, exc.problem_report
+    files: list[tuple[str, CityFile]] = []
+    lines: dict[str, Lines] = {}
+    problems: list[Problem] = []
+    for path in paths:
+        city_file, file_lines, found = read_file(path, sources)
+        problems.extend(found)
+        if city_file is not None:
+            files.append((path.name, city_file))
+            lines[path.name] = file_lines
+    if len(files) < len(paths) or any(p.severity is Severity.ERROR for p in problems):
+        return None, ProblemReport(tuple(problems))
+    loaded = LoadedRecords(Dataset(sources=tuple(sources.values()), files=tuple(files)), records_dir, lines)
+    return loaded, ProblemReport((*problems, *cross_check(loaded.dataset, loaded.site)))
 
 
 def load_dataset(records_dir: Path, sources_dir: Path) -> Dataset:
@@ -175,71 +216,100 @@ def load_dataset(records_dir: Path, sources_dir: Path) -> Dataset:
         RecordsError: a file is malformed, a quote is not on its page, or the
             files contradict each other.
     """
-    sources = load_sources(sources_dir)
-    paths = sorted(records_dir.glob("*.yaml"))
-    if not paths:
-        raise TwingraphError(f"{records_dir}: no records files (*.yaml); run 'twingraph extract PAGE -o {records_dir}'")
-    files, problems = [], []
-    for path in paths:
-        try:
-            files.append((path.name, load_file(path, sources)))
-        except RecordsError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise RecordsError(problems)
-    dataset = Dataset(sources=tuple(sources.values()), files=tuple(files))
-    problems = cross_check(dataset)
-    if problems:
-        raise RecordsError(problems)
-    return dataset
+    loaded, report = read_records(records_dir, sources_dir)
+    if loaded is None or not report.ok:
+        raise RecordsError(report.problems)
+    return loaded.dataset
 
 
-def cross_check(dataset: Dataset) -> list[str]:
-    """Contradictions between files: duplicate ids, unknown references."""
-    problems: list[str] = []
-    seen: dict[str, str] = {}
+def check_file(path: Path, sources_dir: Path) -> ProblemReport:
+    """The problems of one records file checked alone (one outside the records directory)."""
+    try:
+        sources = load_sources(sources_dir)
+    except RecordsError as exc:
+        return exc.problem_report
+    return ProblemReport(tuple(read_file(path, sources)[2]))
+
+
+def _nowhere(name: str, loc: Location) -> Site:
+    return Site(name, None, field_name(loc))
+
+
+def cross_check(dataset: Dataset, locate: Locate = _nowhere) -> list[Problem]:
+    """Contradictions between files: duplicate ids, unknown part_of, alias clashes, misspelt places.
+
+    Args:
+        dataset: the records of every file.
+        locate: where a field of a file is (file path and line); by default the file's name alone.
+    """
+    problems: list[Problem] = []
+    seen: dict[str, Site] = {}
     for name, city_file in dataset.files:
-        for kind, ident in _identifiers(city_file):
-            key = f"{kind} {ident}"
-            if key in seen:
-                problems.append(f"{name}: {kind} id {ident!r} is already used in {seen[key]}")
-            seen.setdefault(key, name)
+        for kind, ident, loc in _identifiers(city_file):
+            site = locate(name, loc)
+            first = seen.setdefault(f"{kind} {ident}", site)
+            if first is not site:
+                problems.append(error("id.duplicate", f"{kind} id {ident!r} is already used", site, first))
     events = {e.id for e in dataset.events}
     for name, city_file in dataset.files:
         problems.extend(
-            f"{name}: events.{e.id}.part_of: no event with id {e.part_of!r}"
-            for e in city_file.events
+            error("event.unknown-part-of", f"no event with id {e.part_of!r}", locate(name, ("events", i, "part_of")))
+            for i, e in enumerate(city_file.events)
             if e.part_of and e.part_of not in events
         )
-    problems.extend(_alias_clashes(dataset))
-    return problems
+    return [*problems, *_alias_clashes(dataset, locate), *near_cities(dataset, locate)]
 
 
-def _identifiers(city_file: CityFile) -> Iterator[tuple[str, str]]:
-    yield "city", city_file.city.id
-    yield from (("agreement", a.id) for a in city_file.agreements)
-    yield from (("event", e.id) for e in city_file.events)
+def _identifiers(city_file: CityFile) -> Iterator[tuple[str, str, Location]]:
+    yield "city", city_file.city.id, ("city", "id")
+    yield from (("agreement", a.id, ("agreements", i, "id")) for i, a in enumerate(city_file.agreements))
+    yield from (("event", e.id, ("events", i, "id")) for i, e in enumerate(city_file.events))
 
 
-def _alias_clashes(dataset: Dataset) -> list[str]:
-    owner: dict[str, str] = {}
+def _aliases(dataset: Dataset) -> Iterator[tuple[str, str, str, Location]]:
+    """(alias, organization, file, field) of every name an organization is declared by."""
+    for name, city_file in dataset.files:
+        for i, org in enumerate(city_file.organizations):
+            yield org.name, org.name, name, ("organizations", i, "name")
+            if org.abbreviation:
+                yield org.abbreviation, org.name, name, ("organizations", i, "abbreviation")
+            yield from ((a, org.name, name, ("organizations", i, "also_written", j))
+                        for j, a in enumerate(org.also_written))  # fmt: skip
+
+
+def _alias_clashes(dataset: Dataset, locate: Locate) -> list[Problem]:
+    owner: dict[str, tuple[str, Site]] = {}
     problems = []
-    for org in dataset.organizations:
-        for alias in (org.name, org.abbreviation, *org.also_written):
-            if alias and owner.setdefault(alias, org.name) != org.name:
-                problems.append(f"organization alias {alias!r} names both {owner[alias]!r} and {org.name!r}")
+    for alias, org, name, loc in _aliases(dataset):
+        site = locate(name, loc)
+        first_org, first_site = owner.setdefault(alias, (org, site))
+        if first_org != org:
+            message = f"organization alias {alias!r} names both {first_org!r} and {org!r}"
+            problems.append(error("alias.clash", message, site, first_site))
     return problems
 
 
-def check_files(records_dir: Path, sources_dir: Path, paths: list[Path]) -> list[str]:
-    """Problems of the named records files (all files when none are named), checked with the whole set."""
-    try:
-        sources = load_sources(sources_dir)
-        for path in paths:
-            load_file(path, sources)
-        load_dataset(records_dir, sources_dir)
-    except RecordsError as exc:
-        return [p for p in exc.problems if not paths or any(path.name in p for path in paths)]
-    except TwingraphError as exc:
-        return [str(exc)]
-    return []
+# -- misspelt places ------------------------------------------------------------------------------
+
+
+def near_cities(dataset: Dataset, locate: Locate) -> list[Problem]:
+    """An error for each place, party, city or delegation spelt almost like a city of the records.
+
+    The cities of the records are those the files declare (their ``city:``). Another
+    name that is a near miss of one of them (:func:`near_match`) is taken for a slip
+    unless the file's source page writes it as it stands: Гуанчжоу beside Ханчжоу is
+    another city, Кзань beside Казань is not.
+    """
+    declared = tuple(dict.fromkeys(c.name for c in dataset.cities))
+    pages = {s.id: s.text for s in dataset.sources}
+    files = dict(dataset.files)
+    problems = []
+    for mention in dataset.mentions():
+        if mention.kind != "city" or mention.name in declared:
+            continue
+        match = near_match(mention.name, declared)
+        if match is not None and not written_on(mention.name, pages.get(files[mention.file].source, "")):
+            message = (f"{mention.name!r} is not a city of the records nor written on the page: "
+                       f"did you mean «{match}»?")  # fmt: skip
+            problems.append(error("place.unknown-near-match", message, locate(mention.file, mention.loc)))
+    return problems

@@ -21,7 +21,10 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from twingraph.errors import TwingraphError
+from twingraph.problems import Problem, ProblemReport, Severity, Site
 from twingraph.shacl import Check, UnsupportedShapeError, compile_shapes, render_path, sparql_term
+
+SEVERITIES = {"Violation": Severity.ERROR, "Warning": Severity.WARNING, "Info": Severity.INFO}
 
 
 class Engine(enum.Enum):
@@ -47,6 +50,37 @@ class Violation:
         value = f" (value: {self.value})" if self.value else ""
         return f"{self.severity}: {self.focus}{where}\n  path: {self.path or '-'}\n  {self.message}{value}"
 
+    def problem(self, origin: Mapping[str, Site]) -> Problem:
+        """The result as a Problem: rule ``shacl.<Component>``, located at the record the focus node comes from.
+
+        Args:
+            origin: the record (file, line) behind a node; a node not in it takes the
+                record of the nearest node its IRI extends (``event/x/participant/y`` -> ``event/x``).
+        """
+        site = record_of(self.focus, origin)
+        value = f" (value: {self.value})" if self.value else ""
+        return Problem(
+            rule=f"shacl.{self.component.removesuffix('ConstraintComponent') or 'unknown'}",
+            message=self.message + value,
+            severity=SEVERITIES.get(self.severity, Severity.ERROR),
+            file=site.file,
+            line=site.line,
+            path=self.path or None,
+            focus=self.focus,
+        )
+
+
+def record_of(focus: str, origin: Mapping[str, Site]) -> Site:
+    """The site of ``focus`` or of the nearest resource whose IRI it extends by ``/...``.
+
+    >>> record_of("https://x/event/a/participant/b", {"https://x/event/a": Site("a.yaml", 4)}).line
+    4
+    """
+    node = focus
+    while node not in origin and "/" in node:
+        node = node.rsplit("/", 1)[0]
+    return origin.get(node, Site())
+
 
 @dataclasses.dataclass(frozen=True)
 class Report:
@@ -60,6 +94,10 @@ class Report:
             return "The graph conforms to the shapes: no violations."
         lines = [v.describe(origin or {}) for v in self.violations]
         return "\n".join([*lines, f"{len(self.violations)} violation(s)."])
+
+    def problems(self, origin: Mapping[str, Site] | None = None) -> ProblemReport:
+        """Every result as a Problem with focus node, path, rule and severity; see :meth:`Violation.problem`."""
+        return ProblemReport(tuple(v.problem(origin or {}) for v in self.violations))
 
 
 def load_shapes(shapes_dir: Path) -> Graph:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -14,13 +14,16 @@ from twingraph.model import (
     City,
     Dataset,
     Event,
+    Location,
     Measure,
+    Mention,
     Organization,
     PartialDate,
     Participant,
     Precision,
     Source,
 )
+from twingraph.problems import Problem, Site, error
 from twingraph.rdf.iris import Minter, slugify
 from twingraph.rdf.meetings import Attendance, meeting_triples
 from twingraph.rdf.names import Names
@@ -302,3 +305,56 @@ def records_to_graph(dataset: Dataset, base_iri: str) -> Graph:
     for triple in Mapper(dataset, base_iri).triples():
         graph.add(triple)
     return graph
+
+
+def resolve(names: Names, mention: Mention) -> tuple[URIRef, str]:
+    """The IRI a written name makes and the name the graph gives it, as :class:`Mapper` does."""
+    if mention.kind == "person":
+        return names.person(mention.name)
+    if mention.kind == "organization":
+        found = names.organization(mention.name)
+        return found if found else (names.mint.named("organization", mention.name), mention.name)
+    if mention.kind == "country":
+        return names.country(mention.name), mention.name
+    return names.city(mention.name), mention.name
+
+
+def name_collisions(dataset: Dataset, base_iri: str, locate: Callable[[str, Location], Site]) -> list[Problem]:
+    """An error for each spelling that makes the same IRI as another name (``Казан`` beside ``Казань``).
+
+    The slugs of IRIs drop case and the soft sign, so two spellings can become one
+    resource with two names. The name kept is the declared one (a file's city, a
+    person or an organization of ``persons:``/``organizations:``), else the most written.
+
+    Args:
+        dataset: the records.
+        base_iri: the base the IRIs are minted under.
+        locate: where a field of a file is, for the problem's file and line.
+    """
+    names = Names(dataset, Minter(base_iri))
+    uses: dict[URIRef, dict[str, list[Mention]]] = {}
+    for mention in dataset.mentions():
+        iri, name = resolve(names, mention)
+        uses.setdefault(iri, {}).setdefault(name, []).append(mention)
+    problems: list[Problem] = []
+    for iri, spellings in uses.items():
+        if len(spellings) > 1:
+            kept, first = _kept(spellings)
+            problems.extend(
+                error("iri.collision", f"{name!r} and {kept!r} both make the IRI <{iri}> and would merge: "
+                      f"write {kept!r}, or tell the two apart by name", locate(m.file, m.loc),
+                      locate(first.file, first.loc))
+                for name, mentions in spellings.items() if name != kept for m in mentions
+            )  # fmt: skip
+    return problems
+
+
+def _kept(spellings: dict[str, list[Mention]]) -> tuple[str, Mention]:
+    """The name to keep and where it is written: the declared one (its field is ``name``: city.name,
+    persons.N.name, organizations.N.name), else the most written."""
+    for name, mentions in spellings.items():
+        declaration = next((m for m in mentions if m.loc[-1] == "name"), None)
+        if declaration is not None:
+            return name, declaration
+    name = max(spellings, key=lambda name: len(spellings[name]))
+    return name, spellings[name][0]

@@ -1,0 +1,131 @@
+"""YAML text read safely, with the line of every field: no anchors or aliases, no duplicate keys, bounded depth."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+
+from twingraph.model import Location
+from twingraph.problems import ProblemsError, Site, error
+
+Lines = dict[Location, int]
+# records nest five levels deep; far more is a mistake or an attack on the recursive composer
+MAX_DEPTH = 64
+ALIASES = "YAML anchors and aliases (&name, *name) are not allowed in records: write the value out"
+
+
+class YamlError(ProblemsError):
+    """A YAML text that cannot be read; ``problems`` says where and why."""
+
+    def __init__(self, rule: str, message: str, name: str, mark: Any) -> None:
+        super().__init__([error(rule, message, Site(name, mark.line + 1 if mark else None))], "the YAML was not read.")
+
+
+# libyaml's loader when PyYAML has it: the same nodes and marks for valid YAML, about eight
+# times faster; its errors point elsewhere, so a file that fails is read again by PyYAML's own
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def check_nodes(root: yaml.Node, name: str) -> None:
+    """Refuses aliases, deep nesting and duplicate keys in a composed YAML text, before it is constructed.
+
+    Composing shares an aliased node instead of copying it, so an alias bomb (a few
+    hundred bytes naming a list of lists nine times over) is a small graph here; a
+    node met twice is an alias, refused before anything is expanded. A duplicate
+    key is refused where YAML would silently keep the last value.
+
+    Raises:
+        YamlError: ``yaml.alias``, ``yaml.too-deep`` or ``yaml.duplicate-key``, with the line.
+    """
+    seen: set[int] = set()
+    todo = [(root, 1)]
+    while todo:
+        node, depth = todo.pop()
+        if id(node) in seen:
+            raise YamlError("yaml.alias", ALIASES, name, node.start_mark)
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            raise YamlError("yaml.too-deep", f"nested more than {MAX_DEPTH} levels deep", name, node.start_mark)
+        if isinstance(node, yaml.MappingNode):
+            _refuse_duplicate_keys(node, name)
+            todo.extend((value, depth + 1) for _, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend((item, depth + 1) for item in node.value)
+
+
+def _refuse_duplicate_keys(node: yaml.MappingNode, name: str) -> None:
+    first: dict[str, int] = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue  # a mapping or a list as a key: the schema refuses it
+        if key.value in first:
+            message = f"duplicate key {key.value!r} (first given on line {first[key.value]})"
+            raise YamlError("yaml.duplicate-key", message, name, key.start_mark)
+        first[key.value] = key.start_mark.line + 1
+
+
+def refuse_anchors(text: str, name: str, loader_class: Any) -> None:
+    """Refuses a YAML anchor (``&name``) even when nothing refers to it, reading events only.
+
+    Raises:
+        YamlError: ``yaml.alias`` at the anchor's line.
+        yaml.YAMLError: not YAML.
+    """
+    for event in yaml.parse(text, Loader=loader_class):
+        if getattr(event, "anchor", None):
+            raise YamlError("yaml.alias", ALIASES, name, event.start_mark)
+
+
+def compose(text: str, name: str, loader_class: Any) -> tuple[Any, yaml.Node | None]:
+    """The data of a YAML text and its root node, checked by :func:`check_nodes` before it is built.
+
+    Raises:
+        yaml.YAMLError: not YAML.
+        YamlError: an alias, nesting too deep or a duplicate key.
+    """
+    if "&" in text:  # the only way to write an anchor; an alias alone fails to compose
+        refuse_anchors(text, name, loader_class)
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        check_nodes(node, name)
+        return loader.construct_document(node), node
+    except RecursionError as exc:  # PyYAML's own composer recurses: only on text libyaml refused
+        raise YamlError("yaml.too-deep", "nested too deep", name, None) from exc
+    finally:
+        loader.dispose()
+
+
+def _node_lines(node: yaml.Node, path: Location = ()) -> Iterator[tuple[Location, int]]:
+    yield path, node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield (*path, key.value), key.start_mark.line + 1
+            yield from _node_lines(value, (*path, key.value))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _node_lines(item, (*path, index))
+
+
+def read_yaml(text: str, name: str) -> tuple[Any, Lines]:
+    """Parse YAML text, returning the data and the line of every path in it.
+
+    Raises:
+        YamlError: not YAML (``yaml.syntax``), an alias or anchor, a duplicate key, too deep.
+    """
+    try:
+        data, node = compose(text, name, FAST_LOADER)
+    except yaml.YAMLError:
+        try:
+            data, node = compose(text, name, yaml.SafeLoader)
+        except yaml.YAMLError as exc:
+            message = f"not valid YAML: {getattr(exc, 'problem', None) or exc}"
+            raise YamlError("yaml.syntax", message, name, getattr(exc, "problem_mark", None)) from exc
+    return data, (dict(_node_lines(node)) if node is not None else {})
+
+
+# -- one file -------------------------------------------------------------------------------------
