@@ -8,12 +8,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from starlette.testclient import TestClient
 
 from twingraph.config import Settings
 from twingraph.pipeline import Reloader, build, open_store
 from twingraph.serve import create_app, sparql
+from twingraph.serve.evaluator import Evaluator
 from twingraph.store import EmbeddedStore
 
 POPULATION = """PREFIX tg: <https://twingraph.example/ns#>
@@ -90,14 +92,33 @@ def test_the_old_store_serves_until_the_new_one_is_complete(project_settings: Se
 
 def test_a_query_finding_every_slot_taken_is_503_at_once(built: object, settings: Settings) -> None:
     store = EmbeddedStore.from_file(settings.dist_dir / "twingraph.nt").raw()
-    evaluator = sparql.Evaluator(store, settings.base_iri, timeout=60, row_limit=10, workers=1)
+    evaluator = Evaluator(store, settings.base_iri, timeout=60, row_limit=10, workers=1)
     slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . FILTER(?c = ?f) }"
 
     async def both() -> list[object]:
         return await asyncio.gather(evaluator.run(slow), evaluator.run("ASK {}"), return_exceptions=True)
 
-    first, second = asyncio.run(both())
-    assert isinstance(first, sparql.Outcome) and first.rows, "the query holding the slot is answered"
-    assert isinstance(second, sparql.ProtocolError) and second.status == 503
-    assert "slots" in second.message
-    assert asyncio.run(evaluator.run("ASK {}")).boolean is True, "the slot is free again once the query ended"
+    try:
+        first, second = asyncio.run(both())
+        assert isinstance(first, sparql.Outcome) and first.rows, "the query holding the slot is answered"
+        assert isinstance(second, sparql.ProtocolError) and second.status == 503
+        assert "slots" in second.message
+        assert asyncio.run(evaluator.run("ASK {}")).boolean is True, "the slot is free again once the query ended"
+    finally:
+        evaluator.close()
+
+
+def test_a_query_after_a_swap_sees_the_new_store_at_once(settings: Settings) -> None:
+    old, new = ox.Store(), ox.Store()
+    old.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.Literal("old")))
+    new.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.Literal("new")))
+    evaluator = Evaluator(old, settings.base_iri, timeout=30, row_limit=10, workers=2)
+    ask = "SELECT ?o WHERE { <urn:a> <urn:b> ?o }"
+    try:
+        evaluator.start()
+        assert asyncio.run(evaluator.run(ask)).rows[0][0].value == "old"
+        evaluator.swap(new)
+        for _ in range(3):  # whichever worker answers holds the new data
+            assert asyncio.run(evaluator.run(ask)).rows[0][0].value == "new"
+    finally:
+        evaluator.close()

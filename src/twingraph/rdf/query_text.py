@@ -1,63 +1,191 @@
-"""SPARQL query text read as tokens: keywords, IRIs and the query form, without parsing or running it.
+r"""SPARQL query text read in one linear pass, before any parser sees it: nesting depth, numbers, escapes.
 
-Both the endpoint's safety check (``serve.sparql``) and the remote store adapter
-(``store.remote``) read queries this way, before anything is evaluated.
+This is the first of the endpoint's checks (``rdf.query_guard`` is the second).
+It decides nothing about what a query means; it refuses only what could make a
+parser crash or take super-linear time, and code-point escapes that would let two
+parsers read one text differently:
+
+* nesting deeper than ``MAX_DEPTH`` brackets ``{ ( [`` in any mix (outside strings,
+  IRIs and comments): pyoxigraph's parser overflows its stack near 2,500 levels,
+  rdflib's recursive descent needs about 100 Python frames a level;
+* a number longer than ``MAX_NUMBER`` characters (rdflib converts integer literals
+  with ``int()``, which refuses more than 4,300 digits and is quadratic below that);
+* a query longer than ``MAX_LENGTH`` characters;
+* a ``\uXXXX`` or ``\UXXXXXXXX`` escape that stands for an ASCII character. rdflib
+  expands every such escape before it parses (as SPARQL 1.1, 19.2 says), pyoxigraph
+  only inside strings and IRIs, so ``\u0022`` or ``\u0023`` could end a string or
+  start a comment for one of them and not the other. Escapes of other characters
+  (``\u00E9``) change no syntax and are left to the parsers.
+
+The scanner is hand-written: each character is looked at a bounded number of times,
+and the few regular expressions it uses are single character classes matched at a
+known position, which cannot backtrack.
 """
 
 from __future__ import annotations
 
-import codecs
+import dataclasses
 import re
 
-TOKEN = re.compile(
-    r'(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\')'
-    r'|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)'
-    r"|(?P<comment>#[^\n\r]*)"
-    r"|(?P<var>[?$]\w+)"
-    r"|(?P<pname>[\w.-]*:[\w.:%\\-]*)"
-    r"|(?P<word>[A-Za-z_]\w*)"
-    r"|(?P<other>\S)",
-    re.DOTALL,
-)
-ESCAPE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
+MAX_DEPTH = 128
+MAX_NUMBER = 100
+MAX_LENGTH = 64 * 1024
+OPENING, CLOSING = "{([", "})]"
+# characters that cannot occur in an IRIREF; '<' followed by one of them is the less-than operator
+NOT_IN_IRI = frozenset('<"{}|^`\\' + "".join(chr(c) for c in range(0x21)))
+ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))")
+NAME_RUN = re.compile(r"(?:[\w.:%\-?$]|\\[^\s])*")
+NUMBER_RUN = re.compile(r"[0-9.]*(?:[eE][+-]?[0-9]*)?")
+LINE_END = re.compile(r"[\n\r]")
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 
-def keywords(text: str) -> list[str]:
-    """The bare words of a query, upper-cased, outside strings, IRIs and comments.
+class QueryTextError(ValueError):
+    """A query the scanner refuses; ``forbidden`` tells a policy refusal (403) from an unreadable text (400)."""
 
-    >>> keywords('SELECT * { ?service <urn:service> "service" } # service')
-    ['SELECT']
+    def __init__(self, message: str, *, forbidden: bool = False) -> None:
+        self.forbidden = forbidden
+        super().__init__(message)
+
+
+@dataclasses.dataclass(frozen=True)
+class Scan:
+    """What one pass over a query found: its deepest nesting, its first keyword, whether it writes SERVICE.
+
+    ``says_service`` is a hint for the message of a query no parser reads; whether
+    a query calls SERVICE is decided on its parse (``rdf.query_guard``).
     """
-    return [m.group("word").upper() for m in TOKEN.finditer(text) if m.lastgroup == "word"]
+
+    depth: int
+    leading_word: str | None
+    says_service: bool = False
 
 
-def iris(text: str) -> list[str]:
-    """The IRIs written in full in a query (``<...>``), without the brackets.
+def ascii_escape(text: str) -> str | None:
+    r"""The first code-point escape in the text that stands for an ASCII character, if any.
 
-    >>> iris('PREFIX b: <bif:> SELECT * { ?s <urn:p> "<urn:not>" }')
-    ['bif:', 'urn:p']
-    """
-    return [m.group("iri")[1:-1] for m in TOKEN.finditer(text) if m.lastgroup == "iri"]
-
-
-def decode_escapes(text: str) -> str:
-    r"""The query with SPARQL's ``\u``/``\U`` code point escapes replaced.
-
-    >>> decode_escapes(r"\u0053ERVICE")
-    'SERVICE'
-    """
-    return ESCAPE.sub(lambda m: codecs.decode(m.group(0), "unicode_escape"), text)
-
-
-def query_form(text: str) -> str | None:
-    """The query's form: SELECT, ASK, CONSTRUCT or DESCRIBE; None for anything else (an update, a pragma).
-
-    >>> query_form("PREFIX s: <https://schema.org/> construct { ?a s:name ?n } WHERE { ?a s:name ?n }")
-    'CONSTRUCT'
-    >>> query_form('DEFINE get:soft "replace" SELECT * {}') is None
+    >>> ascii_escape(r'SELECT * { ?s ?p "caf\u00E9" }') is None
     True
+    >>> ascii_escape(r"\u0053ERVICE")
+    '\\u0053'
     """
-    words = [w for w in keywords(decode_escapes(text)) if w not in ("BASE", "PREFIX")]
-    return words[0] if words and words[0] in FORMS else None
+    for match in ESCAPE.finditer(text):
+        if int(match.group(1) or match.group(2), 16) < 0x80:
+            return match.group(0)
+    return None
+
+
+def string_end(text: str, start: int) -> int:
+    """The index just past the string literal opening at ``start`` (or the text's end if it never closes)."""
+    quote = text[start]
+    if text.startswith(quote * 3, start):
+        i, closing = start + 3, quote * 3
+        while i < len(text):
+            if text[i] == "\\":
+                i += 2
+            elif text.startswith(closing, i):
+                return i + 3
+            else:
+                i += 1
+        return len(text)
+    i = start + 1
+    while i < len(text) and text[i] not in "\n\r":
+        if text[i] == "\\":
+            i += 2
+        elif text[i] == quote:
+            return i + 1
+        else:
+            i += 1
+    return i
+
+
+def iri_end(text: str, start: int) -> int | None:
+    """The index just past the IRI opening with ``<`` at ``start``, None when that ``<`` is an operator.
+
+    >>> iri_end("<urn:x> .", 0), iri_end("?a < ?b", 3)
+    (7, None)
+    """
+    i = start + 1
+    while i < len(text) and text[i] != ">" and text[i] not in NOT_IN_IRI:
+        i += 1
+    return i + 1 if i < len(text) and text[i] == ">" else None
+
+
+def comment_end(text: str, start: int) -> int:
+    found = LINE_END.search(text, start)
+    return found.start() if found else len(text)
+
+
+def skipped(text: str, i: int) -> int:
+    """The index past a comment, string or IRI starting at ``i``; ``i`` itself when none starts there."""
+    c = text[i]
+    if c == "#":
+        return comment_end(text, i)
+    if c in "\"'":
+        return string_end(text, i)
+    if c == "<":
+        return iri_end(text, i) or i
+    return i
+
+
+def number_end(text: str, i: int) -> int:
+    """The index past the number starting at ``i``.
+
+    Raises:
+        QueryTextError: a number longer than ``MAX_NUMBER`` characters.
+    """
+    end = max(NUMBER_RUN.match(text, i).end(), i + 1)  # type: ignore[union-attr]  # it matches "" at least
+    if end - i > MAX_NUMBER:
+        raise QueryTextError(f"a number of {end - i} characters at character {i}; this endpoint reads "
+                             f"numbers of at most {MAX_NUMBER}")  # fmt: skip
+    return end
+
+
+def check_text(text: str) -> None:
+    """Refuse a text too long, or with an ASCII code-point escape, before it is scanned."""
+    if len(text) > MAX_LENGTH:
+        raise QueryTextError(f"the query is {len(text)} characters long; this endpoint reads at most {MAX_LENGTH}")
+    escape = ascii_escape(text)
+    if escape is not None:
+        raise QueryTextError(f"the escape {escape} stands for an ASCII character; write it as itself (escapes "
+                             "of ASCII characters could spell or hide SERVICE, FROM or an update)",
+                             forbidden=True)  # fmt: skip
+
+
+def scan(text: str) -> Scan:
+    r"""Measure a query's nesting and refuse what no parser should be given (see the module docstring).
+
+    >>> scan('PREFIX e: <urn:e#> SELECT * { ?s e:p "}}" FILTER(?s < 3) } # {{{')
+    Scan(depth=2, leading_word='SELECT', says_service=False)
+    >>> scan(r"SELECT * { ?s ?p e:a\# { ?s ?p ?o } }").depth
+    2
+
+    Raises:
+        QueryTextError: too long, too deep, a number too long, or an ASCII code-point escape.
+    """
+    check_text(text)
+    depth = deepest = i = 0
+    leading: str | None = None
+    service = False
+    while i < len(text):
+        c = text[i]
+        if (after := skipped(text, i)) > i:
+            i = after
+        elif c in OPENING:
+            depth, i = depth + 1, i + 1
+            if depth > MAX_DEPTH:
+                raise QueryTextError(f"the query nests brackets {{ ( [ more than {MAX_DEPTH} deep (at character {i})")
+            deepest = max(deepest, depth)
+        elif c in CLOSING:
+            depth, i = max(depth - 1, 0), i + 1
+        elif c.isdigit() or (c == "." and text[i + 1 : i + 2].isdigit()):
+            i = number_end(text, i)
+        elif c.isalpha() or c in "_:?$\\" or ord(c) >= 0x80:
+            end = max(NAME_RUN.match(text, i).end(), i + 1)  # type: ignore[union-attr]
+            word, i = text[i:end], end
+            if word.isalpha() and word.isascii():
+                leading = leading or (None if word.upper() in ("BASE", "PREFIX") else word.upper())
+                service = service or word.upper() == "SERVICE"
+        else:
+            i += 1
+    return Scan(deepest, leading, service)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Callable
 from email.utils import formatdate
 from pathlib import Path
 
@@ -33,6 +35,7 @@ from twingraph.export import load_context, load_description, serialize
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.vocabulary import load_ontology
 from twingraph.serve import lookups, pages, render, results, sparql, views
+from twingraph.serve.evaluator import Evaluator
 from twingraph.serve.negotiation import choose
 from twingraph.store import EmbeddedStore, ServedStore, StoreError, load_queries
 
@@ -81,13 +84,14 @@ class Site:
         self.env = pages.environment()
         self.context = load_context(settings.ontology_dir)
         self.queries = load_queries(settings.queries_dir) if settings.queries_dir.is_dir() else {}
-        self.evaluator = sparql.Evaluator(self.store, self.base, settings.query_timeout, settings.row_limit, workers)
+        self.evaluator = Evaluator(self.store, self.base, settings.query_timeout, settings.row_limit, workers)
         self.modified = last_modified(settings)
         self.ontology = load_ontology(settings.ontology_dir)
 
     def swap(self, store: EmbeddedStore) -> None:
         """Serve another store from now on; queries already running finish on the old one."""
-        self.store = self.evaluator.store = store.raw()
+        self.store = store.raw()
+        self.evaluator.swap(self.store)
         self.modified = last_modified(self.settings)
 
     # -- responses --------------------------------------------------------------------------------
@@ -298,48 +302,117 @@ def routes(site: Site) -> list[BaseRoute]:
 
 
 Refresh = Callable[[], EmbeddedStore | None]
+Stamp = Callable[[], object]
+Sleep = Callable[[float], Awaitable[object]]
+log = logging.getLogger(__name__)
 
 
-async def watch(site: Site, refresh: Refresh, interval: float) -> None:
-    """Every interval seconds, ask refresh for a new store (in a thread) and swap it in when there is one.
+@dataclasses.dataclass(frozen=True)
+class Backoff:
+    """How long ``watch`` waits before asking again: ``interval``, doubled after each failure up to ``cap``."""
+
+    interval: float = 2.0
+    cap: float = 60.0
+
+    def delay(self, failures: int) -> float:
+        """The wait after ``failures`` failures in a row of the same inputs.
+
+        >>> [Backoff(2.0, 60.0).delay(n) for n in range(8)]
+        [2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 60.0]
+        """
+        return min(self.cap, self.interval * 2.0 ** min(failures, 60))
+
+
+def file_being_read(exc: BaseException) -> Path | None:
+    """The innermost file a ``Path`` local of the failing call stack names, if any.
+
+    An error such as UnicodeDecodeError does not say which file it was decoding; the
+    frame that read it usually holds that file's path.
+    """
+    frames = [frame for frame, _ in traceback.walk_tb(exc.__traceback__)]
+    for frame in reversed(frames[-200:]):  # a RecursionError's stack is deep; its file is near the top
+        for value in frame.f_locals.values():
+            if isinstance(value, Path) and value.is_file():
+                return value
+    return None
+
+
+def failure_line(exc: BaseException, wait: float, early: bool = False) -> str:
+    """One log line for a reload that raised: what failed, where, what to do and when it is tried again."""
+    where = file_being_read(exc)
+    what = f"{type(exc).__name__}: {str(exc)[:200]}".replace("\n", " ")
+    todo = (f"fix or remove {where} (records are UTF-8 YAML)" if where else
+            "check the files changed last under records/, sources/, shapes/ and ontology/")  # fmt: skip
+    return (f"reloading failed{f' reading {where}' if where else ''} ({what}); still serving the last good "
+            f"build; {todo}; next try in {wait:g} s{', or as soon as the inputs change' if early else ''}")  # fmt: skip
+
+
+async def pause(seconds: float, step: float, inputs: Stamp | None, seen: object, sleep: Sleep) -> None:
+    """Sleep ``seconds`` in steps of ``step``, returning early when the inputs' stamp differs from ``seen``."""
+    waited = 0.0
+    while waited < seconds:
+        await sleep(min(step, seconds - waited))
+        waited += step
+        if inputs is not None and await asyncio.to_thread(inputs) != seen:
+            return
+
+
+async def watch(site: Site, refresh: Refresh, backoff: Backoff, inputs: Stamp | None = None,
+                sleep: Sleep = asyncio.sleep, report: Callable[[str], None] = log.warning) -> None:  # fmt: skip
+    """Ask refresh for a new store (in a thread) and swap it in when there is one, for ever.
 
     The old store answers every request until the new one is complete, and a
-    refresh that fails leaves it serving.
+    refresh that raises leaves it serving: one line is reported, and the next try
+    waits twice as long as the last (``backoff``), until it succeeds or the inputs
+    change (``inputs``: a stamp of them, such as their latest modification time).
     """
+    failures, seen = 0, None
     while True:
-        await asyncio.sleep(interval)
+        await pause(backoff.delay(failures), backoff.interval, inputs if failures else None, seen, sleep)
+        stamp = await asyncio.to_thread(inputs) if inputs is not None else None
         try:
             store = await asyncio.to_thread(refresh)
-        except Exception:  # a failed reload must not stop the server or later reloads
-            logging.getLogger(__name__).exception("reloading the store failed; still serving the last one")
+        except Exception as exc:  # a failed reload must not stop the server or later reloads
+            failures = failures + 1 if stamp == seen else 1
+            seen = stamp
+            report(failure_line(exc, backoff.delay(failures), early=inputs is not None))
             continue
+        failures = 0
         if store is not None:
             site.swap(store)
 
 
 def create_app(store: ServedStore, settings: Settings, *, workers: int = 4, refresh: Refresh | None = None,
-               interval: float = 2.0) -> Starlette:  # fmt: skip
+               interval: float = 2.0, backoff_cap: float = 60.0, inputs: Stamp | None = None) -> Starlette:  # fmt: skip
     """The web app over one store: linked data, SPARQL endpoint, named queries and dumps.
 
     Args:
         store: the dataset to serve, read-only: an ``EmbeddedStore``, or a ``RemoteStore``
             (``serve --store``), whose queries get the same checks before they are sent.
         settings: base IRI, dist/ and queries/ paths, query timeout and row limit.
-        workers: how many SPARQL queries may run at once (a query past its deadline
-            keeps its slot until it ends, since a thread cannot be stopped).
+        workers: how many SPARQL queries may run at once, each in a worker process
+            of its own (killed, and its slot freed, when the query passes its deadline).
         refresh: called every ``interval`` seconds while the app runs; a store it
-            returns replaces the served one atomically (None: keep serving).
+            returns replaces the served one atomically (None: keep serving). When it
+            raises, one line is logged and the wait doubles up to ``backoff_cap`` seconds.
+        inputs: a stamp of the inputs (e.g. their latest modification time); when it
+            changes, a backed-off refresh is tried at once.
     """
     site = Site(store, settings, workers)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(watch(site, refresh, interval)) if refresh else None
-        yield
-        if task:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        lockdown = await asyncio.to_thread(site.evaluator.start)  # no network lockdown: the app does not start
+        logging.getLogger(__name__).info("query workers started, locked out of the network by %s", lockdown)
+        task = asyncio.create_task(watch(site, refresh, Backoff(interval, backoff_cap), inputs)) if refresh else None
+        try:
+            yield
+        finally:
+            if task:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await asyncio.to_thread(site.evaluator.close)
 
     middleware = [
         Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],

@@ -1,42 +1,54 @@
 """SPARQL 1.1 Protocol: read the query from a request, check it is safe, run it, write results.
 
-Safety, in order:
+Safety, as enforced (``serve.evaluator`` runs the checks, ``rdf.query_text`` and
+``rdf.query_guard`` make them, ``store.workers`` evaluates):
 
-* read-only: only ``Store.query`` is ever called, never ``Store.update``; an update
-  (``update=``, ``application/sparql-update`` or an update form) is refused with 403;
-* no outgoing requests: a query with ``SERVICE`` is refused before evaluation, by a
-  check on its tokens (strings, IRIs and comments skipped, any case, ``\\u`` escapes
-  decoded); ``FROM``/``FROM NAMED`` and the protocol's ``default-graph-uri``/
-  ``named-graph-uri`` only name graphs of the local store, which pyoxigraph never
-  fetches (a name the store lacks is an empty graph; ``{base}dataset``, the default
-  graph of the service description, is the store's default graph);
+* size: a request body over 64 KiB is refused with 413, a query over 64 KiB
+  characters with 400; at most ``row_limit`` rows (or triples) are returned, and the
+  response says when it cut;
 * text: a body or query string that is not UTF-8, or declares another charset, is refused;
-* time: each query runs in its own daemon thread (pyoxigraph releases the GIL) and the
-  request is answered 503 when ``timeout`` passes. A thread cannot be killed, so an
-  abandoned query keeps its slot until it ends: at most ``workers`` queries run at
-  once, and a query arriving when all slots are taken is answered 503 at once;
-* size: at most ``row_limit`` rows (or triples); the response says when it cut.
-* a remote store (``serve --store``): the same checks run before a query is sent, and
-  ``store.remote`` sends only plain SPARQL 1.1 (no pragmas, no ``bif:``/``sql:`` IRIs;
-  refused with 403); a store that fails or stops answering gives 502.
+* a linear pre-check, in a thread (never on the event loop) before any parser:
+  brackets ``{ ( [`` nested deeper than 128 (outside strings, IRIs and comments),
+  a number longer than 100 characters (400), and a ``\\u``/``\\U`` escape of an ASCII
+  character anywhere (403: the parsers expand such escapes differently);
+* read-only, on the query's meaning: the query must parse with rdflib's SPARQL
+  parser and translate to its algebra, else it is refused (deny by default: 400,
+  "the endpoint's safety check could not read this query"); an update (``update=``,
+  ``application/sparql-update``, or update text such as ``LOAD``) or a store pragma
+  (``DEFINE``) is refused with 403; only ``Store.query`` is ever called;
+* no outgoing requests: a ``SERVICE`` anywhere in the parsed query (subqueries,
+  ``EXISTS``, ``OPTIONAL``, any spelling rdflib reads) is refused with 403. ``FROM``/
+  ``FROM NAMED`` and the protocol's ``default-graph-uri``/``named-graph-uri`` only
+  name graphs of the local store, which pyoxigraph never fetches (a name the store
+  lacks is an empty graph; ``{base}dataset``, the default graph of the service
+  description, is the store's default graph). Besides, the processes that evaluate
+  queries cannot open a socket at all (``store.sandbox``: a seccomp filter, else a
+  network namespace; the server does not start without one);
+* crashes and time: each query is checked and evaluated in a worker process
+  (``store.workers``, ``workers`` of them, 4 by default). A query past ``timeout``
+  is answered 503 and its worker is killed, which stops the work; a worker that
+  dies (an engine crash) gives that one request 500 and is replaced for the next.
+  A query arriving when all ``workers`` slots are taken is answered 503 at once;
+* a remote store (``serve --store``): the same checks run in a worker before a query
+  is sent, and ``store.remote`` repeats them and sends only plain SPARQL 1.1 (no
+  pragmas, no ``bif:``/``sql:`` IRIs; refused with 403); a store that fails or stops
+  answering gives 502, one slower than ``timeout`` 503.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import threading
 from collections.abc import Sequence
-from itertools import islice
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 
-from twingraph.rdf.query_text import decode_escapes, keywords
+from twingraph.rdf.query_guard import QueryGuardError, read_query
 from twingraph.store.interface import QueryRefusedError, QueryStore, StoreError
+from twingraph.store.workers import Outcome, collect
 
-UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+__all__ = ["Dataset", "Operation", "Outcome", "ProtocolError", "check_query", "evaluate", "query_from_request"]
 
 
 class ProtocolError(Exception):
@@ -48,18 +60,19 @@ class ProtocolError(Exception):
         super().__init__(message)
 
 
-def check_query(text: str) -> None:
-    """Refuse an update or a federated query before anything runs.
+def check_query(text: str) -> str:
+    """Refuse, before anything runs, what is not a plain read-only query with no SERVICE; its form.
+
+    It parses the query (``rdf.query_guard.read_query``): call it off the event loop.
 
     Raises:
-        ProtocolError: 403 for an update form or a SERVICE clause.
+        ProtocolError: 403 for an update, a pragma, SERVICE or an ASCII code-point
+            escape; 400 for a query the check cannot read (too long, too deep, a syntax error).
     """
-    for variant in (text, decode_escapes(text)):
-        words = [w for w in keywords(variant) if w not in ("BASE", "PREFIX")]
-        if words and words[0] in UPDATE_WORDS:
-            raise ProtocolError(403, "this endpoint is read-only: SPARQL Update is not accepted")
-        if "SERVICE" in words:
-            raise ProtocolError(403, "SERVICE is not allowed: this endpoint makes no outgoing requests")
+    try:
+        return read_query(text).form
+    except QueryGuardError as exc:
+        raise ProtocolError(403 if exc.forbidden else 400, str(exc)) from exc
 
 
 @dataclasses.dataclass(frozen=True)
@@ -212,87 +225,25 @@ def dataset_options(dataset: Dataset | None, base_iri: str) -> dict[str, Any]:
     return {"default_graph": default, "named_graphs": [ox.NamedNode(iri) for iri in dataset.named_graphs]}
 
 
-@dataclasses.dataclass(frozen=True)
-class Outcome:
-    """What a query gave: solutions (variables, rows), a boolean, or triples."""
-
-    variables: tuple[str, ...] = ()
-    rows: tuple[tuple[Any, ...], ...] = ()
-    boolean: bool | None = None
-    triples: tuple[ox.Triple, ...] | None = None
-    truncated: bool = False
-
-
 def evaluate(store: QueryStore, query: str, base_iri: str, row_limit: int, dataset: Dataset | None = None) -> Outcome:
-    """Run one query (in the caller's thread) and keep at most row_limit rows or triples.
+    """Run one query in the caller's thread, unchecked, and keep at most row_limit rows or triples.
+
+    For queries the server trusts (``twingraph site``'s named queries) and for a remote
+    store, whose adapter checks each query itself; ``/sparql`` queries on the embedded
+    store run in the workers of ``serve.evaluator``.
 
     Args:
         dataset: the graphs of the store the protocol request named, if it named any.
 
     Raises:
-        ProtocolError: 400 with the parser's message for a syntax error.
+        ProtocolError: 400 with the parser's message for a syntax error, 403 for a
+            query a remote store refuses, 502 when a remote store fails.
     """
     try:
-        results = store.query(query, base_iri=base_iri, **dataset_options(dataset, base_iri))
-        if isinstance(results, ox.QueryBoolean):
-            return Outcome(boolean=bool(results))
-        if isinstance(results, ox.QueryTriples):
-            triples = tuple(islice(results, row_limit + 1))
-            return Outcome(triples=triples[:row_limit], truncated=len(triples) > row_limit)
-        variables = tuple(v.value for v in results.variables)
-        rows = tuple(tuple(s[v] for v in variables) for s in islice(results, row_limit + 1))
+        return collect(store.query(query, base_iri=base_iri, **dataset_options(dataset, base_iri)), row_limit)
     except SyntaxError as exc:
         raise ProtocolError(400, f"SPARQL syntax error: {exc}") from exc
     except QueryRefusedError as exc:
         raise ProtocolError(403, str(exc)) from exc
     except (StoreError, OSError) as exc:  # a remote store failed, or stopped answering while results were read
         raise ProtocolError(502, f"the triple store failed: {exc}") from exc
-    return Outcome(variables=variables, rows=rows[:row_limit], truncated=len(rows) > row_limit)
-
-
-class Evaluator:
-    """Runs queries in daemon threads with a deadline and a cap on how many run at once."""
-
-    def __init__(self, store: QueryStore, base_iri: str, timeout: float, row_limit: int, workers: int = 4) -> None:
-        self.store, self.base_iri, self.timeout, self.row_limit = store, base_iri, timeout, row_limit
-        self.slots = threading.BoundedSemaphore(workers)
-
-    async def run(self, query: str, dataset: Dataset | None = None) -> Outcome:
-        """Check and run a query over the store or a dataset of its graphs; 503 when too slow or busy.
-
-        Raises:
-            ProtocolError: refused (403), syntax (400), busy or too slow (503).
-        """
-        check_query(query)
-        if not self.slots.acquire(blocking=False):
-            raise ProtocolError(503, "all query slots are taken by running queries; try again shortly")
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Outcome] = loop.create_future()
-
-        def work() -> None:
-            try:
-                result: Outcome | BaseException = evaluate(self.store, query, self.base_iri, self.row_limit,
-                                                            dataset)
-            except BaseException as exc:  # handed to the waiting request, not swallowed
-                result = exc
-            finally:
-                self.slots.release()
-            try:
-                loop.call_soon_threadsafe(settle, future, result)
-            except RuntimeError:  # the loop closed while the query ran: nobody waits
-                pass
-
-        threading.Thread(target=work, name="twingraph-query", daemon=True).start()
-        try:
-            return await asyncio.wait_for(future, self.timeout)
-        except TimeoutError:
-            raise ProtocolError(503, f"the query ran longer than {self.timeout:g} s and was abandoned") from None
-
-
-def settle(future: asyncio.Future[Outcome], result: Outcome | BaseException) -> None:
-    if future.done():
-        return
-    if isinstance(result, BaseException):
-        future.set_exception(result)
-    else:
-        future.set_result(result)

@@ -3,12 +3,14 @@
 Every query goes to the store's query endpoint (SPARQL 1.1 Protocol, POST form) with
 the published graph as its default graph (``default-graph-uri``), so the pages and
 ``/sparql`` see the dataset as they see it in the embedded store. Before a query
-is sent it must be a plain SPARQL 1.1 query: its form is read from its tokens, it
-may not contain SERVICE, and full IRIs in the ``bif:`` and ``sql:`` schemes (which
-Virtuoso runs as built-in or SQL procedures) are refused; pyoxigraph then parses
-it on an empty store so a syntax error is reported as the embedded store reports it
-and store-specific syntax (Virtuoso's ``DEFINE`` pragmas, undeclared prefixes such
-as ``bif:``) never reaches the store.
+is sent it must be a plain SPARQL 1.1 query, decided on its parse
+(``rdf.query_guard.read_query``, the endpoint's own check): what rdflib cannot read
+as a query is refused (store-specific syntax such as Virtuoso's ``DEFINE`` pragmas
+never parses), so are SERVICE anywhere in it and any IRI of the ``bif:`` or ``sql:``
+schemes among the parsed query's terms (Virtuoso runs those as built-in or SQL
+procedures, and a prefixed name ``bif:x`` is found as well as a full IRI);
+pyoxigraph then parses it on an empty store so a syntax error is reported as the
+embedded store reports it.
 
 SELECT and ASK results are read as SPARQL JSON and parsed lazily, so a caller that
 stops after its row limit stops reading; CONSTRUCT and DESCRIBE are read as
@@ -23,7 +25,7 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
-from twingraph.rdf.query_text import decode_escapes, iris, keywords, query_form
+from twingraph.rdf.query_guard import QueryGuardError, read_query
 from twingraph.store.interface import GraphName, QueryRefusedError, Results, StoreError
 from twingraph.store.transport import Credentials, Endpoint
 
@@ -44,19 +46,18 @@ def check_forwarded(text: str) -> str:
     'SELECT'
 
     Raises:
-        QueryRefusedError: an update or pragma (no query form), SERVICE, or a ``bif:``/``sql:`` IRI.
+        QueryRefusedError: an update or pragma (not a query), SERVICE, or a ``bif:``/``sql:`` IRI.
+        SyntaxError: a text the check cannot read (too deep, a syntax error): it is not sent.
     """
-    form = None
-    for variant in (text, decode_escapes(text)):
-        form = query_form(variant)
-        if form is None:
-            raise QueryRefusedError("only SELECT, ASK, CONSTRUCT and DESCRIBE queries are sent to the store")
-        if "SERVICE" in keywords(variant):
-            raise QueryRefusedError("SERVICE is not allowed: the store is not asked to call other endpoints")
-        if any(iri.lower().startswith(REFUSED_SCHEMES) for iri in iris(variant)):
-            raise QueryRefusedError("bif: and sql: IRIs are not allowed: they call the store's own procedures")
-    assert form is not None
-    return form
+    try:
+        facts = read_query(text)
+    except QueryGuardError as exc:
+        if exc.forbidden:
+            raise QueryRefusedError(str(exc)) from exc
+        raise SyntaxError(str(exc)) from exc
+    if any(iri.lower().startswith(REFUSED_SCHEMES) for iri in facts.iris):
+        raise QueryRefusedError("bif: and sql: IRIs are not allowed: they call the store's own procedures")
+    return facts.form
 
 
 def media_type(response_type: str | None) -> str:

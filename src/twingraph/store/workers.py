@@ -1,0 +1,246 @@
+"""Query workers: processes that check and evaluate SPARQL queries, which the server may kill.
+
+Each worker is a process of its own (multiprocessing's ``spawn`` context: the server
+has threads, so it never forks). At start it locks itself out of the network
+(``store.sandbox``), loads a snapshot of the served data (N-Quads written by the
+server) into an in-memory pyoxigraph store, and says it is ready. Then, one job at
+a time, it checks the query (``rdf.query_guard``) and evaluates it, and sends back
+plain, picklable data: an ``Outcome`` of at most ``row_limit`` rows or triples, or a
+``Refusal`` with an HTTP status. No pyoxigraph result object leaves the thread that
+made it.
+
+The server side (``WorkerProcess``) waits for an answer at most the query's
+deadline; past it the worker is killed (SIGKILL), so the timeout stops the work and
+frees the CPU. A worker that dies (a crash in the engine) costs its one job, and
+the next job gets a fresh worker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import multiprocessing
+import pickle
+import signal
+import threading
+from itertools import islice
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from twingraph.rdf.query_guard import QueryGuardError, read_query
+from twingraph.store.interface import Results
+from twingraph.store.sandbox import NetworkLockError, lock_network
+
+STACK_SIZE = 256 * 1024 * 1024  # the evaluating thread's stack: room for rdflib's and pyoxigraph's recursion
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What a query gave: solutions (variables, rows), a boolean, or triples."""
+
+    variables: tuple[str, ...] = ()
+    rows: tuple[tuple[Any, ...], ...] = ()
+    boolean: bool | None = None
+    triples: tuple[ox.Triple, ...] | None = None
+    truncated: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Refusal:
+    """A job the worker did not answer with results: the HTTP status and message to give."""
+
+    status: int
+    message: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    """One query for a worker: text, base IRI, row cap, ``Store.query`` dataset options; ``evaluate``: False
+    to check the query only (for a remote store, which the worker cannot reach)."""
+
+    query: str
+    base_iri: str
+    row_limit: int
+    options: dict[str, Any] = dataclasses.field(default_factory=dict)
+    evaluate: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class Ready:
+    """A worker's first message: its process id and how it is locked out of the network."""
+
+    pid: int
+    lockdown: str
+
+
+class WorkerError(Exception):
+    """A worker did not answer: ``crashed`` (it died), or it ran past its deadline and was killed."""
+
+    def __init__(self, message: str, *, crashed: bool) -> None:
+        self.crashed = crashed
+        super().__init__(message)
+
+
+def collect(results: Results, row_limit: int) -> Outcome:
+    """At most row_limit rows or triples of a pyoxigraph result, as plain data (read in the calling thread)."""
+    if isinstance(results, ox.QueryBoolean):
+        return Outcome(boolean=bool(results))
+    if isinstance(results, ox.QueryTriples):
+        triples = tuple(islice(results, row_limit + 1))
+        return Outcome(triples=triples[:row_limit], truncated=len(triples) > row_limit)
+    variables = tuple(v.value for v in results.variables)
+    rows = tuple(tuple(s[v] for v in variables) for s in islice(results, row_limit + 1))
+    return Outcome(variables=variables, rows=rows[:row_limit], truncated=len(rows) > row_limit)
+
+
+def answer(store: ox.Store, job: Job) -> Outcome | Refusal:
+    """Check a job's query and evaluate it on the store: an ``Outcome``, or the ``Refusal`` to answer with.
+
+    >>> answer(ox.Store(), Job("ASK { SERVICE <http://127.0.0.1:9/> {} }", "urn:b/", 10)).status
+    403
+    >>> answer(ox.Store(), Job("SELECT (<urn:f>(1) AS ?x) {}", "urn:b/", 10)).status
+    400
+    """
+    try:
+        read_query(job.query)
+    except QueryGuardError as exc:
+        return Refusal(403 if exc.forbidden else 400, str(exc))
+    if not job.evaluate:
+        return checked(store, job)
+    try:
+        return collect(store.query(job.query, base_iri=job.base_iri, **job.options), job.row_limit)
+    except SyntaxError as exc:
+        return Refusal(400, f"SPARQL syntax error: {exc}")
+    except OSError as exc:
+        return Refusal(500, f"the query failed: {exc}")
+    except Exception as exc:  # pyoxigraph's RuntimeError for an unknown function, and whatever else it raises
+        return Refusal(400, f"the query cannot be evaluated: {exc}")
+
+
+def checked(store: ox.Store, job: Job) -> Outcome | Refusal:
+    """For a remote store: pyoxigraph parses the query and runs it on the worker's empty store.
+
+    That is what ``store.remote`` does before it sends a query; here it runs under the
+    deadline, so a query that is costly even over no data is stopped before the server
+    repeats it. A function pyoxigraph does not know is the remote store's to judge.
+    """
+    try:
+        collect(store.query(job.query, base_iri=job.base_iri, **job.options), job.row_limit)
+    except SyntaxError as exc:
+        return Refusal(400, f"SPARQL syntax error: {exc}")
+    except Exception:  # unknown functions (bif:...) are left to the remote store's check
+        pass
+    return Outcome()
+
+
+def load_snapshot(snapshot: str | None) -> ox.Store:
+    """An in-memory store holding the snapshot (N-Quads), or an empty one."""
+    store = ox.Store()
+    if snapshot:
+        store.bulk_load(path=snapshot, format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+def serve_jobs(conn: Connection, snapshot: str | None, lockdown: str) -> None:
+    """A locked-down worker's life: load the snapshot, say ready, answer jobs until the pipe closes."""
+    store = load_snapshot(snapshot)
+    conn.send(Ready(multiprocessing.current_process().pid or 0, lockdown))
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:  # the server closed the pipe, or died
+            return
+        result = answer(store, job)
+        try:
+            conn.send(result)
+        except (pickle.PicklingError, TypeError, ValueError) as exc:  # a term that does not pickle: say so
+            conn.send(Refusal(500, f"the results could not be sent back: {exc}"))
+
+
+def worker_main(conn: Connection, snapshot: str | None) -> None:
+    """The worker process's entry point.
+
+    The network is locked while the process has one thread (a namespace needs that),
+    then ``serve_jobs`` runs in a thread with a large stack. Ctrl-C is the server's to handle.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # rdflib warns about every odd IRI and number of a hostile query; the server's log is not the place
+    logging.getLogger("rdflib").setLevel(logging.ERROR)
+    try:
+        lockdown = lock_network()
+    except NetworkLockError as exc:
+        conn.send(Refusal(500, str(exc)))
+        return
+    threading.stack_size(STACK_SIZE)
+    thread = threading.Thread(target=serve_jobs, args=(conn, snapshot, lockdown), name="twingraph-worker")
+    thread.start()
+    thread.join()
+
+
+class WorkerProcess:
+    """The server's handle on one worker process; used by one thread at a time.
+
+    Args:
+        snapshot: the N-Quads file the worker loads (None: an empty store, for checking only).
+        generation: which snapshot of the served data this is, so a pool can retire old workers.
+    """
+
+    def __init__(self, snapshot: Path | None, generation: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.generation = generation
+        self.process = context.Process(target=worker_main, args=(child, str(snapshot) if snapshot else None),
+                                       name="twingraph-query-worker", daemon=True)  # fmt: skip
+        self.process.start()
+        child.close()
+        self.ready: Ready | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def wait_ready(self, seconds: float) -> Ready:
+        """Wait until the worker has locked the network and loaded its data.
+
+        Raises:
+            WorkerError: it could not lock the network, died, or took longer than seconds.
+        """
+        if self.ready is None:
+            message = self.receive(seconds, "start")
+            if isinstance(message, Refusal):
+                self.kill()
+                raise WorkerError(message.message, crashed=True)
+            self.ready = message
+        return self.ready
+
+    def ask(self, job: Job, seconds: float) -> Outcome | Refusal:
+        """Send a job and wait at most seconds for its answer; past that the worker is killed.
+
+        Raises:
+            WorkerError: the worker died (``crashed``) or was killed at the deadline.
+        """
+        self.conn.send(job)
+        return self.receive(seconds, "answer")  # type: ignore[no-any-return]
+
+    def receive(self, seconds: float, what: str) -> Any:
+        try:
+            if self.conn.poll(seconds):
+                return self.conn.recv()
+        except (EOFError, OSError):
+            self.kill()
+            raise WorkerError(f"the query worker died before it could {what}", crashed=True) from None
+        self.kill()
+        raise WorkerError(f"the query worker did not {what} within {seconds:g} s and was stopped", crashed=False)
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def kill(self) -> None:
+        """Stop the worker at once (SIGKILL) and reap it."""
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
