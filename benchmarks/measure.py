@@ -76,14 +76,25 @@ class Server:
         self.started = time.perf_counter()
         self.ready_after = wait_ready(self.base + ready_path, self.proc) - self.started
 
-    def stop(self) -> float:
-        """Stop the server; its peak RSS in MiB."""
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            _, _, usage = os.wait4(self.proc.pid, 0)
-        except ChildProcessError:
-            return 0.0
-        return usage.ru_maxrss / 1024
+    def stop(self, grace: float = 20.0) -> float:
+        """Stop the server (SIGINT, then SIGTERM, then SIGKILL); its peak RSS in MiB.
+
+        SIGINT alone is not enough: a process started in the background of a
+        non-interactive shell (``nohup ... &``) inherits SIGINT ignored.
+        """
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+            self.proc.send_signal(sig)
+            deadline = time.perf_counter() + grace
+            while time.perf_counter() < deadline:
+                try:
+                    pid, _, usage = os.wait4(self.proc.pid, os.WNOHANG)
+                except ChildProcessError:
+                    return 0.0
+                if pid:
+                    self.proc.returncode = 0  # reaped here: keep Popen from waiting for it again
+                    return usage.ru_maxrss / 1024
+                time.sleep(0.1)
+        return 0.0
 
 
 def wait_ready(url: str, proc: subprocess.Popen[bytes], limit: float = 1800) -> float:

@@ -1,14 +1,15 @@
 """Benchmarks: twingraph against rdflib (pure-Python peer) and the Oxigraph server (fast limit), side by side.
 
-    python benchmarks/run.py --scale 10k --scale 100k
+    python benchmarks/run.py --scale 10k            # one scale; repeat --scale for more
 
 For each scale: synthetic records (twingraph synth), then in separate
 processes: twingraph (build, SHACL, dumps, embedded store, queries), rdflib
 (parse + the same queries), `oxigraph load` + `oxigraph serve-read-only`
 (the same queries over HTTP), and HTTP load with wrk on loopback against
 `twingraph serve`, `oxigraph serve-read-only` and `rdflib-endpoint serve`.
-Results go to benchmarks/results/<scale>.json; the table in
-benchmarks/README.md is rebuilt from every results file present.
+Results go to benchmarks/results/<scale>.json with the run that made them
+(commit, date, machine, versions); the tables in benchmarks/README.md are
+rebuilt from every results file present, each under its own run.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from measure import Server, repeated, run_measured, sparql_get, wrk
+from measure import Finished, Server, repeated, run_measured, sparql_get, wrk
+from provenance import run_info, say
 from report import write_readme
 
 from twingraph.rdf.iris import slugify
@@ -31,12 +33,8 @@ from twingraph.synth import HOME_PERSONS, city_name, person_name
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 # Partner cities per scale: about 635 triples each, plus about 1,400 for the home city.
-SCALES = {"10k": 14, "100k": 155, "1m": 1570, "10m": 15750}
+SCALES = {"10k": 14, "100k": 155, "1m": 1570}
 BASE = "https://twingraph.example/"
-
-
-def say(message: str) -> None:
-    print(f"… {message}", file=sys.stderr, flush=True)
 
 
 def workload() -> dict[str, str]:
@@ -51,6 +49,13 @@ def workload() -> dict[str, str]:
         "events per year": named["events-per-year"].text,
         "small SELECT": f"SELECT ?name WHERE {{ <{BASE}city/{slugify(city)}> <https://schema.org/name> ?name }}",
     }
+
+
+def checked(done: Finished) -> Finished:
+    """A finished command, or RuntimeError if it failed (a failed command's time is no measurement)."""
+    if done.returncode:
+        raise RuntimeError(f"a measured command failed with exit code {done.returncode}")
+    return done
 
 
 def run_worker(args: list[str]) -> tuple[dict[str, Any], float]:
@@ -124,7 +129,8 @@ def rdflib_server(dump: Path, queries: dict[str, str], spec: dict[str, Any]) -> 
 def kazan_build() -> dict[str, float]:
     """The real Kazan dataset built end to end by the command line (`twingraph build`), three times."""
     with tempfile.TemporaryDirectory() as tmp:
-        runs = [run_measured(["twingraph", "--dist", f"{tmp}/dist{i}", "build"], cwd=ROOT) for i in range(3)]
+        runs = [checked(run_measured(["twingraph", "--dist", f"{tmp}/dist{i}", "build"], cwd=ROOT))
+                for i in range(3)]  # fmt: skip
     return {"median_s": sorted(r.seconds for r in runs)[1], "peak_mib": max(r.peak_mib for r in runs)}
 
 
@@ -132,7 +138,7 @@ def bench_scale(scale: str, work: Path, spec: dict[str, Any]) -> dict[str, Any]:
     """Every measurement at one scale."""
     data, dist = work / scale, work / scale / "dist"
     say(f"[{scale}] synthesising {SCALES[scale]} partner cities")
-    run_measured(["twingraph", "synth", "--cities", str(SCALES[scale]), "-o", str(data)], cwd=ROOT)
+    checked(run_measured(["twingraph", "synth", "--cities", str(SCALES[scale]), "-o", str(data)], cwd=ROOT))
     queries = workload()
     spec_file = work / "spec.json"
     spec_file.write_text(json.dumps({**spec, "queries": queries}, ensure_ascii=False), encoding="utf-8")
@@ -153,7 +159,7 @@ def bench_scale(scale: str, work: Path, spec: dict[str, Any]) -> dict[str, Any]:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", action="append", choices=list(SCALES), required=True,
-                        help="10k, 100k, 1m or 10m triples; repeatable")  # fmt: skip
+                        help="10k, 100k or 1m triples; repeatable")  # fmt: skip
     parser.add_argument("--runs", type=int, default=20, help="repetitions per query [20]")
     parser.add_argument("--budget", type=float, default=30.0, help="seconds per query and system before stopping [30]")
     parser.add_argument("--wrk-seconds", type=int, default=10, help="duration of each wrk run [10]")
@@ -166,6 +172,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def extra_options(argv: list[str]) -> list[str]:
+    """The options of a command line other than --scale, to restate how one scale was run.
+
+    >>> extra_options(["--scale", "10k", "--runs", "5", "--scale=100k"])
+    ['--runs', '5']
+    """
+    out: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip or arg.startswith("--scale="):
+            skip = False
+        elif arg == "--scale":
+            skip = True
+        else:
+            out.append(arg)
+    return out
+
+
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
     spec = {"runs": args.runs, "budget": args.budget, "wrk_seconds": args.wrk_seconds,
@@ -176,7 +200,8 @@ def main(argv: list[str]) -> None:
     say("building the real Kazan dataset end to end")
     kazan = kazan_build()
     for scale in args.scale:
-        result = bench_scale(scale, args.work, spec) | {"kazan": kazan}
+        run = run_info("run.py", ["--scale", scale, *extra_options(argv)], ("oxigraph", "wrk"))
+        result = {"run": run} | bench_scale(scale, args.work, spec) | {"kazan": kazan}
         (HERE / "results" / f"{scale}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
         write_readme(HERE / "README.md", HERE / "results", list(SCALES))
         say(f"[{scale}] done; table written to benchmarks/README.md")

@@ -1,0 +1,133 @@
+"""benchmarks/README.md says only what one run of one script measured, at a stated commit.
+
+Each marked section is written by a script; each table in it is headed by the run that made it
+(commit, date, machine, versions) and names the results file holding its figures. The tests
+rebuild every section from its results file and compare, so a figure edited by hand, or kept
+from older code under a newer header, fails here.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import json
+import re
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "benchmarks"
+README = BENCH / "README.md"
+SECTION = re.compile(r"<!-- benchmarks:(?P<script>[\w.]+):start -->\n(?P<body>.*?)<!-- benchmarks:(?P=script):end -->",
+                     re.DOTALL)  # fmt: skip
+RUN = re.compile(r"^- Run: commit `(?P<commit>[0-9a-f]{7,40})`(?P<dirty> \+ uncommitted changes to [^`]*?)?, "
+                 r"(?P<date>\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC), `(?P<command>python benchmarks/[^`]+)` -> "
+                 r"`(?P<results>results/[\w.]+\.json)`$", re.MULTILINE)  # fmt: skip
+# a measured figure: a number with a unit of time, memory or speed-up
+FIGURE = re.compile(r"\d[\d,.]*\s?(?:s|ms|MiB|GiB|×|k triples/s)(?![\w-])")
+
+
+def sections() -> dict[str, str]:
+    return {m["script"]: m["body"] for m in SECTION.finditer(README.read_text(encoding="utf-8"))}
+
+
+def results(name: str) -> dict[str, Any]:
+    return json.loads((BENCH / name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def bench(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The benchmark scripts as modules (they import each other by their file names)."""
+    monkeypatch.syspath_prepend(str(BENCH))
+
+    def load(name: str) -> ModuleType:
+        return importlib.import_module(name)
+
+    return load
+
+
+def test_every_script_that_writes_the_readme_has_a_section() -> None:
+    assert set(sections()) == {"run.py", "shacl_speed.py", "extract_speed.py"}
+
+
+@pytest.mark.parametrize("script", ["run.py", "shacl_speed.py", "extract_speed.py"])
+def test_every_table_is_headed_by_its_run(script: str) -> None:
+    body = sections()[script]
+    tables = list(re.finditer(r"^\|.*\|$\n^\|[-:| ]+\|$", body, re.MULTILINE))
+    assert tables, f"{script}: no table"
+    for table in tables:
+        before = body[: table.start()]
+        run = list(RUN.finditer(before))
+        assert run, f"{script}: a table without a run header above it"
+        after_run = before[run[-1].end() :]
+        assert re.search(r"^- Machine: .+ cores .+; load average [\d.]+ at the start$", after_run, re.MULTILINE)
+        assert re.search(r"^- Versions: Python \d+\.\d+\.\d+, twingraph ", after_run, re.MULTILINE)
+        assert script in run[-1]["command"]
+
+
+def test_every_run_header_agrees_with_its_results_file() -> None:
+    cited = set()
+    for script, body in sections().items():
+        for run in RUN.finditer(body):
+            path = BENCH / run["results"]
+            assert path.exists(), f"{script} cites {run['results']}, which is missing"
+            info = results(run["results"])["run"]
+            assert (info["commit"], info["date"], info["command"]) == (run["commit"], run["date"], run["command"])
+            assert bool(info["dirty"]) == bool(run["dirty"]), "the header says whether the tree was dirty"
+            cited.add(path.name)
+    on_disk = {p.name for p in (BENCH / "results").glob("*.json")}
+    assert on_disk == cited, "a results file no table shows is from older code or another run: remove it"
+
+
+def test_the_run_py_section_is_what_report_py_makes_of_the_results(bench: Any) -> None:
+    report, run = bench("report"), bench("run")
+    shown, missing = report.current_results(BENCH / "results", list(run.SCALES))
+    assert sections()["run.py"] + report.END + "\n" == report.render(shown, missing).split(report.START + "\n", 1)[1]
+    for result in shown:
+        assert f"### {result['scale']}: {result['twingraph']['triples']:,} triples" in sections()["run.py"]
+    for scale in missing:
+        assert f"`python benchmarks/run.py --scale {scale}`" in sections()["run.py"], "say how to produce it"
+
+
+@pytest.mark.parametrize("script", ["shacl_speed", "extract_speed"])
+def test_the_other_sections_are_what_their_script_makes_of_the_results(bench: Any, script: str) -> None:
+    module = bench(script)
+    if not module.RESULTS.exists():
+        pytest.fail(f"benchmarks/results/{module.RESULTS.name} is missing: run python benchmarks/{script}.py")
+    rendered = module.render(json.loads(module.RESULTS.read_text(encoding="utf-8")))
+    assert sections()[f"{script}.py"] + module.END + "\n" == rendered.split(module.START + "\n", 1)[1]
+
+
+def test_no_figure_stands_outside_the_generated_sections() -> None:
+    text = SECTION.sub("", README.read_text(encoding="utf-8"))
+    assert FIGURE.findall(text) == [], "a figure no script writes: give it a script or remove it"
+
+
+def cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def test_a_row_with_a_target_says_whether_it_was_met() -> None:
+    checked = 0
+    for body in sections().values():
+        columns: list[str] = []
+        for line in body.splitlines():
+            if not line.startswith("|"):
+                columns = []
+            elif not columns:
+                columns = cells(line)
+            elif "target" in columns and not set(line) <= set("|-: "):
+                row = dict(zip(columns, cells(line), strict=True))
+                if row["target"]:
+                    checked += 1
+                    assert row["status"].startswith(("met", "**missed**", "target is at")), line
+    assert checked, "no table states a target"
+
+
+@pytest.mark.parametrize("script", ["provenance", "report", "run", "measure", "shacl_speed", "extract_speed"])
+def test_the_benchmark_helpers_examples_hold(bench: Any, script: str) -> None:
+    outcome = doctest.testmod(bench(script))
+    assert outcome.attempted and outcome.failed == 0
