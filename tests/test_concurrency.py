@@ -90,20 +90,68 @@ def test_the_old_store_serves_until_the_new_one_is_complete(project_settings: Se
         assert "15002" in page
 
 
-def test_a_query_finding_every_slot_taken_is_503_at_once(built: object, settings: Settings) -> None:
-    store = EmbeddedStore.from_file(settings.dist_dir / "twingraph.nt").raw()
-    evaluator = Evaluator(store, settings.base_iri, timeout=60, row_limit=10, workers=1)
-    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . FILTER(?c = ?f) }"
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . FILTER(?c = ?f) }"
 
-    async def both() -> list[object]:
-        return await asyncio.gather(evaluator.run(slow), evaluator.run("ASK {}"), return_exceptions=True)
+
+async def holding_the_slot(evaluator: Evaluator) -> asyncio.Task[sparql.Outcome]:
+    """The slow query, started and given the time to take the only slot (it then runs for seconds)."""
+    slow = asyncio.ensure_future(evaluator.run(SLOW))
+    await asyncio.sleep(0.5)
+    return slow
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    while not condition():
+        await asyncio.sleep(0.01)
+
+
+def test_a_query_waits_a_bounded_time_for_a_slot_then_gets_503(built: object, settings: Settings) -> None:
+    store = EmbeddedStore.from_file(settings.dist_dir / "twingraph.nt").raw()
+    evaluator = Evaluator(store, settings.base_iri, timeout=60, row_limit=10, workers=1, queue_wait=0.2)
+
+    async def both() -> tuple[sparql.Outcome, BaseException | None]:
+        slow = await holding_the_slot(evaluator)
+        try:
+            await evaluator.run("ASK {}")
+        except sparql.ProtocolError as exc:
+            return await slow, exc
+        return await slow, None
 
     try:
         first, second = asyncio.run(both())
-        assert isinstance(first, sparql.Outcome) and first.rows, "the query holding the slot is answered"
+        assert first.rows, "the query holding the slot is answered"
         assert isinstance(second, sparql.ProtocolError) and second.status == 503
-        assert "slots" in second.message
+        assert "stayed taken for 0.2 s" in second.message
         assert asyncio.run(evaluator.run("ASK {}")).boolean is True, "the slot is free again once the query ended"
+    finally:
+        evaluator.close()
+
+
+def test_queued_queries_are_answered_when_a_slot_frees_and_a_full_queue_refuses_at_once(
+    built: object, settings: Settings
+) -> None:
+    store = EmbeddedStore.from_file(settings.dist_dir / "twingraph.nt").raw()
+    evaluator = Evaluator(store, settings.base_iri, timeout=60, row_limit=10, workers=1, queue_wait=120,
+                          queue_limit=1)  # fmt: skip
+
+    async def three() -> tuple[sparql.Outcome, sparql.Outcome, BaseException | None]:
+        slow = await holding_the_slot(evaluator)
+        queued = asyncio.ensure_future(evaluator.run("ASK {}"))
+        await until(lambda: evaluator.waiting == 1)
+        try:
+            await evaluator.run("ASK { ?s ?p ?o }")
+            refused = None
+        except sparql.ProtocolError as exc:
+            refused = exc
+        assert not slow.done(), "the third query was refused while the slow one still ran"
+        return await slow, await queued, refused
+
+    try:
+        first, queued, refused = asyncio.run(three())
+        assert first.rows
+        assert queued.boolean is True, "the waiting query got the slot once it was free"
+        assert isinstance(refused, sparql.ProtocolError) and refused.status == 503
+        assert "1 queries wait" in refused.message
     finally:
         evaluator.close()
 

@@ -7,6 +7,7 @@ so in its comment ("needs the internet") and is the only kind not run here.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import re
 import shlex
 import shutil
@@ -275,3 +276,59 @@ def test_the_score_tables_are_what_score_prints(page: str, records: str | None, 
     table = result.stdout.strip()
     assert table.startswith("| group |")
     assert table in readme(), f"the README's score table for {page} is not what `twingraph score` prints"
+
+
+def limits_table() -> dict[str, str]:
+    """The rows of the README's table of limits: what -> limit."""
+    text = section_text("### Safety and limits")
+    rows = [line.split("|")[1:-1] for line in text.splitlines() if line.startswith("| ") and "---" not in line]
+    return {what.strip(): limit.strip() for what, limit, _ in rows[1:]}
+
+
+def section_text(heading: str) -> str:
+    text = readme()
+    start = text.index(f"\n{heading}\n")
+    return text[start : text.index("\n#", start + len(heading) + 2)]
+
+
+def test_the_limits_the_readme_states_are_the_codes() -> None:
+    from twingraph.config import Settings
+    from twingraph.rdf import query_text
+    from twingraph.serve.app import BODY_LIMIT, create_app
+    from twingraph.serve.evaluator import QUEUE_LIMIT, QUEUE_WAIT
+
+    limits = limits_table()
+    defaults = Settings(root=ROOT)
+    assert limits["request body"] == f"{BODY_LIMIT // 1024} KiB"
+    assert limits["query text"] == f"{query_text.MAX_LENGTH // 1024} KiB"
+    assert limits["brackets `{ ( [` nested"] == f"{query_text.MAX_DEPTH} deep"
+    assert limits["a number"] == f"{query_text.MAX_NUMBER} characters"
+    workers = inspect.signature(create_app).parameters["workers"].default
+    assert limits["queries running at once"] == f"{workers} worker processes"
+    assert limits["queries waiting for a worker"] == f"{QUEUE_LIMIT}, each for at most {QUEUE_WAIT:g} s"
+    assert limits["time"].startswith(f"{defaults.query_timeout:g} s")
+    assert limits["rows or triples"].startswith(f"{defaults.row_limit:,} ")
+
+
+def test_the_input_bounds_the_readme_states_are_the_codes() -> None:
+    from twingraph import yamltext
+    from twingraph.extract import text
+
+    prose = " ".join(section_text("### Safety and limits").split())
+    assert f"YAML nested deeper than {yamltext.MAX_DEPTH} levels" in prose
+    assert f"HTML nested deeper than {text.DEPTH_LIMIT} are refused" in prose
+
+
+def table_median(table: str, row_start: str) -> str:
+    """The first figure of the row of a benchmarks table that starts with ``row_start``."""
+    row = next(line for line in table.splitlines() if line.startswith(f"| {row_start}"))
+    return row.split("|")[2].strip()
+
+
+def test_the_extraction_speed_quoted_is_the_benchmark_tables() -> None:
+    quoted = re.search(r"loading the models took ([\d.]+) s and extracting the Kazan page ([\d.]+) s",
+                       " ".join(readme().split()))  # fmt: skip
+    assert quoted, "the README no longer quotes the extraction speed"
+    table = (ROOT / "benchmarks" / "README.md").read_text(encoding="utf-8")
+    assert quoted.group(1) == table_median(table, "load models")
+    assert quoted.group(2) == table_median(table, "extract kzn-partner-cities-page4.txt")

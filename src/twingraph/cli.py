@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from twingraph.pipeline import (
     check_records,
     dataset_graph,
     export_dataset,
+    input_time,
     open_store,
     publish_graph,  # fmt: skip
 )
@@ -277,7 +279,8 @@ def serve_command(ctx: click.Context, host: str, port: int, timeout: float | Non
     click.echo(f"Serving {served} triples{where} at http://{host}:{port}/  (SPARQL: /sparql, Ctrl-C to stop)",
                err=True)  # fmt: skip
     refresh = Reloader(settings, progress) if watch and store_url is None else None
-    uvicorn.run(create_app(store, settings, refresh=refresh), host=host, port=port, log_level="warning")
+    inputs = functools.partial(input_time, settings) if refresh else None
+    uvicorn.run(create_app(store, settings, refresh=refresh, inputs=inputs), host=host, port=port, log_level="warning")
 
 
 def remote_store(settings: Settings, url: str, graph: str | None, credentials: Credentials | None) -> RemoteStore:

@@ -4,7 +4,9 @@ For each ``/sparql`` or named query:
 
 1. the linear pre-check (``rdf.query_text.scan``) runs in a thread, so a hostile text
    never holds the event loop, and refuses what no parser should see;
-2. a slot is taken (at most ``workers`` queries at once, else 503 at once);
+2. a slot is taken (at most ``workers`` queries at once); a query finding them all
+   taken waits up to ``queue_wait`` seconds for one, with at most ``queue_limit``
+   queries waiting, and is answered 503 past either bound;
 3. a worker process (``store.pool``) parses and checks the query (``rdf.query_guard``)
    and, on the embedded store, evaluates it. Past ``timeout`` the worker is killed
    and the request is answered 503; a worker that dies gives 500; either way a new
@@ -29,6 +31,10 @@ from twingraph.store.interface import QueryStore
 from twingraph.store.pool import WorkerPool
 from twingraph.store.workers import Job, Refusal, WorkerError
 
+QUEUE_WAIT = 2.0  # seconds a query waits for a slot
+QUEUE_LIMIT = 64  # queries that may wait at once
+ADMISSION_POLL = 0.005
+
 
 def screen(query: str) -> None:
     """The linear pre-check, as the endpoint answers it.
@@ -51,13 +57,18 @@ class Evaluator:
         timeout: seconds a query may run; past it the answer is 503 and its worker is killed.
         row_limit: at most this many rows or triples per answer.
         workers: worker processes, and queries that may run at once.
+        queue_wait: seconds a query may wait for a slot when every one is taken.
+        queue_limit: how many queries may wait at once; one more is answered 503 at once.
     """
 
-    def __init__(self, store: QueryStore, base_iri: str, timeout: float, row_limit: int, workers: int = 4) -> None:
+    def __init__(self, store: QueryStore, base_iri: str, timeout: float, row_limit: int, workers: int = 4,
+                 queue_wait: float = QUEUE_WAIT, queue_limit: int = QUEUE_LIMIT) -> None:  # fmt: skip
         self.store, self.base_iri, self.timeout, self.row_limit = store, base_iri, timeout, row_limit
         self.embedded = isinstance(store, ox.Store)
         self.pool = WorkerPool(store if isinstance(store, ox.Store) else None, workers)
         self.slots = threading.BoundedSemaphore(workers)
+        self.queue_wait, self.queue_limit = queue_wait, queue_limit
+        self.waiting = 0  # queries waiting for a slot; changed only on the event loop
 
     def start(self) -> str:
         """Start the workers (blocking); how they are locked out of the network.
@@ -106,8 +117,7 @@ class Evaluator:
                 busy or too slow (503), a failing remote store (502).
         """
         await asyncio.to_thread(screen, query)
-        if not self.slots.acquire(blocking=False):
-            raise ProtocolError(503, "all query slots are taken by running queries; try again shortly")
+        await self.admit()
         future = in_thread(self.work, query, dataset, self.slots.release)
         if self.embedded:  # the worker's deadline binds: the thread ends by then (or by a worker's start)
             return await future
@@ -115,6 +125,31 @@ class Evaluator:
             return await asyncio.wait_for(future, self.timeout)
         except TimeoutError:
             raise ProtocolError(503, f"the query ran longer than {self.timeout:g} s and was abandoned") from None
+
+    async def admit(self) -> None:
+        """Take a slot, waiting for one a bounded time in a bounded queue.
+
+        The slots are released by the threads that run the queries, so the wait polls
+        (every ``ADMISSION_POLL`` seconds) rather than blocking a thread per waiter.
+
+        Raises:
+            ProtocolError: 503 when the queue is full or no slot came free in time.
+        """
+        if self.slots.acquire(blocking=False):
+            return
+        if self.waiting >= self.queue_limit:
+            raise ProtocolError(503, f"all query slots are taken and {self.waiting} queries wait; try again shortly")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.queue_wait
+        self.waiting += 1
+        try:
+            while loop.time() < deadline:
+                await asyncio.sleep(ADMISSION_POLL)
+                if self.slots.acquire(blocking=False):
+                    return
+        finally:
+            self.waiting -= 1
+        raise ProtocolError(503, f"all query slots stayed taken for {self.queue_wait:g} s; try again shortly")
 
 
 def in_thread(work: Callable[[str, Dataset | None], Outcome], query: str, dataset: Dataset | None,
