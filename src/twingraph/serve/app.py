@@ -13,7 +13,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import time
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from email.utils import formatdate
@@ -29,6 +28,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from twingraph.clock import Clock, system_clock
 from twingraph.config import DUMP, DUMPS, ONTOLOGY_IRI, Settings
 from twingraph.errors import TwingraphError
 from twingraph.export import load_context, load_description, serialize
@@ -70,10 +70,10 @@ def etag_matches(header: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-def last_modified(settings: Settings) -> str:
-    """The HTTP date of the build being served."""
+def last_modified(settings: Settings, clock: Clock = system_clock) -> str:
+    """The HTTP date of the build being served; the clock's time when there is no build (``serve --store``)."""
     dump = settings.dist_dir / DUMP
-    return formatdate(dump.stat().st_mtime if dump.exists() else time.time(), usegmt=True)
+    return formatdate(dump.stat().st_mtime if dump.exists() else clock().timestamp(), usegmt=True)
 
 
 class Site:
