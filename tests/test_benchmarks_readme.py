@@ -50,10 +50,10 @@ def bench(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def test_every_script_that_writes_the_readme_has_a_section() -> None:
-    assert set(sections()) == {"run.py", "shacl_speed.py", "extract_speed.py"}
+    assert set(sections()) == {"run.py", "shacl_speed.py", "extract_speed.py", "hostile.py"}
 
 
-@pytest.mark.parametrize("script", ["run.py", "shacl_speed.py", "extract_speed.py"])
+@pytest.mark.parametrize("script", ["run.py", "shacl_speed.py", "extract_speed.py", "hostile.py"])
 def test_every_table_is_headed_by_its_run(script: str) -> None:
     body = sections()[script]
     tables = list(re.finditer(r"^\|.*\|$\n^\|[-:| ]+\|$", body, re.MULTILINE))
@@ -92,7 +92,7 @@ def test_the_run_py_section_is_what_report_py_makes_of_the_results(bench: Any) -
         assert f"`python benchmarks/run.py --scale {scale}`" in sections()["run.py"], "say how to produce it"
 
 
-@pytest.mark.parametrize("script", ["shacl_speed", "extract_speed"])
+@pytest.mark.parametrize("script", ["shacl_speed", "extract_speed", "hostile"])
 def test_the_other_sections_are_what_their_script_makes_of_the_results(bench: Any, script: str) -> None:
     module = bench(script)
     if not module.RESULTS.exists():
@@ -127,7 +127,9 @@ def test_a_row_with_a_target_says_whether_it_was_met() -> None:
     assert checked, "no table states a target"
 
 
-@pytest.mark.parametrize("script", ["provenance", "report", "run", "measure", "shacl_speed", "extract_speed"])
+@pytest.mark.parametrize(
+    "script", ["provenance", "report", "run", "measure", "shacl_speed", "extract_speed", "hostile"]
+)
 def test_the_benchmark_helpers_examples_hold(bench: Any, script: str) -> None:
     outcome = doctest.testmod(bench(script))
     assert outcome.attempted and outcome.failed == 0
