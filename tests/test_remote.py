@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import http.server
 import os
 import re
 import shutil
 import socket
 import sys
 import threading
+import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -312,3 +315,68 @@ def test_a_runaway_query_times_out_and_the_site_still_answers(site: str) -> None
     assert "longer than 1 s" in answer.text
     page = httpx2.get(site + "/person/ilsur-metshin", timeout=30)
     assert page.status_code == 200
+
+
+class SlowProxy(http.server.ThreadingHTTPServer):
+    """Passes every request on to a store after ``delay`` seconds: a store that answers slowly (from when it is set)."""
+
+    daemon_threads = True
+
+    def __init__(self, target: str, delay: float = 0.0) -> None:
+        super().__init__(("127.0.0.1", 0), SlowProxyHandler)
+        self.target, self.delay = target, delay
+
+
+class SlowProxyHandler(http.server.BaseHTTPRequestHandler):
+    server: SlowProxy
+
+    def forward(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))) if self.command == "POST" else None
+        time.sleep(self.server.delay)
+        headers = {k: v for k, v in self.headers.items() if k.lower() in ("accept", "content-type", "authorization")}
+        query = self.path.partition("?")[2]
+        url = self.server.target + (f"?{query}" if query else "")
+        request = urllib.request.Request(url, data=body, headers=headers, method=self.command)
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            data = answer.read()
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.headers.get("Content-Type", "application/octet-stream"))
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    do_GET = do_POST = forward  # noqa: N815 (http.server's names)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_page_waiting_on_a_slow_store_does_not_hold_the_other_requests(
+    published: Store, start_command: Callable[..., contextlib.AbstractContextManager[str]],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """Pages read the store off the event loop: while one waits on the store, others are answered."""
+    proxy = SlowProxy(published.query)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    proxied = f"http://127.0.0.1:{proxy.server_address[1]}/query"
+
+    def command(port: int) -> list[str]:
+        return [sys.executable, "-m", "twingraph", "--dist", str(tmp_path / "dist"), "serve", "--store", proxied,
+                "--port", str(port), "--timeout", "30", "--no-watch"]  # fmt: skip
+
+    try:
+        with start_command(command) as url:
+            proxy.delay = 1.5  # the server is up: from now on the store is slow
+            page: dict[str, httpx2.Response] = {}
+            slow = threading.Thread(target=lambda: page.setdefault("r", httpx2.get(
+                url + "/person/ilsur-metshin", headers={"Accept": "text/html"}, timeout=120)))  # fmt: skip
+            slow.start()
+            time.sleep(0.5)
+            listing = httpx2.get(url + "/queries", headers={"Accept": "application/json"}, timeout=120)
+            assert listing.status_code == 200
+            assert slow.is_alive(), "the page is still waiting on the store while the listing was answered"
+            slow.join(timeout=120)
+            assert page["r"].status_code == 200 and "Метшин" in page["r"].text
+    finally:
+        proxy.shutdown()
+        proxy.server_close()

@@ -136,6 +136,8 @@ class Site:
         return self.respond(request, self.resource_page(graph, subject, with_store), HTML)
 
     # -- pages ------------------------------------------------------------------------------------
+    # The handlers that read the store are plain functions: Starlette runs them in its thread
+    # pool, so a slow page (or a remote store answering slowly) never holds the event loop.
 
     def renderer(self) -> render.Renderer:
         """What the page rendering shared with ``twingraph site`` needs besides the store."""
@@ -157,7 +159,7 @@ class Site:
             return (part, False) if len(part) else None
         return (self.ontology, False) if iri == ONTOLOGY_IRI.rstrip("#/") else None
 
-    async def resource(self, request: Request) -> Response:
+    def resource(self, request: Request) -> Response:
         """GET any dataset IRI: its description, negotiated; suffixes .ttl, .jsonld, .nt, ... override."""
         path = request.path_params["path"]
         iri, wanted = self.base + path, None
@@ -171,21 +173,21 @@ class Site:
         graph, with_store = found
         return self.graph_response(request, graph, iri, wanted, with_store)
 
-    async def index(self, request: Request) -> Response:
+    def index(self, request: Request) -> Response:
         void = self.void_graph()
         media = self.pick(request, GRAPH_OFFERS, GRAPH_NAMES)
         if media != HTML:
             return self.respond(request, serialize(void, RDF_FORMATS[media], self.context), media)
         return self.respond(request, render.index_page(self.renderer(), self.store, void), HTML)
 
-    async def view(self, request: Request) -> Response:
+    def view(self, request: Request) -> Response:
         """A view (timeline, network, map, years): the drawing's page with its table fallback."""
         name = request.path_params["name"]
         if name not in views.VIEWS or views.VIEWS[name].query not in self.queries:
             return self.error(request, 404, f"no view named {name!r}: the views are {', '.join(views.VIEWS)}")
         return self.respond(request, views.view_page(self.renderer(), self.store, name), HTML)
 
-    async def search(self, request: Request) -> Response:
+    def search(self, request: Request) -> Response:
         text = request.query_params.get("q", "").strip()
         found = lookups.search(self.store, text) if text else []
         rows = pages.link_rows(found, self.base, {"s": "name"})
@@ -235,7 +237,7 @@ class Site:
                 return self.respond(request, results.write_results(outcome, media), media, extra=extra)
         return self.respond(request, render.results_page(self.renderer(), query, outcome), HTML, extra=extra)
 
-    async def query_list(self, request: Request) -> Response:
+    def query_list(self, request: Request) -> Response:
         media = self.pick(request, [HTML, "application/json"], {"html": HTML, "json": "application/json"})
         if media == HTML:
             return self.respond(request, render.queries_page(self.renderer()), HTML)
@@ -260,7 +262,7 @@ class Site:
     def void_graph(self) -> Graph:
         return load_description(self.settings.dist_dir)
 
-    async def dataset(self, request: Request) -> Response:
+    def dataset(self, request: Request) -> Response:
         graph = self.void_graph()
         if not len(graph):
             return self.error(request, 404, "no dataset description: run 'twingraph build' first")
