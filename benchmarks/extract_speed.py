@@ -10,14 +10,13 @@ Targets (issue 3): model loading < 3 s, the Kazan page < 1.5 s once the models a
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from provenance import NOISE, header, replace_section, run_info
+from provenance import NOISE, header, publish, run_info
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -91,10 +90,7 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     info = run_info("extract_speed.py", argv)
     result = {"run": info, **measure(args.pages, args.repeat)}
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    replace_section(HERE / "README.md", START, END, render(result))
-    print(render(result))
+    publish(result, RESULTS, START, END, render(result))
 
 
 if __name__ == "__main__":

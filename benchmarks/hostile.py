@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import json
 import socket
 import statistics
 import subprocess
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-from provenance import NOISE, header, replace_section, run_info, say
+from provenance import NOISE, header, publish, run_info, say
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -178,10 +177,7 @@ def main(argv: list[str]) -> None:
         process.terminate()
         process.wait(timeout=30)
     result = {"run": info, "repeat": args.repeat, **served, **measure_bomb(args.repeat)}
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    replace_section(HERE / "README.md", START, END, render(result))
-    print(render(result))
+    publish(result, RESULTS, START, END, render(result))
 
 
 if __name__ == "__main__":

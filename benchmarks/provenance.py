@@ -8,6 +8,7 @@ prints it above the table, so a table can always be traced to one run of one scr
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import platform
 import subprocess
@@ -121,3 +122,11 @@ def replace_section(readme: Path, start: str, end: str, section: str) -> None:
 def say(message: str) -> None:
     """Progress on standard error."""
     print(f"… {message}", file=sys.stderr, flush=True)
+
+
+def publish(result: dict[str, Any], results: Path, start: str, end: str, section: str) -> None:
+    """Keep a run's figures in its results file and put its rendered section in benchmarks/README.md."""
+    results.parent.mkdir(exist_ok=True)
+    results.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    replace_section(results.parent.parent / "README.md", start, end, section)
+    print(section)

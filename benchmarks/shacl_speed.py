@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import statistics
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from provenance import NOISE, header, replace_section, run_info, say
+from provenance import NOISE, header, publish, run_info, say
 from rdflib import Graph
 
 from twingraph.config import Settings
@@ -118,10 +117,7 @@ def main(argv: list[str]) -> None:
     scales = [s for s in SCALES if s in (args.scale or list(SCALES))]
     rows = [measure(s, work, shapes, args.repeat, args.pyshacl_max) for s in scales]
     result = {"run": info, "repeat": args.repeat, "pyshacl_max": args.pyshacl_max, "rows": rows}
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    replace_section(HERE / "README.md", START, END, render(result))
-    print(render(result))
+    publish(result, RESULTS, START, END, render(result))
 
 
 if __name__ == "__main__":
