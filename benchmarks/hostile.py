@@ -24,6 +24,8 @@ from typing import Any
 import httpx2
 from provenance import NOISE, header, publish, run_info, say
 
+from twingraph.config import DEFAULT_LIMITS
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 WORK = HERE / ".work" / "hostile"
@@ -45,8 +47,9 @@ def free_port() -> int:
 def start_server(dist: Path) -> tuple[subprocess.Popen[bytes], str]:
     """`twingraph serve` over a built dist/, once it answers; its process and URL."""
     port = free_port()
+    # every connection comes from 127.0.0.1: one address plays many clients, so it gets the whole pool
     argv = [sys.executable, "-m", "twingraph", "--dist", str(dist), "serve", "--port", str(port), "--no-watch",
-            "--timeout", str(TIMEOUT_S)]  # fmt: skip
+            "--timeout", str(TIMEOUT_S), "--per-client", str(DEFAULT_LIMITS.workers)]  # fmt: skip
     process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):

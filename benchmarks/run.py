@@ -26,6 +26,7 @@ from measure import Finished, Server, repeated, run_measured, sparql_get, wrk
 from provenance import run_info, say
 from report import write_readme
 
+from twingraph.config import DEFAULT_LIMITS
 from twingraph.rdf.iris import slugify
 from twingraph.store import load_queries
 from twingraph.synth import HOME_PERSONS, city_name, person_name
@@ -105,8 +106,10 @@ def http_load(endpoint: str, select: str, page_endpoint: str, page_query: str | 
 
 
 def twingraph_server(data: Path, dist: Path, queries: dict[str, str], spec: dict[str, Any]) -> dict[str, Any]:
+    # wrk's connections all come from 127.0.0.1: one address plays many clients, so it gets the whole pool
     server = Server(lambda port: ["twingraph", "--data", str(data), "--dist", str(dist), "serve", "--no-watch",
-                                  "--port", str(port)], "/sparql?query=ASK%7B%7D", cwd=ROOT)  # fmt: skip
+                                  "--port", str(port), "--per-client", str(DEFAULT_LIMITS.workers)],
+                    "/sparql?query=ASK%7B%7D", cwd=ROOT)  # fmt: skip
     try:
         page = f"{server.base}/city/{slugify(city_name(0))}"
         out = {"http": http_load(server.base + "/sparql", queries["small SELECT"], "", None, spec, page_url=page)}

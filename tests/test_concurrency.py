@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from starlette.testclient import TestClient
 
-from twingraph.config import Settings
+from twingraph.config import Limits, Settings
 from twingraph.pipeline import Reloader, build, open_store
 from twingraph.serve import create_app, sparql
 from twingraph.serve.evaluator import Evaluator
@@ -107,12 +107,12 @@ async def until(condition: Callable[[], bool]) -> None:
 
 def test_a_query_waits_a_bounded_time_for_a_slot_then_gets_503(built: object, settings: Settings) -> None:
     store = EmbeddedStore.from_file(settings.dist_dir / "twingraph.nt").raw()
-    evaluator = Evaluator(store, settings.base_iri, timeout=60, row_limit=10, workers=1, queue_wait=0.2)
+    evaluator = Evaluator(store, settings.base_iri, timeout=60, row_limit=10, limits=Limits(workers=1, queue_wait=0.2))
 
     async def both() -> tuple[sparql.Outcome, BaseException | None]:
         slow = await holding_the_slot(evaluator)
         try:
-            await evaluator.run("ASK {}")
+            await evaluator.run("ASK {}", client="another")
         except sparql.ProtocolError as exc:
             return await slow, exc
         return await slow, None
@@ -121,7 +121,7 @@ def test_a_query_waits_a_bounded_time_for_a_slot_then_gets_503(built: object, se
         first, second = asyncio.run(both())
         assert first.rows, "the query holding the slot is answered"
         assert isinstance(second, sparql.ProtocolError) and second.status == 503
-        assert "stayed taken for 0.2 s" in second.message
+        assert "stayed taken for 0.2 s" in second.message and second.retry_after == 1
         assert asyncio.run(evaluator.run("ASK {}")).boolean is True, "the slot is free again once the query ended"
     finally:
         evaluator.close()
@@ -131,15 +131,15 @@ def test_queued_queries_are_answered_when_a_slot_frees_and_a_full_queue_refuses_
     built: object, settings: Settings
 ) -> None:
     store = EmbeddedStore.from_file(settings.dist_dir / "twingraph.nt").raw()
-    evaluator = Evaluator(store, settings.base_iri, timeout=60, row_limit=10, workers=1, queue_wait=120,
-                          queue_limit=1)  # fmt: skip
+    evaluator = Evaluator(store, settings.base_iri, timeout=60, row_limit=10,
+                          limits=Limits(workers=1, queue_wait=120, queue_limit=1))  # fmt: skip
 
     async def three() -> tuple[sparql.Outcome, sparql.Outcome, BaseException | None]:
         slow = await holding_the_slot(evaluator)
-        queued = asyncio.ensure_future(evaluator.run("ASK {}"))
-        await until(lambda: evaluator.waiting == 1)
+        queued = asyncio.ensure_future(evaluator.run("ASK {}", client="second"))
+        await until(lambda: evaluator.admission.waiting.total() == 1)
         try:
-            await evaluator.run("ASK { ?s ?p ?o }")
+            await evaluator.run("ASK { ?s ?p ?o }", client="third")
             refused = None
         except sparql.ProtocolError as exc:
             refused = exc
@@ -160,7 +160,7 @@ def test_a_query_after_a_swap_sees_the_new_store_at_once(settings: Settings) -> 
     old, new = ox.Store(), ox.Store()
     old.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.Literal("old")))
     new.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.Literal("new")))
-    evaluator = Evaluator(old, settings.base_iri, timeout=30, row_limit=10, workers=2)
+    evaluator = Evaluator(old, settings.base_iri, timeout=30, row_limit=10, limits=Limits(workers=2))
     ask = "SELECT ?o WHERE { <urn:a> <urn:b> ?o }"
     try:
         evaluator.start()
@@ -170,3 +170,36 @@ def test_a_query_after_a_swap_sees_the_new_store_at_once(settings: Settings) -> 
             assert asyncio.run(evaluator.run(ask)).rows[0][0].value == "new"
     finally:
         evaluator.close()
+
+
+def test_one_client_gets_its_share_of_the_slots_and_a_429_past_it(built: object, settings: Settings) -> None:
+    store = EmbeddedStore.from_file(settings.dist_dir / "twingraph.nt").raw()
+    evaluator = Evaluator(store, settings.base_iri, timeout=60, row_limit=10,
+                          limits=Limits(workers=2, per_client=1, queue_wait=0.3))  # fmt: skip
+
+    async def greedy() -> tuple[sparql.Outcome, BaseException | None, BaseException | None, sparql.Outcome]:
+        slow = await holding_the_slot(evaluator)  # client "-" now runs its one query
+        waited = asyncio.ensure_future(evaluator.run("ASK {}"))  # may wait: one more than its share
+        await until(lambda: evaluator.admission.waiting.total() == 1)
+        refused_at_once = await refusal(evaluator.run("ASK { ?s ?p ?o }"))  # running and waiting: its share
+        other = await evaluator.run("ASK {}", client="someone else")  # the free slot is another client's to take
+        refused_after_wait = await refusal(waited)
+        assert not slow.done()
+        return await slow, refused_at_once, refused_after_wait, other
+
+    try:
+        first, at_once, after_wait, other = asyncio.run(greedy())
+        assert first.rows and other.boolean is True
+        for refused in (at_once, after_wait):
+            assert isinstance(refused, sparql.ProtocolError) and refused.status == 429, refused
+            assert refused.retry_after == 1 and "the most one client may run at once is 1" in refused.message
+    finally:
+        evaluator.close()
+
+
+async def refusal(query: Awaitable[sparql.Outcome]) -> BaseException | None:
+    try:
+        await query
+    except sparql.ProtocolError as exc:
+        return exc
+    return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import os
 import re
 import shlex
 import shutil
@@ -292,21 +293,29 @@ def section_text(heading: str) -> str:
 
 
 def test_the_limits_the_readme_states_are_the_codes() -> None:
+    from twingraph.config import DEFAULT_LIMITS as LIMITS
     from twingraph.config import Settings
     from twingraph.rdf import query_text
+    from twingraph.serve import listener
     from twingraph.serve.app import BODY_LIMIT, create_app
-    from twingraph.serve.evaluator import QUEUE_LIMIT, QUEUE_WAIT
 
     limits = limits_table()
     defaults = Settings(root=ROOT)
     assert limits["request body"] == f"{BODY_LIMIT // 1024} KiB"
+    assert limits["a request arriving"].startswith(f"whole within {listener.REQUEST_DEADLINE:g} s")
+    assert limits["connections at once"].startswith(f"the open-file limit less {listener.FILES_KEPT}")
     assert limits["query text"] == f"{query_text.MAX_LENGTH // 1024} KiB"
     assert limits["brackets `{ ( [` nested"] == f"{query_text.MAX_DEPTH} deep"
     assert limits["a number"] == f"{query_text.MAX_NUMBER} characters"
-    workers = inspect.signature(create_app).parameters["workers"].default
-    assert limits["queries running at once"] == f"{workers} worker processes"
-    assert limits["queries waiting for a worker"] == f"{QUEUE_LIMIT}, each for at most {QUEUE_WAIT:g} s"
+    assert inspect.signature(create_app).parameters["limits"].default == LIMITS
+    assert limits["queries running at once"] == f"{LIMITS.workers} worker processes (`serve --workers`)"
+    assert limits["queries one client runs at once"].startswith(f"{LIMITS.client_share()}, half the workers")
+    assert limits["queries waiting for a worker"].startswith(
+        f"{LIMITS.queue_limit}, each for at most {LIMITS.queue_wait:g} s"
+    )
     assert limits["time"].startswith(f"{defaults.query_timeout:g} s")
+    assert limits["memory a query may take"].startswith(f"{LIMITS.query_memory:,} MiB beyond the data")
+    assert limits["a page's queries"] == f"the same workers, one {defaults.query_timeout:g} s deadline for the page"
     assert limits["rows or triples"].startswith(f"{defaults.row_limit:,} ")
 
 
@@ -332,3 +341,16 @@ def test_the_extraction_speed_quoted_is_the_benchmark_tables() -> None:
     table = (ROOT / "benchmarks" / "README.md").read_text(encoding="utf-8")
     assert quoted.group(1) == table_median(table, "load models")
     assert quoted.group(2) == table_median(table, "extract kzn-partner-cities-page4.txt")
+
+
+def test_the_virtuoso_limits_the_readme_compares_with_are_debians() -> None:
+    """The README quotes the virtuoso.ini of Debian's package; CI installs it, so the quote is checked there."""
+    inis = sorted(Path("/etc").glob("virtuoso-opensource-*/virtuoso.ini"))
+    if not inis:
+        if os.environ.get("TWINGRAPH_REQUIRE_VIRTUOSO"):
+            pytest.fail("Debian's virtuoso-opensource is not installed")
+        pytest.skip("Debian's virtuoso-opensource is not installed")
+    settings = dict(re.findall(r"^(\w+)\s*=\s*(\d+)", inis[0].read_text(), re.MULTILINE))
+    text = section_text("### Safety and limits")
+    for name in ("MaxQueryExecutionTime", "ResultSetMaxRows"):
+        assert f"`{name} = {settings[name]}`" in text, name

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import gc
 import gzip
 import json
+import os
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import httpx2
 import pyoxigraph as ox
@@ -19,12 +25,17 @@ import pytest
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 from SPARQLWrapper import JSON, XML, SPARQLWrapper
+from starlette.responses import Response
 from starlette.testclient import TestClient
 
-from twingraph.config import Settings, default_settings, find_root
+from twingraph.config import Limits, Settings, default_settings, find_root
 from twingraph.pipeline import build
 from twingraph.serve import create_app
+from twingraph.serve.app import in_thread
+from twingraph.serve.evaluator import Evaluator
+from twingraph.serve.listener import REQUEST_DEADLINE, QuietLoopErrors
 from twingraph.serve.negotiation import choose, parse_accept
+from twingraph.serve.page_store import PageStore
 from twingraph.serve.sparql import ProtocolError, check_query
 from twingraph.store import EmbeddedStore
 
@@ -386,8 +397,14 @@ def test_rows_are_capped(store: EmbeddedStore, settings: Settings) -> None:
     capped = dataclasses.replace(settings, row_limit=5)
     with TestClient(create_app(store, capped)) as capped_client:
         response = capped_client.get("/sparql", params={"query": "SELECT * { ?s ?p ?o }", "format": "csv"})
+        as_json = capped_client.get("/sparql", params={"query": "SELECT * { ?s ?p ?o }", "format": "json"})
+        page = capped_client.get("/sparql", params={"query": "SELECT * { ?s ?p ?o }"}, headers={"Accept": "text/html"})
+        whole = capped_client.get("/sparql", params={"query": "SELECT * { ?s ?p ?o } LIMIT 5", "format": "json"})
     assert response.text.count("\r\n") == 6
-    assert response.headers["x-row-limit-reached"] == "5"
+    assert response.headers["x-row-limit-reached"] == "5" and as_json.headers["x-row-limit-reached"] == "5"
+    assert len(as_json.json()["results"]["bindings"]) == 5
+    assert 'id="row-limit"' in page.text and "обрезан по лимиту" in page.text
+    assert "x-row-limit-reached" not in whole.headers, "five rows asked for, five given: nothing was cut"
 
 
 # -- named queries, dataset, dumps ----------------------------------------------------------------
@@ -491,3 +508,203 @@ def test_a_runaway_query_times_out_while_others_are_answered(server: str) -> Non
     assert "longer than 1 s" in response.text
     assert isinstance(outcome["seconds"], float) and outcome["seconds"] < 3
     assert httpx2.get(server + "/city/tehran", timeout=5).status_code == 200
+
+
+# -- pages under a deadline, security headers -------------------------------------------------------
+
+
+def test_a_page_past_its_deadline_is_503_with_retry_after_and_a_readable_message(
+    store: EmbeddedStore, settings: Settings
+) -> None:
+    hasty = dataclasses.replace(settings, query_timeout=1e-9)  # the deadline passes before the page's first query
+    with TestClient(create_app(store, hasty)) as hasty_client:
+        page = hasty_client.get("/city/tehran", headers={"Accept": "text/html"})
+        turtle = hasty_client.get("/city/tehran", headers={"Accept": "text/turtle"})
+    for response in (page, turtle):
+        assert response.status_code == 503 and response.headers["retry-after"] == "1"
+        assert "took longer than" in response.text and "try again later" in response.text
+    assert page.headers["content-type"].startswith("text/html") and "<h1" in page.text
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_page_query_past_its_deadline_is_stopped_and_its_slot_freed(store: EmbeddedStore,
+                                                                      settings: Settings) -> None:  # fmt: skip
+    evaluator = Evaluator(store.raw(), settings.base_iri, timeout=1.0, row_limit=10, limits=Limits(workers=1))
+    try:
+        evaluator.start()
+        before = evaluator.pool.pids()
+        with pytest.raises(ProtocolError) as late:
+            PageStore(evaluator, "a reader").query(PATHOLOGICAL)
+        assert late.value.status == 503 and late.value.retry_after == 1
+        assert before and not any(pid_alive(pid) for pid in before), "the worker that ran it was killed"
+        assert bool(PageStore(evaluator, "a reader").query("ASK {}")), "the slot is free and a new worker answers"
+    finally:
+        evaluator.close()
+
+
+def test_a_failing_page_drops_its_pyoxigraph_results_on_its_own_thread() -> None:
+    """pyoxigraph results may only be dropped on the thread that made them; a page's error must not carry them off."""
+
+    def handler(_: object) -> Response:
+        results = ox.Store().query("SELECT * {}")
+        raise ProtocolError(503, f"late, with {results} in this frame", retry_after=1)
+
+    def reported(page: Callable[[Any], Response]) -> list[str]:
+        caught: list[BaseException] = []
+
+        def call() -> None:
+            try:
+                page(None)
+            except ProtocolError as exc:
+                caught.append(exc)
+
+        thread = threading.Thread(target=call)
+        thread.start()
+        thread.join()
+        seen: list[str] = []
+        previous, sys.unraisablehook = sys.unraisablehook, lambda u: seen.append(repr(u.exc_value))
+        try:
+            caught.clear()  # the error, and whatever its frames hold, is dropped here, on another thread
+            gc.collect()
+        finally:
+            sys.unraisablehook = previous
+        return seen
+
+    assert any("unsendable" in text for text in reported(handler)), "the hazard the wrapper guards against"
+    assert reported(in_thread(handler)) == []
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "headers"),
+    [
+        ("GET", "/", {"Accept": "text/html"}),
+        ("GET", "/city/tehran", {"Accept": "text/turtle"}),
+        ("GET", "/sparql", {"Accept": "text/html"}),
+        ("GET", "/sparql?query=ASK%7B%7D", {"Accept": "application/sparql-results+json"}),
+        ("GET", "/no/such/thing%3Cscript%3E", {"Accept": "text/plain"}),
+        ("GET", "/sparql?query=SELECT", {}),
+        ("GET", "/static/style.css", {}),
+        ("GET", "/twingraph.ttl", {}),
+        ("OPTIONS", "/sparql", {"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "POST"}),
+    ],
+)
+def test_every_response_carries_the_security_headers(client: TestClient, method: str, url: str,
+                                                     headers: dict[str, str]) -> None:  # fmt: skip
+    response = client.request(method, url, headers=headers)
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    policy = dict(part.strip().split(" ", 1) for part in response.headers["content-security-policy"].split(";"))
+    assert policy["frame-ancestors"] == "'none'" and policy["script-src"] == "'self'"
+    assert policy["object-src"] == "'none'" and "unsafe-inline" not in policy["script-src"]
+
+
+def test_an_error_echoing_its_input_is_plain_text_the_browser_will_not_sniff(client: TestClient) -> None:
+    response = client.get("/<script>alert(1)</script>", headers={"Accept": "*/*"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    page = client.get("/<script>alert(1)</script>", headers={"Accept": "text/html"})
+    assert "<script>alert" not in page.text and "&lt;script&gt;" in page.text
+
+
+def test_a_query_past_its_memory_bound_stops_its_worker_and_the_next_query_is_answered(
+    store: EmbeddedStore, settings: Settings
+) -> None:
+    hungry = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"  # sorts 50 million rows
+    evaluator = Evaluator(store.raw(), settings.base_iri, timeout=60, row_limit=10,
+                          limits=Limits(workers=1, query_memory=128))  # fmt: skip
+    try:
+        evaluator.start()
+        with pytest.raises(ProtocolError) as stopped:
+            asyncio.run(evaluator.run(hungry))
+        assert stopped.value.status == 500 and "out of the 128 MiB a query may use" in stopped.value.message
+        assert asyncio.run(evaluator.run("ASK { ?s ?p ?o }")).boolean is True
+    finally:
+        evaluator.close()
+
+
+# -- slow and idle clients ----------------------------------------------------------------------------
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_idle_and_half_sent_requests_are_dropped_and_cannot_lock_clients_out(settings: Settings,
+                                                                             tmp_path: Path) -> None:  # fmt: skip
+    """300 sockets that send nothing or half a request, against a server allowed 256 open files.
+
+    Without a deadline they hold every descriptor for ever and no client is served;
+    with it they are dropped after REQUEST_DEADLINE seconds, and the accept errors meanwhile
+    make a few log lines, not a flood.
+    """
+    port, log_path = free_port(), tmp_path / "server.log"
+    starter = ("import resource; resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256)); "
+               "from twingraph.cli import main; main()")  # fmt: skip
+    command = [sys.executable, "-c", starter, "--dist", str(settings.dist_dir), "serve", "--port", str(port),
+               "--no-watch"]  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    idle: list[socket.socket] = []
+    try:
+        wait_until_answering(url, process)
+        for n in range(300):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            if n % 2:
+                sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Half: ")  # half a request, never ended
+            idle.append(sock)
+        started = time.monotonic()
+        answer = httpx2.get(url + "/sparql", params={"query": "ASK {}"}, timeout=60)
+        waited = time.monotonic() - started
+        assert answer.status_code == 200, answer.text
+        assert waited < REQUEST_DEADLINE + 20, f"a client waited {waited:.0f} s behind idle sockets"
+        idle[1].settimeout(REQUEST_DEADLINE + 20)
+        assert idle[1].recv(1024) == b"", "the half-sent request's connection was closed by the server"
+    finally:
+        for sock in idle:
+            sock.close()
+        process.terminate()
+        process.wait(timeout=10)
+    assert log_path.stat().st_size < 20_000, log_path.read_text(errors="replace")[:2000]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_answering(url: str, process: subprocess.Popen[bytes]) -> None:
+    for _ in range(400):
+        try:
+            httpx2.get(url + "/sparql", params={"query": "ASK {}"}, timeout=1)
+            return
+        except httpx2.TransportError:
+            assert process.poll() is None, "the server stopped"
+            time.sleep(0.05)
+    pytest.fail(f"the server did not answer on {url} within 20 s")
+
+
+def test_the_loop_error_log_says_each_kind_once_per_interval_with_a_count(caplog: pytest.LogCaptureFixture) -> None:
+    now = [0.0]
+    handler = QuietLoopErrors(every=10.0, clock=lambda: now[0])
+    accept_failed = {"message": "socket.accept() out of system resource", "exception": OSError(24, "Too many")}
+    loop = asyncio.new_event_loop()
+    try:
+        with caplog.at_level("ERROR", logger="twingraph.serve.listener"):
+            for step in range(100):  # 100 failures in 5 s
+                now[0] = step * 0.05
+                handler(loop, accept_failed)
+            now[0] = 11.0
+            handler(loop, accept_failed)
+    finally:
+        loop.close()
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2 and "99 more like it" in lines[1]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from twingraph.config import DEFAULT_LIMITS
 from twingraph.rdf.query_guard import QueryGuardError, read_query
 from twingraph.rdf.query_text import MAX_DEPTH, MAX_NUMBER, QueryTextError, scan
 from twingraph.store.pool import WorkerPool
@@ -205,7 +206,7 @@ def proc_status(pid: int) -> dict[str, str]:
 @pytest.mark.slow
 def test_pool_workers_run_under_the_filter_and_answer(listener: socket.socket,
                                                       assert_no_connection: NoConnection) -> None:  # fmt: skip
-    pool = WorkerPool(None, 1)
+    pool = WorkerPool(None, 1, memory=DEFAULT_LIMITS.query_memory)
     try:
         assert pool.start().lockdown == "seccomp"
         [pid] = pool.pids()
@@ -221,7 +222,7 @@ def test_pool_workers_run_under_the_filter_and_answer(listener: socket.socket,
 
 @pytest.mark.slow
 def test_a_worker_past_its_deadline_is_killed_and_replaced() -> None:
-    pool = WorkerPool(None, 1)
+    pool = WorkerPool(None, 1, memory=DEFAULT_LIMITS.query_memory)
     try:
         pool.start()
         [pid] = pool.pids()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from twingraph.config import Settings, default_settings
+from twingraph.config import Limits, Settings, default_settings
 from twingraph.errors import TwingraphError
 from twingraph.export import rows_to_csv
 from twingraph.fileio import ensure_writable, write_atomic
@@ -232,6 +232,16 @@ def query_command(ctx: click.Context, name: str | None, params: tuple[str, ...],
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), help="SPARQL query timeout in seconds [default: 10].")
 @click.option("--base-iri", "serve_base", help="Base IRI of the dataset (same as twingraph --base-iri).")
+@click.option("--workers", type=click.IntRange(min=1), default=Limits.workers, show_default=True,
+              help="Query worker processes: how many queries (from /sparql, named queries and pages) run at once.")
+@click.option("--per-client", type=click.IntRange(min=1),
+              help="How many queries one client may run at once, and have waiting [default: half the workers].")
+@click.option("--queue-wait", type=click.FloatRange(min=0), default=Limits.queue_wait, show_default=True,
+              help="Seconds a query waits for a free worker before it is answered 503 (or 429).")
+@click.option("--queue-limit", type=click.IntRange(min=0), default=Limits.queue_limit, show_default=True,
+              help="How many queries may wait for a worker; one more is answered 503 at once.")
+@click.option("--query-memory", type=click.IntRange(min=64), default=Limits.query_memory, show_default=True,
+              metavar="MIB", help="Memory a worker may take for one query beyond its data, in MiB; past it, 500.")
 @click.option("--watch/--no-watch", default=True, show_default=True,
               help="Rebuild when the records change and swap the new build in while serving.")  # fmt: skip
 @click.option("--store", "store_url", metavar="URL",
@@ -240,6 +250,7 @@ def query_command(ctx: click.Context, name: str | None, params: tuple[str, ...],
 @store_options
 @click.pass_context
 def serve_command(ctx: click.Context, host: str, port: int, timeout: float | None, serve_base: str | None,
+                  workers: int, per_client: int | None, queue_wait: float, queue_limit: int, query_memory: int,
                   watch: bool, store_url: str | None, graph: str | None, user: str | None,
                   password: str | None) -> None:  # fmt: skip
     """Serve the dataset: linked-data pages, /sparql, named queries and dumps.
@@ -260,9 +271,8 @@ def serve_command(ctx: click.Context, host: str, port: int, timeout: float | Non
         curl -H 'Accept: text/turtle' http://127.0.0.1:8000/person/ilsur-metshin
         twingraph serve --store http://127.0.0.1:7878/query
     """
-    import uvicorn
-
     from twingraph.serve import create_app
+    from twingraph.serve.listener import serve
 
     settings = settings_from(ctx)
     if timeout is not None:
@@ -280,7 +290,9 @@ def serve_command(ctx: click.Context, host: str, port: int, timeout: float | Non
                err=True)  # fmt: skip
     refresh = Reloader(settings, progress) if watch and store_url is None else None
     inputs = functools.partial(input_time, settings) if refresh else None
-    uvicorn.run(create_app(store, settings, refresh=refresh, inputs=inputs), host=host, port=port, log_level="warning")
+    limits = Limits(workers, per_client, queue_wait, queue_limit, query_memory)
+    app = create_app(store, settings, limits=limits, refresh=refresh, inputs=inputs)
+    serve(app, host, port)
 
 
 def remote_store(settings: Settings, url: str, graph: str | None, credentials: Credentials | None) -> RemoteStore:
@@ -559,11 +571,15 @@ def plot_command(ctx: click.Context, view: str, output: Path) -> None:
               show_default=True, help="Records files to review, or the page's graph.")  # fmt: skip
 @click.option("--source", "source_id", help="The page's id in data/sources/ [default: the file's stem].")
 @click.option("--force", is_flag=True, help="Replace records files that already exist in the directory.")
+@click.option("--max-size", type=click.IntRange(min=1), default=5, show_default=True, metavar="MIB",
+              help="Refuse a page file larger than this many MiB before reading it.")  # fmt: skip
 @click.pass_context
-def extract_command(ctx: click.Context, page: Path, output: Path, fmt: str, source_id: str | None, force: bool) -> None:
+def extract_command(ctx: click.Context, page: Path, output: Path, fmt: str, source_id: str | None, force: bool,
+                    max_size: int) -> None:  # fmt: skip
     """Extract a partner-cities page (text or HTML) into records to review, or into its graph.
 
-    Nothing is written when the page yields no records; the exit status is then 1.
+    Nothing is written when the page yields no records, or is larger than
+    --max-size; the exit status is then 1.
 
     \b
     Example:
@@ -575,7 +591,7 @@ def extract_command(ctx: click.Context, page: Path, output: Path, fmt: str, sour
 
     settings = settings_from(ctx)
     written = write_extraction(page, output, fmt, load_models(), settings.ontology_dir, settings.base_iri,
-                               force, source_id)  # fmt: skip
+                               force, source_id, max_size * 1024 * 1024)  # fmt: skip
     for path in written:
         click.echo(f"wrote {path}")
 

@@ -54,6 +54,32 @@ def working_dist() -> Path:
     return Path.cwd() / "dist"
 
 
+QUEUE_WAIT = 2.0  # seconds a query waits for a slot
+QUEUE_LIMIT = 64  # queries that may wait at once
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """The serve options ``--workers``, ``--per-client``, ``--queue-wait``, ``--queue-limit``, ``--query-memory``.
+
+    >>> Limits(workers=4).client_share(), Limits(workers=1).client_share(), Limits(per_client=3).client_share()
+    (2, 1, 3)
+    """
+
+    workers: int = 4
+    per_client: int | None = None  # None: half the workers, at least one
+    queue_wait: float = QUEUE_WAIT
+    queue_limit: int = QUEUE_LIMIT
+    query_memory: int = 1024  # MiB one worker may allocate beyond its data, for the query it runs
+
+    def client_share(self) -> int:
+        """How many queries one client may run at once (and how many more it may have waiting)."""
+        return self.per_client if self.per_client else max(1, self.workers // 2)
+
+
+DEFAULT_LIMITS = Limits()
+
+
 @dataclasses.dataclass(frozen=True)
 class Settings:
     """Everything a run needs to know, fixed before the run starts.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -29,15 +30,18 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from twingraph.clock import Clock, system_clock
-from twingraph.config import DUMP, DUMPS, ONTOLOGY_IRI, Settings
+from twingraph.config import DEFAULT_LIMITS, DUMP, DUMPS, ONTOLOGY_IRI, Limits, Settings
 from twingraph.errors import TwingraphError
 from twingraph.export import load_context, load_description, serialize
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.vocabulary import load_ontology
 from twingraph.serve import lookups, pages, render, results, sparql, views
 from twingraph.serve.evaluator import Evaluator
+from twingraph.serve.headers import SecurityHeaders
 from twingraph.serve.negotiation import choose
+from twingraph.serve.page_store import PageStore
 from twingraph.store import EmbeddedStore, ServedStore, StoreError, load_queries
+from twingraph.store.interface import QueryStore
 
 HTML = "text/html"
 RDF_FORMATS = {f.media_type: f for f in RdfFormat}
@@ -79,12 +83,12 @@ def last_modified(settings: Settings, clock: Clock = system_clock) -> str:
 class Site:
     """The state the handlers share, made once per app: store, settings, templates, evaluator."""
 
-    def __init__(self, store: ServedStore, settings: Settings, workers: int) -> None:
+    def __init__(self, store: ServedStore, settings: Settings, limits: Limits) -> None:
         self.store, self.settings, self.base = store.raw(), settings, settings.base_iri
         self.env = pages.environment()
         self.context = load_context(settings.ontology_dir)
         self.queries = load_queries(settings.queries_dir) if settings.queries_dir.is_dir() else {}
-        self.evaluator = Evaluator(self.store, self.base, settings.query_timeout, settings.row_limit, workers)
+        self.evaluator = Evaluator(self.store, self.base, settings.query_timeout, settings.row_limit, limits)
         self.modified = last_modified(settings)
         self.ontology = load_ontology(settings.ontology_dir)
 
@@ -104,12 +108,17 @@ class Site:
             return Response(status_code=304, headers=headers)
         return Response(body, status_code=status, media_type=media_type, headers=headers)
 
-    def error(self, request: Request, status: int, message: str) -> Response:
-        """An error as an HTML page for browsers, plain text for everyone else."""
+    def error(self, request: Request, status: int, message: str, retry_after: int | None = None) -> Response:
+        """An error as an HTML page for browsers, plain text for everyone else; ``Retry-After`` when given."""
+        headers = {"Vary": "Accept", **({"Retry-After": str(retry_after)} if retry_after is not None else {})}
         if choose(["text/plain", HTML], request.headers.get("accept")) == HTML:
             body = pages.render(self.env, "error.html", title=f"Ошибка {status}", status=status, message=message)
-            return Response(body, status_code=status, media_type=HTML, headers={"Vary": "Accept"})
-        return PlainTextResponse(message + "\n", status_code=status, headers={"Vary": "Accept"})
+            return Response(body, status_code=status, media_type=HTML, headers=headers)
+        return PlainTextResponse(message + "\n", status_code=status, headers=headers)
+
+    def reader(self, request: Request) -> QueryStore:
+        """The store a page reads: the embedded one through the query workers, under one deadline; a remote one."""
+        return PageStore(self.evaluator, client_of(request)) if self.evaluator.embedded else self.store
 
     def pick(self, request: Request, offers: list[str], names: dict[str, str], wanted: str | None = None) -> str:
         """The media type to answer with: ``?format=``, a suffix, else the Accept header.
@@ -128,12 +137,12 @@ class Site:
         return chosen
 
     def graph_response(self, request: Request, graph: Graph, subject: str, wanted: str | None = None,
-                       with_store: bool = True) -> Response:  # fmt: skip
-        """A description negotiated among HTML and the RDF formats."""
+                       store: QueryStore | None = None) -> Response:  # fmt: skip
+        """A description negotiated among HTML and the RDF formats; its page looks neighbours up in ``store``."""
         media = self.pick(request, GRAPH_OFFERS, GRAPH_NAMES, wanted)
         if media != HTML:
             return self.respond(request, serialize(graph, RDF_FORMATS[media], self.context, graph_iri=subject), media)
-        return self.respond(request, self.resource_page(graph, subject, with_store), HTML)
+        return self.respond(request, render.resource_page(self.renderer(), graph, subject, store), HTML)
 
     # -- pages ------------------------------------------------------------------------------------
     # The handlers that read the store are plain functions: Starlette runs them in its thread
@@ -143,17 +152,14 @@ class Site:
         """What the page rendering shared with ``twingraph site`` needs besides the store."""
         return render.Renderer(self.env, self.base, self.context, self.queries)
 
-    def resource_page(self, graph: Graph, iri: str, with_store: bool) -> bytes:
-        return render.resource_page(self.renderer(), graph, iri, self.store if with_store else None)
-
-    def find(self, iri: str) -> tuple[Graph, bool] | None:
+    def find(self, store: QueryStore, iri: str) -> tuple[Graph, bool] | None:
         """An IRI's description and whether its page looks neighbours up in the store.
 
         The store first; then the parts of the dataset description (``/dataset/...``)
         and the ontology's document (``/ns``), which pages link to as well.
         """
-        if lookups.exists(self.store, iri):
-            return lookups.describe(self.store, iri), True
+        if lookups.exists(store, iri):
+            return lookups.describe(store, iri), True
         if iri.startswith(self.base + "dataset/"):
             part = lookups.describe_in(self.void_graph(), iri)
             return (part, False) if len(part) else None
@@ -161,35 +167,35 @@ class Site:
 
     def resource(self, request: Request) -> Response:
         """GET any dataset IRI: its description, negotiated; suffixes .ttl, .jsonld, .nt, ... override."""
-        path = request.path_params["path"]
+        path, store = request.path_params["path"], self.reader(request)
         iri, wanted = self.base + path, None
-        found = self.find(iri)
+        found = self.find(store, iri)
         suffix = next((s for s in SUFFIXES if path.endswith(s)), None)
         if found is None and suffix is not None:
             iri, wanted = self.base + path.removesuffix(suffix), SUFFIXES[suffix]
-            found = self.find(iri)
+            found = self.find(store, iri)
         if found is None:
             return self.error(request, 404, f"no resource {self.base + path} in this dataset")
         graph, with_store = found
-        return self.graph_response(request, graph, iri, wanted, with_store)
+        return self.graph_response(request, graph, iri, wanted, store if with_store else None)
 
     def index(self, request: Request) -> Response:
         void = self.void_graph()
         media = self.pick(request, GRAPH_OFFERS, GRAPH_NAMES)
         if media != HTML:
             return self.respond(request, serialize(void, RDF_FORMATS[media], self.context), media)
-        return self.respond(request, render.index_page(self.renderer(), self.store, void), HTML)
+        return self.respond(request, render.index_page(self.renderer(), self.reader(request), void), HTML)
 
     def view(self, request: Request) -> Response:
         """A view (timeline, network, map, years): the drawing's page with its table fallback."""
         name = request.path_params["name"]
         if name not in views.VIEWS or views.VIEWS[name].query not in self.queries:
             return self.error(request, 404, f"no view named {name!r}: the views are {', '.join(views.VIEWS)}")
-        return self.respond(request, views.view_page(self.renderer(), self.store, name), HTML)
+        return self.respond(request, views.view_page(self.renderer(), self.reader(request), name), HTML)
 
     def search(self, request: Request) -> Response:
         text = request.query_params.get("q", "").strip()
-        found = lookups.search(self.store, text) if text else []
+        found = lookups.search(self.reader(request), text) if text else []
         rows = pages.link_rows(found, self.base, {"s": "name"})
         return self.respond(request, pages.render(self.env, "search.html", title="Поиск", q=text, rows=rows), HTML)
 
@@ -224,7 +230,7 @@ class Site:
 
     async def answer(self, request: Request, query: str, dataset: sparql.Dataset | None = None) -> Response:
         """Run a query (over the graphs of the store a dataset names, if any) and write its results, negotiated."""
-        outcome = await self.evaluator.run(query, dataset)
+        outcome = await self.evaluator.run(query, dataset, client_of(request))
         extra = {"X-Row-Limit-Reached": str(self.settings.row_limit)} if outcome.truncated else {}
         if outcome.triples is not None:
             graph = results.triples_graph(outcome.triples)
@@ -266,7 +272,7 @@ class Site:
         graph = self.void_graph()
         if not len(graph):
             return self.error(request, 404, "no dataset description: run 'twingraph build' first")
-        return self.graph_response(request, graph, self.base + "dataset", with_store=False)
+        return self.graph_response(request, graph, self.base + "dataset")
 
     async def dump(self, request: Request) -> Response:
         """One of the whitelisted dump files of dist/, by exact name; nothing else."""
@@ -278,7 +284,7 @@ class Site:
 
     async def protocol_errors(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, sparql.ProtocolError)
-        return self.error(request, exc.status, exc.message)
+        return self.error(request, exc.status, exc.message, exc.retry_after)
 
     async def store_errors(self, request: Request, exc: Exception) -> Response:
         """A remote store that failed while a page was made: 502, with what failed."""
@@ -286,20 +292,59 @@ class Site:
         return self.error(request, 502, f"the triple store failed: {exc}")
 
 
+def client_of(request: Request) -> str:
+    """Who sent a request, for the per-client share of query slots: the peer's address.
+
+    Behind a reverse proxy, run uvicorn with ``--forwarded-allow-ips`` so that this is
+    the client's address rather than the proxy's.
+    """
+    return request.client.host if request.client else "-"
+
+
+def in_thread(handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+    """A plain handler (Starlette runs it in its thread pool) whose errors leave its thread without their frames.
+
+    An error is raised again on the event loop; the frames of its traceback would take
+    their locals with them, pyoxigraph results among them, which must be dropped on the
+    thread that made them. So the frames are cleared first, on this thread.
+    """
+
+    @functools.wraps(handler)
+    def run(request: Request) -> Response:
+        try:
+            return handler(request)
+        except Exception as exc:
+            for error in chained(exc):
+                traceback.clear_frames(error.__traceback__)
+            raise
+
+    return run
+
+
+def chained(exc: BaseException) -> list[BaseException]:
+    """An error and those it was raised from or during, each once."""
+    found: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in found:
+        found.append(current)
+        current = current.__cause__ or current.__context__
+    return found
+
+
 def routes(site: Site) -> list[BaseRoute]:
     return [
-        Route("/", site.index),
-        Route("/search", site.search),
+        Route("/", in_thread(site.index)),
+        Route("/search", in_thread(site.search)),
         Route("/sparql", site.endpoint, methods=["GET", "POST"]),
-        Route("/queries", site.query_list),
+        Route("/queries", in_thread(site.query_list)),
         Route("/queries/{name}", site.named_query),
-        Route("/views/{name}", site.view),
-        Route("/dataset", site.dataset),
-        Route("/.well-known/void", site.dataset),
+        Route("/views/{name}", in_thread(site.view)),
+        Route("/dataset", in_thread(site.dataset)),
+        Route("/.well-known/void", in_thread(site.dataset)),
         Route("/dumps/{name}", site.dump),
         *(Route(f"/{name}", site.dump) for name in DUMP_TYPES),
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
-        Route("/{path:path}", site.resource),
+        Route("/{path:path}", in_thread(site.resource)),
     ]
 
 
@@ -384,23 +429,25 @@ async def watch(site: Site, refresh: Refresh, backoff: Backoff, inputs: Stamp | 
             site.swap(store)
 
 
-def create_app(store: ServedStore, settings: Settings, *, workers: int = 4, refresh: Refresh | None = None,
-               interval: float = 2.0, backoff_cap: float = 60.0, inputs: Stamp | None = None) -> Starlette:  # fmt: skip
+def create_app(store: ServedStore, settings: Settings, *, limits: Limits = DEFAULT_LIMITS,
+               refresh: Refresh | None = None, interval: float = 2.0, backoff_cap: float = 60.0,
+               inputs: Stamp | None = None) -> Starlette:  # fmt: skip
     """The web app over one store: linked data, SPARQL endpoint, named queries and dumps.
 
     Args:
         store: the dataset to serve, read-only: an ``EmbeddedStore``, or a ``RemoteStore``
             (``serve --store``), whose queries get the same checks before they are sent.
         settings: base IRI, dist/ and queries/ paths, query timeout and row limit.
-        workers: how many SPARQL queries may run at once, each in a worker process
-            of its own (killed, and its slot freed, when the query passes its deadline).
+        limits: how many queries may run at once, each in a worker process of its own
+            (killed, and its slot freed, when the query passes its deadline), how many
+            of them one client may run, and how many may wait, for how long.
         refresh: called every ``interval`` seconds while the app runs; a store it
             returns replaces the served one atomically (None: keep serving). When it
             raises, one line is logged and the wait doubles up to ``backoff_cap`` seconds.
         inputs: a stamp of the inputs (e.g. their latest modification time); when it
             changes, a backed-off refresh is tried at once.
     """
-    site = Site(store, settings, workers)
+    site = Site(store, settings, limits)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -417,8 +464,10 @@ def create_app(store: ServedStore, settings: Settings, *, workers: int = 4, refr
             await asyncio.to_thread(site.evaluator.close)
 
     middleware = [
+        Middleware(SecurityHeaders),
         Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
-                   allow_headers=["Accept", "Content-Type"], expose_headers=["ETag", "X-Row-Limit-Reached"]),
+                   allow_headers=["Accept", "Content-Type"],
+                   expose_headers=["ETag", "X-Row-Limit-Reached", "Retry-After"]),
         Middleware(GZipMiddleware, minimum_size=500),
     ]  # fmt: skip
     app = Starlette(routes=routes(site), middleware=middleware, lifespan=lifespan,

@@ -4,9 +4,10 @@ For each ``/sparql`` or named query:
 
 1. the linear pre-check (``rdf.query_text.scan``) runs in a thread, so a hostile text
    never holds the event loop, and refuses what no parser should see;
-2. a slot is taken (at most ``workers`` queries at once); a query finding them all
-   taken waits up to ``queue_wait`` seconds for one, with at most ``queue_limit``
-   queries waiting, and is answered 503 past either bound;
+2. a slot is taken (``serve.admission``: at most ``workers`` queries at once, a share of
+   them per client); a query finding none for it waits up to ``queue_wait`` seconds,
+   with at most ``queue_limit`` queries waiting, and is answered 429 (its client's
+   share is taken) or 503 (the server is busy) past a bound, with ``Retry-After``;
 3. a worker process (``store.pool``) parses and checks the query (``rdf.query_guard``)
    and, on the embedded store, evaluates it. Past ``timeout`` the worker is killed
    and the request is answered 503; a worker that dies gives 500; either way a new
@@ -14,6 +15,9 @@ For each ``/sparql`` or named query:
 4. on a remote store (``serve --store``) the worker, holding an empty store, only
    checks; the query is then sent from a thread of the server, which waits at most
    ``timeout`` (the store's requests time out soon after).
+
+The queries behind pages take the same slots and workers (``serialized`` below):
+all the queries of one page share one deadline, past which the page is 503.
 """
 
 from __future__ import annotations
@@ -21,19 +25,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 import pyoxigraph as ox
 
+from twingraph.config import DEFAULT_LIMITS, Limits
 from twingraph.rdf.query_text import QueryTextError, scan
+from twingraph.serve.admission import Admission, retry_seconds
 from twingraph.serve.sparql import Dataset, Outcome, ProtocolError, dataset_options, evaluate
 from twingraph.store.interface import QueryStore
 from twingraph.store.pool import WorkerPool
-from twingraph.store.workers import Job, Refusal, WorkerError
+from twingraph.store.workers import Job, Refusal, Serialized, WorkerError
 
-QUEUE_WAIT = 2.0  # seconds a query waits for a slot
-QUEUE_LIMIT = 64  # queries that may wait at once
-ADMISSION_POLL = 0.005
+ADMISSION_POLL = 0.005  # seconds between two looks for a free slot
 
 
 def screen(query: str) -> None:
@@ -49,26 +54,23 @@ def screen(query: str) -> None:
 
 
 class Evaluator:
-    """Runs queries in worker processes with a deadline and a cap on how many run at once.
+    """Runs queries in worker processes with a deadline, admitted by ``serve.admission``.
 
     Args:
         store: a pyoxigraph store (the embedded one: workers evaluate on snapshots of
             it) or a remote store (workers only check; the server sends the query).
         timeout: seconds a query may run; past it the answer is 503 and its worker is killed.
         row_limit: at most this many rows or triples per answer.
-        workers: worker processes, and queries that may run at once.
-        queue_wait: seconds a query may wait for a slot when every one is taken.
-        queue_limit: how many queries may wait at once; one more is answered 503 at once.
+        limits: worker processes (queries that may run at once), the share of one
+            client, and how many queries may wait, for how long.
     """
 
-    def __init__(self, store: QueryStore, base_iri: str, timeout: float, row_limit: int, workers: int = 4,
-                 queue_wait: float = QUEUE_WAIT, queue_limit: int = QUEUE_LIMIT) -> None:  # fmt: skip
+    def __init__(self, store: QueryStore, base_iri: str, timeout: float, row_limit: int,
+                 limits: Limits = DEFAULT_LIMITS) -> None:  # fmt: skip
         self.store, self.base_iri, self.timeout, self.row_limit = store, base_iri, timeout, row_limit
         self.embedded = isinstance(store, ox.Store)
-        self.pool = WorkerPool(store if isinstance(store, ox.Store) else None, workers)
-        self.slots = threading.BoundedSemaphore(workers)
-        self.queue_wait, self.queue_limit = queue_wait, queue_limit
-        self.waiting = 0  # queries waiting for a slot; changed only on the event loop
+        self.pool = WorkerPool(store if isinstance(store, ox.Store) else None, limits.workers, limits.query_memory)
+        self.limits, self.admission = limits, Admission(limits)
 
     def start(self) -> str:
         """Start the workers (blocking); how they are locked out of the network.
@@ -88,6 +90,24 @@ class Evaluator:
         if isinstance(store, ox.Store):
             self.pool.swap(store)
 
+    def in_worker(self, job: Job, seconds: float, what: str) -> Outcome | Serialized:
+        """A job's answer from a worker within seconds.
+
+        Raises:
+            ProtocolError: the worker's refusal (400, 403, 500), a crash (500), the deadline (503).
+        """
+        try:
+            answer = self.pool.run(job, seconds)
+        except WorkerError as exc:
+            if exc.crashed:
+                raise ProtocolError(500, f"{what} stopped the process evaluating it ({exc}); "
+                                         "the next query gets a new one") from exc  # fmt: skip
+            raise ProtocolError(503, f"{what} ran longer than {seconds:g} s and was stopped",
+                                retry_after=retry_seconds(self.timeout)) from exc  # fmt: skip
+        if isinstance(answer, Refusal):
+            raise ProtocolError(answer.status, answer.message)
+        return answer
+
     def work(self, query: str, dataset: Dataset | None) -> Outcome:
         """Check (and, embedded, evaluate) a query in a worker; on a remote store, then send it (blocking).
 
@@ -96,60 +116,92 @@ class Evaluator:
                 or the remote store's failure (502).
         """
         job = Job(query, self.base_iri, self.row_limit, dataset_options(dataset, self.base_iri), self.embedded)
-        try:
-            answer = self.pool.run(job, self.timeout)
-        except WorkerError as exc:
-            if exc.crashed:
-                raise ProtocolError(500, f"the query stopped the process evaluating it ({exc}); "
-                                         "the next query gets a new one") from exc  # fmt: skip
-            raise ProtocolError(503, f"the query ran longer than {self.timeout:g} s and was stopped") from exc
-        if isinstance(answer, Refusal):
-            raise ProtocolError(answer.status, answer.message)
+        answer = self.in_worker(job, self.timeout, "the query")
+        assert isinstance(answer, Outcome)
         if self.embedded:
             return answer
         return evaluate(self.store, query, self.base_iri, self.row_limit, dataset)
 
-    async def run(self, query: str, dataset: Dataset | None = None) -> Outcome:
-        """Check and run a query over the store or a dataset of its graphs; 503 when too slow or busy.
+    async def run(self, query: str, dataset: Dataset | None = None, client: str = "-") -> Outcome:
+        """Check and run a query over the store or a dataset of its graphs; 429 or 503 when too slow or busy.
 
         Raises:
             ProtocolError: refused (403), unreadable or syntax (400), a crash (500),
-                busy or too slow (503), a failing remote store (502).
+                the client's share taken (429), busy or too slow (503), a failing remote store (502).
         """
         await asyncio.to_thread(screen, query)
-        await self.admit()
-        future = in_thread(self.work, query, dataset, self.slots.release)
+        await self.admit(client)
+        future = in_thread(self.work, query, dataset, lambda: self.admission.finish(client))
         if self.embedded:  # the worker's deadline binds: the thread ends by then (or by a worker's start)
             return await future
         try:
             return await asyncio.wait_for(future, self.timeout)
         except TimeoutError:
-            raise ProtocolError(503, f"the query ran longer than {self.timeout:g} s and was abandoned") from None
+            raise ProtocolError(503, f"the query ran longer than {self.timeout:g} s and was abandoned",
+                                retry_after=retry_seconds(self.timeout)) from None  # fmt: skip
 
-    async def admit(self) -> None:
-        """Take a slot, waiting for one a bounded time in a bounded queue.
+    async def admit(self, client: str) -> None:
+        """Take a slot on the event loop, waiting for one a bounded time in a bounded queue.
 
-        The slots are released by the threads that run the queries, so the wait polls
+        The slots are given back by the threads that run the queries, so the wait polls
         (every ``ADMISSION_POLL`` seconds) rather than blocking a thread per waiter.
 
         Raises:
-            ProtocolError: 503 when the queue is full or no slot came free in time.
+            ProtocolError: 429 or 503 when the queue refuses the query or no slot came free in time.
         """
-        if self.slots.acquire(blocking=False):
-            return
-        if self.waiting >= self.queue_limit:
-            raise ProtocolError(503, f"all query slots are taken and {self.waiting} queries wait; try again shortly")
+        self.admission.queue(client)
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.queue_wait
-        self.waiting += 1
+        deadline = loop.time() + self.limits.queue_wait
         try:
-            while loop.time() < deadline:
+            while not self.admission.start(client):
+                if loop.time() >= deadline:
+                    raise self.admission.refusal(client)
                 await asyncio.sleep(ADMISSION_POLL)
-                if self.slots.acquire(blocking=False):
-                    return
+        except BaseException:  # refused, or the request went away while it waited
+            self.admission.give_up(client)
+            raise
+
+    def admit_blocking(self, client: str, seconds: float) -> None:
+        """Take a slot from a thread (a page's), waiting at most seconds (and the queue's own bound).
+
+        Raises:
+            ProtocolError: 429 or 503 as ``admit``.
+        """
+        self.admission.queue(client)
+        deadline = time.monotonic() + min(seconds, self.limits.queue_wait)
+        try:
+            while not self.admission.start(client):
+                if time.monotonic() >= deadline:
+                    raise self.admission.refusal(client)
+                time.sleep(ADMISSION_POLL)
+        except BaseException:
+            self.admission.give_up(client)
+            raise
+
+    def serialized(self, query: str, seconds: float, client: str) -> Serialized:
+        """A page's own query, evaluated whole in a worker within seconds (blocking; call it from a thread).
+
+        Raises:
+            ProtocolError: 429 or 503 (busy, or past the deadline), 500 (a crash).
+        """
+        started = time.monotonic()
+        if seconds <= 0:
+            raise self.page_too_slow()
+        self.admit_blocking(client, seconds)
+        try:
+            left = seconds - (time.monotonic() - started)
+            if left <= 0:
+                raise self.page_too_slow()
+            answer = self.in_worker(Job(query, self.base_iri, self.row_limit, serialized=True), left,
+                                    "a query behind this page")  # fmt: skip
+            assert isinstance(answer, Serialized)
+            return answer
         finally:
-            self.waiting -= 1
-        raise ProtocolError(503, f"all query slots stayed taken for {self.queue_wait:g} s; try again shortly")
+            self.admission.finish(client)
+
+    def page_too_slow(self) -> ProtocolError:
+        return ProtocolError(503, f"this page took longer than {self.timeout:g} s to look up; try again later",
+                             retry_after=retry_seconds(self.timeout))
 
 
 def in_thread(work: Callable[[str, Dataset | None], Outcome], query: str, dataset: Dataset | None,

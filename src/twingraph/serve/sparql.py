@@ -28,7 +28,9 @@ Safety, as enforced (``serve.evaluator`` runs the checks, ``rdf.query_text`` and
   (``store.workers``, ``workers`` of them, 4 by default). A query past ``timeout``
   is answered 503 and its worker is killed, which stops the work; a worker that
   dies (an engine crash) gives that one request 500 and is replaced for the next.
-  A query arriving when all ``workers`` slots are taken is answered 503 at once;
+  A query finding no slot for it waits a bounded time in a bounded queue, then is
+  answered 429 (its client's share is taken) or 503 (busy), with ``Retry-After``
+  (``serve.admission``);
 * a remote store (``serve --store``): the same checks run in a worker before a query
   is sent, and ``store.remote`` repeats them and sends only plain SPARQL 1.1 (no
   pragmas, no ``bif:``/``sql:`` IRIs; refused with 403); a store that fails or stops
@@ -52,11 +54,16 @@ __all__ = ["Dataset", "Operation", "Outcome", "ProtocolError", "check_query", "e
 
 
 class ProtocolError(Exception):
-    """A request the endpoint answers with an error status and a plain message."""
+    """A request the endpoint answers with an error status and a plain message.
 
-    def __init__(self, status: int, message: str) -> None:
+    ``retry_after``: seconds after which trying again may succeed (busy, 429 and 503),
+    sent as the ``Retry-After`` header.
+    """
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
         self.status = status
         self.message = message
+        self.retry_after = retry_after
         super().__init__(message)
 
 

@@ -37,6 +37,19 @@ class QueryStore(Protocol):
         """The number of triples (quads) the store serves."""
 
 
+def count_triples(store: QueryStore) -> int:
+    """The number of triples in a store's default graph, by a COUNT query.
+
+    >>> count_triples(ox.Store())
+    0
+    """
+    found = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert isinstance(found, ox.QuerySolutions)
+    count = next(iter(found))["n"]
+    assert isinstance(count, ox.Literal)
+    return int(count.value)
+
+
 class ServedStore(Protocol):
     """A store the app can serve: the embedded one or a remote one."""
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from twingraph.store.workers import Job, Outcome, Ready, Refusal, WorkerError, WorkerProcess
+from twingraph.store.workers import Job, Outcome, Ready, Refusal, Serialized, WorkerError, WorkerProcess
 
 START_TIMEOUT = 120.0  # seconds a new worker may take to lock down and load its snapshot
 KEPT_SNAPSHOTS = 2  # the newest ones, so a worker starting on the one before last still finds it
@@ -31,8 +31,8 @@ class WorkerPool:
     ``Evaluator`` keeps the count), so a worker is always free for it.
     """
 
-    def __init__(self, store: ox.Store | None, size: int, start_timeout: float = START_TIMEOUT) -> None:
-        self.size, self.start_timeout = size, start_timeout
+    def __init__(self, store: ox.Store | None, size: int, memory: int, start_timeout: float = START_TIMEOUT) -> None:
+        self.size, self.memory, self.start_timeout = size, memory, start_timeout
         self.idle: queue.Queue[WorkerProcess | None] = queue.Queue()
         for _ in range(size):
             self.idle.put(None)
@@ -74,11 +74,11 @@ class WorkerPool:
         if worker is None or worker.generation != generation or not worker.alive():
             if worker is not None:
                 worker.kill()
-            worker = WorkerProcess(snapshot, generation)
+            worker = WorkerProcess(snapshot, generation, self.memory)
         worker.wait_ready(self.start_timeout)
         return worker
 
-    def run(self, job: Job, seconds: float) -> Outcome | Refusal:
+    def run(self, job: Job, seconds: float) -> Outcome | Serialized | Refusal:
         """Answer a job in a worker, killing it if it takes longer than seconds.
 
         Raises:
@@ -99,7 +99,7 @@ class WorkerPool:
         """A new worker started now for the next job (None if it cannot be: the next job will try again)."""
         try:
             snapshot, generation = self.current()
-            return WorkerProcess(snapshot, generation)
+            return WorkerProcess(snapshot, generation, self.memory)
         except (OSError, ValueError):
             return None
 
@@ -124,7 +124,7 @@ class WorkerPool:
             snapshot, generation = self.current()
             for i, worker in enumerate(taken):
                 if worker is None or worker.generation != generation or not worker.alive():
-                    taken[i] = WorkerProcess(snapshot, generation)
+                    taken[i] = WorkerProcess(snapshot, generation, self.memory)
             assert taken[0] is not None and taken[0].ready is not None
             return taken[0].ready
         finally:

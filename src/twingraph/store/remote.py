@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 
 from twingraph.rdf.query_guard import QueryGuardError, read_query
-from twingraph.store.interface import GraphName, QueryRefusedError, Results, StoreError
+from twingraph.store.interface import GraphName, QueryRefusedError, Results, StoreError, count_triples
 from twingraph.store.transport import Credentials, Endpoint
 
 SOLUTIONS = "application/sparql-results+json"
@@ -160,11 +160,7 @@ class RemoteStore:
 
     def __len__(self) -> int:
         """The number of triples in the graph (or the store's default graph)."""
-        found = self.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-        assert isinstance(found, ox.QuerySolutions)
-        count = next(iter(found))["n"]
-        assert isinstance(count, ox.Literal)
-        return int(count.value)
+        return count_triples(self)
 
 
 def encode_form(fields: list[tuple[str, str]]) -> bytes:

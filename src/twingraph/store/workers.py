@@ -21,6 +21,8 @@ import dataclasses
 import logging
 import multiprocessing
 import pickle
+import re
+import resource
 import signal
 import threading
 from itertools import islice
@@ -57,15 +59,28 @@ class Refusal:
 
 
 @dataclasses.dataclass(frozen=True)
+class Serialized:
+    """A page's query answered whole: SPARQL JSON results (``triples`` False) or N-Triples (``triples`` True)."""
+
+    data: bytes
+    triples: bool
+
+
+@dataclasses.dataclass(frozen=True)
 class Job:
-    """One query for a worker: text, base IRI, row cap, ``Store.query`` dataset options; ``evaluate``: False
-    to check the query only (for a remote store, which the worker cannot reach)."""
+    """One query for a worker: text, base IRI, row cap, ``Store.query`` dataset options.
+
+    ``evaluate``: False to check the query only (for a remote store, which the worker
+    cannot reach). ``serialized``: the server's own query behind a page, made of
+    escaped terms: not checked, answered whole as a ``Serialized`` (its own LIMITs bound it).
+    """
 
     query: str
     base_iri: str
     row_limit: int
     options: dict[str, Any] = dataclasses.field(default_factory=dict)
     evaluate: bool = True
+    serialized: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,7 +111,7 @@ def collect(results: Results, row_limit: int) -> Outcome:
     return Outcome(variables=variables, rows=rows[:row_limit], truncated=len(rows) > row_limit)
 
 
-def answer(store: ox.Store, job: Job) -> Outcome | Refusal:
+def answer(store: ox.Store, job: Job) -> Outcome | Serialized | Refusal:
     """Check a job's query and evaluate it on the store: an ``Outcome``, or the ``Refusal`` to answer with.
 
     >>> answer(ox.Store(), Job("ASK { SERVICE <http://127.0.0.1:9/> {} }", "urn:b/", 10)).status
@@ -104,6 +119,8 @@ def answer(store: ox.Store, job: Job) -> Outcome | Refusal:
     >>> answer(ox.Store(), Job("SELECT (<urn:f>(1) AS ?x) {}", "urn:b/", 10)).status
     400
     """
+    if job.serialized:
+        return serialize(store, job)
     try:
         read_query(job.query)
     except QueryGuardError as exc:
@@ -118,6 +135,21 @@ def answer(store: ox.Store, job: Job) -> Outcome | Refusal:
         return Refusal(500, f"the query failed: {exc}")
     except Exception as exc:  # pyoxigraph's RuntimeError for an unknown function, and whatever else it raises
         return Refusal(400, f"the query cannot be evaluated: {exc}")
+
+
+def serialize(store: ox.Store, job: Job) -> Serialized | Refusal:
+    """A page's query evaluated and written whole, to be read back as pyoxigraph results by the server.
+
+    >>> serialize(ox.Store(), Job("ASK {}", "urn:b/", 10, serialized=True)).data
+    b'{"head":{},"boolean":true}'
+    """
+    try:
+        results = store.query(job.query, base_iri=job.base_iri, **job.options)
+        if isinstance(results, ox.QueryTriples):
+            return Serialized(results.serialize(format=ox.RdfFormat.N_TRIPLES) or b"", triples=True)
+        return Serialized(results.serialize(format=ox.QueryResultsFormat.JSON) or b"", triples=False)
+    except Exception as exc:  # the server's own query failed: a bug, or the engine's
+        return Refusal(500, f"a query behind this page failed: {type(exc).__name__}: {exc}")
 
 
 def checked(store: ox.Store, job: Job) -> Outcome | Refusal:
@@ -144,9 +176,31 @@ def load_snapshot(snapshot: str | None) -> ox.Store:
     return store
 
 
-def serve_jobs(conn: Connection, snapshot: str | None, lockdown: str) -> None:
-    """A locked-down worker's life: load the snapshot, say ready, answer jobs until the pipe closes."""
+def address_space() -> int:
+    """The bytes of address space this process holds now (``VmSize``), 0 where /proc does not say."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return 0
+    found = re.search(r"^VmSize:\s+(\d+) kB", status, re.MULTILINE)
+    return int(found.group(1)) * 1024 if found else 0
+
+
+def bound_memory(mebibytes: int) -> None:
+    """Let this process grow at most ``mebibytes`` beyond what it holds now (``RLIMIT_AS``).
+
+    An allocation past it fails: the engine then aborts the process (SIGABRT), which
+    the server sees as a crash of this one query's worker.
+    """
+    held = address_space()
+    if held:
+        resource.setrlimit(resource.RLIMIT_AS, (held + mebibytes * 1024 * 1024, resource.RLIM_INFINITY))
+
+
+def serve_jobs(conn: Connection, snapshot: str | None, lockdown: str, memory: int) -> None:
+    """A locked-down worker's life: load the snapshot, bound its memory, say ready, answer jobs till the pipe closes."""
     store = load_snapshot(snapshot)
+    bound_memory(memory)
     conn.send(Ready(multiprocessing.current_process().pid or 0, lockdown))
     while True:
         try:
@@ -160,7 +214,7 @@ def serve_jobs(conn: Connection, snapshot: str | None, lockdown: str) -> None:
             conn.send(Refusal(500, f"the results could not be sent back: {exc}"))
 
 
-def worker_main(conn: Connection, snapshot: str | None) -> None:
+def worker_main(conn: Connection, snapshot: str | None, memory: int) -> None:
     """The worker process's entry point.
 
     The network is locked while the process has one thread (a namespace needs that),
@@ -175,7 +229,7 @@ def worker_main(conn: Connection, snapshot: str | None) -> None:
         conn.send(Refusal(500, str(exc)))
         return
     threading.stack_size(STACK_SIZE)
-    thread = threading.Thread(target=serve_jobs, args=(conn, snapshot, lockdown), name="twingraph-worker")
+    thread = threading.Thread(target=serve_jobs, args=(conn, snapshot, lockdown, memory), name="twingraph-worker")
     thread.start()
     thread.join()
 
@@ -186,13 +240,15 @@ class WorkerProcess:
     Args:
         snapshot: the N-Quads file the worker loads (None: an empty store, for checking only).
         generation: which snapshot of the served data this is, so a pool can retire old workers.
+        memory: MiB the worker may allocate beyond its loaded data (``bound_memory``).
     """
 
-    def __init__(self, snapshot: Path | None, generation: int) -> None:
+    def __init__(self, snapshot: Path | None, generation: int, memory: int) -> None:
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
         self.generation = generation
-        self.process = context.Process(target=worker_main, args=(child, str(snapshot) if snapshot else None),
+        self.memory = memory
+        self.process = context.Process(target=worker_main, args=(child, str(snapshot) if snapshot else None, memory),
                                        name="twingraph-query-worker", daemon=True)  # fmt: skip
         self.process.start()
         child.close()
@@ -216,7 +272,7 @@ class WorkerProcess:
             self.ready = message
         return self.ready
 
-    def ask(self, job: Job, seconds: float) -> Outcome | Refusal:
+    def ask(self, job: Job, seconds: float) -> Outcome | Serialized | Refusal:
         """Send a job and wait at most seconds for its answer; past that the worker is killed.
 
         Raises:
@@ -231,9 +287,17 @@ class WorkerProcess:
                 return self.conn.recv()
         except (EOFError, OSError):
             self.kill()
-            raise WorkerError(f"the query worker died before it could {what}", crashed=True) from None
+            raise WorkerError(f"the query worker died before it could {what}{self.cause()}", crashed=True) from None
         self.kill()
         raise WorkerError(f"the query worker did not {what} within {seconds:g} s and was stopped", crashed=False)
+
+    def cause(self) -> str:
+        """Why a dead worker died, as far as its exit says."""
+        if self.process.exitcode == -signal.SIGABRT:
+            return f": it aborted, most likely out of the {self.memory} MiB a query may use"
+        if self.process.exitcode is not None and self.process.exitcode < 0:
+            return f": {signal.Signals(-self.process.exitcode).name}"
+        return ""
 
     def alive(self) -> bool:
         return self.process.is_alive()

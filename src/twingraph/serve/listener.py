@@ -1,0 +1,130 @@
+"""How the server listens: uvicorn, with a deadline for each request to arrive and a cap on connections.
+
+Slow or idle clients are the cheapest attack on a server: each open socket holds a
+file descriptor. So:
+
+* a request must arrive whole within ``REQUEST_DEADLINE`` seconds of the connection
+  (or of the previous answer on a kept-alive connection); a client that sends nothing,
+  or half a request, is disconnected then (uvicorn alone waits forever);
+* the process's file limit is raised to its hard limit, and uvicorn answers 503 to new
+  requests past ``connection_cap`` connections, which stays below that limit with room
+  for the workers' pipes and the files the server opens;
+* when the limit is reached all the same, asyncio's "accept failed" error is logged once
+  per ``LOG_EVERY`` seconds with a count, never once per attempt with a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+import time
+from typing import Any
+
+import h11
+from starlette.types import ASGIApp
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+REQUEST_DEADLINE = 10.0  # seconds for a whole request to arrive
+FILES_KEPT = 64  # descriptors kept free for workers, snapshots, dumps and logs
+LOG_EVERY = 10.0  # seconds between two log lines about the same loop error
+
+log = logging.getLogger(__name__)
+
+
+class DeadlineProtocol(H11Protocol):
+    """uvicorn's h11 protocol, closing a connection whose request has not arrived whole by its deadline."""
+
+    request_deadline = REQUEST_DEADLINE
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deadline_task: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.arm()
+
+    def arm(self) -> None:
+        """Start the wait for the next request (the connection is new, or its last answer was sent)."""
+        self.deadline_task = self.loop.call_later(self.request_deadline, self.too_slow)
+
+    def disarm(self) -> None:
+        if self.deadline_task is not None:
+            self.deadline_task.cancel()
+            self.deadline_task = None
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self.conn.their_state in (h11.DONE, h11.MUST_CLOSE):  # the request has arrived whole
+            self.disarm()
+
+    def on_response_complete(self) -> None:
+        self.disarm()
+        self.arm()  # before uvicorn reads a pipelined request, whose arrival disarms it again
+        super().on_response_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.disarm()
+        super().connection_lost(exc)
+
+    def too_slow(self) -> None:
+        """The deadline passed with the request still incomplete: drop the connection."""
+        self.deadline_task = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+
+def raise_file_limit() -> int:
+    """Raise the soft limit on open files to the hard one; the limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        return int(hard)
+    return int(soft)
+
+
+def connection_cap(file_limit: int) -> int:
+    """How many connections to serve at once under a file limit, keeping ``FILES_KEPT`` free.
+
+    >>> connection_cap(256), connection_cap(1024), connection_cap(80)
+    (192, 960, 16)
+    """
+    return max(16, file_limit - FILES_KEPT)
+
+
+class QuietLoopErrors:
+    """An asyncio exception handler that logs each kind of error once per ``LOG_EVERY`` seconds, with a count."""
+
+    def __init__(self, every: float = LOG_EVERY, clock: Any = time.monotonic) -> None:
+        self.every, self.clock = every, clock
+        self.last: dict[str, float] = {}
+        self.dropped: dict[str, int] = {}
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        message = str(context.get("message", "error in the event loop"))
+        exception = context.get("exception")
+        kind = f"{message}: {type(exception).__name__}" if exception else message
+        now = self.clock()
+        if now - self.last.get(kind, -self.every) < self.every:
+            self.dropped[kind] = self.dropped.get(kind, 0) + 1
+            return
+        self.last[kind] = now
+        repeats = self.dropped.pop(kind, 0)
+        log.error("%s%s%s", kind, f" ({exception})" if exception else "",
+                  f"; {repeats} more like it in the last {self.every:g} s" if repeats else "")  # fmt: skip
+
+
+def serve(app: ASGIApp, host: str, port: int) -> None:
+    """Run the app under uvicorn until stopped, with the deadline, the connection cap and the quiet log."""
+    import uvicorn
+
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", http=DeadlineProtocol,
+                            limit_concurrency=connection_cap(raise_file_limit()))  # fmt: skip
+    server = uvicorn.Server(config)
+
+    async def main() -> None:
+        asyncio.get_running_loop().set_exception_handler(QuietLoopErrors())
+        await server.serve()
+
+    asyncio.run(main())
