@@ -429,15 +429,11 @@ def link_client(endpoint: str, cache: Path | None, no_cache: bool, timeout: floa
 
 def graph_to_link(settings: Settings, input_file: Path | None) -> Graph:
     """The graph whose entities are linked: a file given with --input, else the dataset."""
-    from rdflib import Graph
+    from twingraph.rdf.reading import read_rdf
 
     if input_file is None:
         return dataset_graph(settings, progress)[1]
-    try:
-        return Graph().parse(input_file)
-    except Exception as exc:  # rdflib raises several unrelated types for a bad file
-        message = f"{input_file}: cannot read it as RDF ({exc}); give a Turtle, N-Triples or JSON-LD file"
-        raise TwingraphError(message) from exc
+    return read_rdf(input_file)
 
 
 def sparql_options(command: Command) -> Command:
