@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
+import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from twingraph.cli import main
+from twingraph.clock import fixed_clock
 from twingraph.config import Settings
-from twingraph.records import RecordsError, load_dataset, normalise_space, parse_city_file
+from twingraph.records import RecordsError, load_dataset, normalise_space, parse_city_file, read_records
 
 PARTNERS = {"Тегеран", "Урбино", "Ухань", "Харбин", "Хэфэй", "Хеврон", "Хайдерабад", "Хараре", "Ханчжоу", "Цицикар"}
 
@@ -173,3 +179,107 @@ def test_a_changed_page_is_detected(project_settings: Settings) -> None:
     page.write_text(page.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     with pytest.raises(Exception, match="sha256 does not match"):
         load_dataset(project_settings.records_dir, project_settings.sources_dir)
+
+
+# -- bad input through the real command (issue 13): file:line, exit 1, no traceback, nothing built ----------------
+
+
+def line_with(path: Path, text: str) -> int:
+    """The line of ``path`` (1-based) holding ``text``."""
+    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in line)
+
+
+def cp1251_file(records: Path) -> tuple[Path, int | None, str, str]:
+    path = records / "urbino.yaml"
+    line = line_with(path, "Урбино")  # the first line with a letter outside ASCII
+    path.write_bytes(path.read_text(encoding="utf-8").encode("cp1251", errors="replace"))  # no ² in cp1251
+    offset = path.read_bytes().index("Урбино".encode("cp1251"))
+    return path, line, "file.encoding", f"not UTF-8: byte 0xd3 at byte {offset:,}"
+
+
+def png_file(records: Path) -> tuple[Path, int | None, str, str]:
+    path = records / "x.yaml"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01" + bytes(range(256)))
+    return path, 1, "file.binary", "binary data, not a YAML text"
+
+
+def deep_file(records: Path) -> tuple[Path, int | None, str, str]:
+    path = records / "x.yaml"
+    path.write_text("source: page\ncity:\n  deep: " + "[" * 10_000 + "]" * 10_000 + "\n", encoding="utf-8")
+    return path, 3, "yaml.too-deep", "nested more than 64 levels deep"
+
+
+def directory(records: Path) -> tuple[Path, int | None, str, str]:
+    path = records / "something.yaml"
+    path.mkdir()
+    return path, None, "file.unreadable", "a directory, not a file"
+
+
+def nul_byte(records: Path) -> tuple[Path, int | None, str, str]:
+    path = records / "urbino.yaml"
+    line = line_with(path, "role: partner")
+    path.write_text(path.read_text(encoding="utf-8").replace("role: partner", "role: part\x00ner"), encoding="utf-8")
+    return path, line, "yaml.syntax", "character U+0000 (a NUL byte) is not allowed"
+
+
+def duplicate_ids(records: Path) -> tuple[Path, int | None, str, str]:
+    path = records / "urbino2.yaml"  # read after urbino.yaml: the second use is the duplicate
+    path.write_text((records / "urbino.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    return path, line_with(path, "id: urbino"), "id.duplicate", "city id 'urbino' is already used"
+
+
+def founded_in_9999(records: Path) -> tuple[Path, int | None, str, str]:
+    path = records / "urbino.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("year: -300", "year: 9999"), encoding="utf-8")
+    return path, line_with(path, "year: 9999"), "founded.future", "founded in the future (year 9999"
+
+
+def website_not_an_iri(records: Path) -> tuple[Path, int | None, str, str]:
+    path = records / "urbino.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('url: "http://www.comune.urbino.ps.it/"', 'url: "http://www.comune.urbino.ps.it/{x}"'),
+                    encoding="utf-8")  # fmt: skip
+    return path, line_with(path, "{x}"), "iri.invalid", "'http://www.comune.urbino.ps.it/{x}' is not a valid IRI"
+
+
+Spoil = Callable[[Path], tuple[Path, int | None, str, str]]
+BAD_INPUT: list[Spoil] = [cp1251_file, png_file, deep_file, directory, nul_byte, duplicate_ids, founded_in_9999,
+                          website_not_an_iri]  # fmt: skip
+
+
+@pytest.mark.parametrize("spoil", BAD_INPUT, ids=lambda f: f.__name__)
+def test_bad_records_files_are_problems_naming_file_and_line(runner: CliRunner, project: Path,
+                                                             spoil: Spoil) -> None:  # fmt: skip
+    path, line, rule, says = spoil(project / "data" / "records")
+    data = ["--data", str(project / "data"), "--dist", str(project / "dist")]
+    checked = runner.invoke(main, [*data, "check", "--format", "json"])
+    assert checked.exit_code == 1 and isinstance(checked.exception, SystemExit), checked.output
+    problems = [p for p in json.loads(checked.stdout)["problems"] if p["rule"] == rule]
+    assert [(p["file"], p["line"]) for p in problems][:1] == [(str(path), line)], checked.stdout
+    assert says in problems[0]["message"]
+    built = runner.invoke(main, [*data, "build"])
+    assert built.exit_code == 1 and isinstance(built.exception, SystemExit), built.output
+    assert "Traceback" not in built.output and f"{path}{'' if line is None else f':{line}'}: " in built.output
+    assert "nothing was built" in built.output
+    assert not (project / "dist").exists()
+
+
+def test_a_duplicate_id_names_both_files_and_lines(runner: CliRunner, project: Path) -> None:
+    records = project / "data" / "records"
+    copy, line, _, _ = duplicate_ids(records)
+    checked = runner.invoke(main, ["--data", str(project / "data"), "check", "--format", "json", str(copy)])
+    city = next(p for p in json.loads(checked.stdout)["problems"] if "city id" in p["message"])
+    first = records / "urbino.yaml"
+    assert (city["file"], city["line"]) == (str(copy), line)
+    assert city["also"] == [{"file": str(first), "line": line_with(first, "id: urbino"), "path": "city.id"}]
+
+
+@pytest.mark.parametrize(("year", "refused"), [(2030, False), (2031, True)])
+def test_a_founding_year_after_the_clocks_year_is_refused(project_settings: Settings, year: int,
+                                                          refused: bool) -> None:  # fmt: skip
+    path = project_settings.records_dir / "urbino.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("year: -300", f"year: {year}"), encoding="utf-8")
+    clock = fixed_clock(datetime.datetime(2030, 12, 31, 23, 0, tzinfo=datetime.UTC))
+    _, report = read_records(project_settings.records_dir, project_settings.sources_dir, clock)
+    future = [(p.file, p.line, p.path) for p in report if p.rule == "founded.future"]
+    assert future == ([(str(path), line_with(path, f"year: {year}"), "city.founded.year")] if refused else [])

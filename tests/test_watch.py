@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -88,12 +90,13 @@ def test_a_success_resets_the_backoff() -> None:
 
 
 @pytest.mark.slow
-def test_an_undecodable_records_file_backs_off_keeps_the_last_build_and_reloads_when_fixed(
+def test_a_build_that_crashes_backs_off_keeps_the_last_build_and_reloads_when_fixed(
     project_settings: Settings,
 ) -> None:
-    build(project_settings)
-    bad = project_settings.records_dir / "zz-binary.yaml"
-    bad.write_bytes(b"\xff\xfe\x00\x81binary\x00\x9c" * 64)
+    """A real crash of the real reloader: its dist/ cannot be made, because a file stands where its parent should."""
+    blocker = project_settings.root / "blocker"
+    blocker.write_text("not a directory\n", encoding="utf-8")
+    blocked = dataclasses.replace(project_settings, dist=blocker / "dist")
     lines: list[str] = []
     progress: list[str] = []
     site = FakeSite()
@@ -103,24 +106,53 @@ def test_an_undecodable_records_file_backs_off_keeps_the_last_build_and_reloads_
         if site.swapped:
             raise StopWatchingError
         if now >= 300 and not fixed:
-            assert site.swapped == [], "the last good build is served while the records do not build"
-            bad.unlink()  # the fix: the directory's time changes, so the watch tries again at once
+            assert site.swapped == [], "nothing is swapped in while the build fails"
+            blocker.unlink()  # the fix; touching the records makes the watch try again at once
+            os.utime(project_settings.records_dir)
             fixed.append(now)
 
     clock = Clock(tick)
-    reload = Reloader(project_settings, progress.append)
+    reload = Reloader(blocked, progress.append)
     with pytest.raises(StopWatchingError):
-        asyncio.run(watch(site, reload, Backoff(2.0, 60.0), lambda: input_time(project_settings),  # type: ignore[arg-type]
+        asyncio.run(watch(site, reload, Backoff(2.0, 60.0), lambda: input_time(blocked),  # type: ignore[arg-type]
                           sleep=clock.sleep, report=lines.append))  # fmt: skip
 
     assert 5 <= len(lines) <= 10, lines  # every 2 s would be 150 tries in these five minutes
     assert waits(lines)[:5] == [4, 8, 16, 32, 60]
     for line in lines:
         assert "\n" not in line and "Traceback" not in line
-        assert "zz-binary.yaml" in line and "UnicodeDecodeError" in line, line
-    assert len(site.swapped) == 1, "the fixed records are built and swapped in"
+        assert "NotADirectoryError" in line or "FileExistsError" in line, line
+    assert len(site.swapped) == 1, "the fixed build is swapped in"
     assert clock.now - fixed[0] <= 2.0, "a change of the inputs is tried at once, not after the backed-off wait"
     assert any("now serving the new build" in message for message in progress)
+
+
+@pytest.mark.slow
+def test_an_undecodable_records_file_is_a_problem_reported_once_and_reloaded_when_fixed(
+    project_settings: Settings,
+) -> None:
+    build(project_settings)
+    bad = project_settings.records_dir / "zz-binary.yaml"
+    bad.write_bytes(b"\xff\xfe\x00\x81binary\x00\x9c" * 64)
+    lines: list[str] = []
+    progress: list[str] = []
+    site = FakeSite()
+
+    def tick(now: float) -> None:
+        if site.swapped:
+            raise StopWatchingError
+        if now >= 60 and bad.exists():
+            bad.unlink()
+
+    clock = Clock(tick)
+    reload = Reloader(project_settings, progress.append)
+    with pytest.raises(StopWatchingError):
+        asyncio.run(watch(site, reload, Backoff(2.0, 60.0), lambda: input_time(project_settings),  # type: ignore[arg-type]
+                          sleep=clock.sleep, report=lines.append))  # fmt: skip
+    assert lines == [], "a records problem is not a crash: no backing off"
+    told = [m for m in progress if "zz-binary.yaml" in m]
+    assert len(told) == 1 and "still serving the last good build" in told[0], progress
+    assert len(site.swapped) == 1 and any("now serving the new build" in m for m in progress)
 
 
 def test_the_failure_line_names_the_file_being_read(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """Read and check the records files; every problem names file:line: field.
 
-Each check yields :class:`~twingraph.problems.Problem` values: the YAML and the
-schema of each file, its quotes against its page, its ``unparsed:`` statements
+Each check yields :class:`~twingraph.problems.Problem` values: the bytes of each
+file (readable, UTF-8), its YAML and schema, a founding in the future, a website
+that is not an IRI, its quotes against its page, its ``unparsed:`` statements
 (warnings), then what the files say together: duplicate ids, unknown ``part_of``,
 an organization alias that names two organizations, and a place that is not a
 city of the records but is spelt almost like one.
@@ -15,13 +16,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from pydantic import ValidationError
 
+from twingraph.clock import Clock, system_clock, today
 from twingraph.errors import TwingraphError
 from twingraph.model import CityFile, Dataset, Location, Source
 from twingraph.problems import Problem, ProblemReport, ProblemsError, Severity, Site, error, warning
 from twingraph.spelling import near_match, normalise_space, written_on
-from twingraph.yamltext import Lines, YamlError, read_yaml
+from twingraph.yamltext import Lines, YamlError, decode_text, read_yaml
 
 Locate = Callable[[str, Location], Site]
 
@@ -66,6 +69,29 @@ def parse_yaml(text: str, name: str) -> tuple[Any, Lines]:
         raise RecordsError(exc.problems) from exc
 
 
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a file; one that cannot be read (a directory, no permission) is a RecordsError naming it."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        message = ("a directory, not a file: its name ends like one; rename it or move it elsewhere" if path.is_dir()
+                   else f"cannot be read: {exc.strerror}")  # fmt: skip
+        raise RecordsError([error("file.unreadable", message, Site(str(path)))]) from exc
+
+
+def read_text(path: Path) -> str:
+    """The UTF-8 text of a file; raises RecordsError naming the file, and the line of a byte that is not UTF-8."""
+    return decode(read_bytes(path), str(path))
+
+
+def decode(data: bytes, name: str) -> str:
+    """UTF-8 bytes as text (:func:`~twingraph.yamltext.decode_text`); raises RecordsError (``file.encoding``...)."""
+    try:
+        return decode_text(data, name)
+    except YamlError as exc:
+        raise RecordsError(exc.problems) from exc
+
+
 def parse_city_file(text: str, name: str) -> CityFile:
     """Validate one records file against the schema; raises RecordsError."""
     return validate_city_file(*parse_yaml(text, name), name)
@@ -92,14 +118,14 @@ def read_source(txt: Path) -> Source:
     if not sidecar.exists():
         message = "missing: every page in data/sources needs a sidecar with url, retrieved, sha256"
         raise RecordsError([error("source.sidecar", message, Site(str(sidecar)))])
-    meta, lines = parse_yaml(sidecar.read_text(encoding="utf-8"), str(sidecar))
-    raw = txt.read_bytes()
+    meta, lines = parse_yaml(read_text(sidecar), str(sidecar))
+    raw = read_bytes(txt)
     digest = hashlib.sha256(raw).hexdigest()
     if not isinstance(meta, dict) or meta.get("sha256") != digest:
         message = f"sha256 does not match {txt.name} ({digest}); the page changed, review it"
         raise RecordsError([error("source.sha256", message, Site(str(sidecar), line_of(lines, ("sha256",))))])
     try:
-        return Source(text=raw.decode("utf-8"), **{k: str(v) for k, v in meta.items()})
+        return Source(text=decode(raw, str(txt)), **{k: str(v) for k, v in meta.items()})
     except ValidationError as exc:
         first = exc.errors()[0]
         site = Site(str(sidecar), None, field_name(first["loc"]))
@@ -149,19 +175,80 @@ def unparsed_warnings(city_file: CityFile, lines: Lines, name: str) -> list[Prob
     ]
 
 
-def read_file(path: Path, sources: Mapping[str, Source]) -> tuple[CityFile | None, Lines, list[Problem]]:
-    """One records file: its records (None when they do not parse), its lines and its problems."""
+def century_of(year: int) -> int:
+    """The century a year (AD) falls in.
+
+    >>> century_of(2000), century_of(2001)
+    (20, 21)
+    """
+    return (year - 1) // 100 + 1
+
+
+def future_founding(city_file: CityFile, lines: Lines, name: str, this_year: int) -> list[Problem]:
+    """An error when the city's founding year, or century, comes after ``this_year``."""
+    founded = city_file.city.founded
+    if founded is None:
+        return []
+    if founded.year is not None and founded.year > this_year:
+        loc: Location = ("city", "founded", "year")
+        stated = f"year {founded.year}"
+    elif founded.century is not None and founded.century > century_of(this_year):
+        loc = ("city", "founded", "century")
+        stated = f"century {founded.century}"
+    else:
+        return []
+    message = f"founded in the future ({stated}; this year is {this_year}): fix the date"
+    return [error("founded.future", message, Site(name, line_of(lines, loc), field_name(loc)))]
+
+
+def iri_error(text: str) -> str | None:
+    """Why ``text`` is not an absolute IRI (RFC 3987) as the store reads IRIs, or None when it is one.
+
+    >>> iri_error("http://www.comune.urbino.ps.it/") is None
+    True
+    >>> iri_error("http://example.org/{page}")
+    "Invalid IRI code point '{'"
+    """
+    try:
+        ox.NamedNode(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def invalid_website(city_file: CityFile, lines: Lines, name: str) -> list[Problem]:
+    """An error when the city's website would not make an IRI (it is published as one, schema:url)."""
+    website = city_file.city.website
+    reason = iri_error(website.url) if website else None
+    if website is None or reason is None:
+        return []
+    loc = ("city", "website", "url")
+    message = f"{website.url!r} is not a valid IRI ({reason}); percent-encode the character, e.g. a space as %20"
+    return [error("iri.invalid", message, Site(name, line_of(lines, loc), field_name(loc)))]
+
+
+def read_file(path: Path, sources: Mapping[str, Source],
+              this_year: int) -> tuple[CityFile | None, Lines, list[Problem]]:  # fmt: skip
+    """One records file: its records (None when they do not parse), its lines and its problems.
+
+    Args:
+        path: the records file.
+        sources: the source pages, by id.
+        this_year: the current year: a founding after it is an error.
+    """
     name = str(path)
     try:
-        data, lines = parse_yaml(path.read_text(encoding="utf-8"), name)
+        data, lines = parse_yaml(read_text(path), name)
         city_file = validate_city_file(data, lines, name)
     except RecordsError as exc:
         return None, {}, list(exc.problems)
+    found = [*future_founding(city_file, lines, name, this_year), *invalid_website(city_file, lines, name)]
     source = sources.get(city_file.source)
     if source is None:
         where = Site(name, line_of(lines, ("source",)), "source")
-        return city_file, lines, [error("source.unknown", f"no page {city_file.source!r} in data/sources", where)]
-    return city_file, lines, [*missing_quotes(city_file, lines, source.text, name),
+        return city_file, lines, [*found, error("source.unknown", f"no page {city_file.source!r} in data/sources",
+                                                where)]  # fmt: skip
+    return city_file, lines, [*found, *missing_quotes(city_file, lines, source.text, name),
                               *unparsed_warnings(city_file, lines, name)]  # fmt: skip
 
 
@@ -181,8 +268,14 @@ class LoadedRecords:
         return Site(str(self.directory / name), line_of(self.lines.get(name, {}), loc), field_name(loc))
 
 
-def read_records(records_dir: Path, sources_dir: Path) -> tuple[LoadedRecords | None, ProblemReport]:
+def read_records(records_dir: Path, sources_dir: Path,
+                 clock: Clock = system_clock) -> tuple[LoadedRecords | None, ProblemReport]:  # fmt: skip
     """Every records file, checked alone and then together; the records are None when a file does not parse.
+
+    Args:
+        records_dir: the directory of the records files (``*.yaml``).
+        sources_dir: the directory of their source pages.
+        clock: what time it is, to refuse a founding in the future.
 
     Raises:
         TwingraphError: there are no records files.
@@ -197,8 +290,9 @@ def read_records(records_dir: Path, sources_dir: Path) -> tuple[LoadedRecords | 
     files: list[tuple[str, CityFile]] = []
     lines: dict[str, Lines] = {}
     problems: list[Problem] = []
+    this_year = today(clock).year
     for path in paths:
-        city_file, file_lines, found = read_file(path, sources)
+        city_file, file_lines, found = read_file(path, sources, this_year)
         problems.extend(found)
         if city_file is not None:
             files.append((path.name, city_file))
@@ -222,13 +316,13 @@ def load_dataset(records_dir: Path, sources_dir: Path) -> Dataset:
     return loaded.dataset
 
 
-def check_file(path: Path, sources_dir: Path) -> ProblemReport:
+def check_file(path: Path, sources_dir: Path, clock: Clock = system_clock) -> ProblemReport:
     """The problems of one records file checked alone (one outside the records directory)."""
     try:
         sources = load_sources(sources_dir)
     except RecordsError as exc:
         return exc.problem_report
-    return ProblemReport(tuple(read_file(path, sources)[2]))
+    return ProblemReport(tuple(read_file(path, sources, today(clock).year)[2]))
 
 
 def _nowhere(name: str, loc: Location) -> Site:

@@ -1,4 +1,5 @@
-"""YAML text read safely, with the line of every field: no anchors or aliases, no duplicate keys, bounded depth."""
+"""YAML text read safely, with the line of every field: UTF-8 only, no anchors or aliases, no duplicate keys,
+bounded depth; every refusal names the line."""
 
 from __future__ import annotations
 
@@ -11,9 +12,22 @@ from twingraph.model import Location
 from twingraph.problems import ProblemsError, Site, error
 
 Lines = dict[Location, int]
+AnyMark = Any  # a place in a YAML text, PyYAML's yaml.Mark or libyaml's: .line and .column, 0-based
 # records nest five levels deep; far more is a mistake or an attack on the recursive composer
 MAX_DEPTH = 64
+TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep"
 ALIASES = "YAML anchors and aliases (&name, *name) are not allowed in records: write the value out"
+
+
+def mark_at(text: str, index: int, name: str) -> yaml.Mark:
+    """The line and column (0-based, as in YAML's marks) of character ``index`` of a text.
+
+    >>> mark = mark_at("a: 1\\nb: 2", 6, "a.yaml")
+    >>> mark.line + 1, mark.column + 1
+    (2, 2)
+    """
+    start = text.rfind("\n", 0, index) + 1
+    return yaml.Mark(name, index, text.count("\n", 0, index), index - start, None, 0)
 
 
 class YamlError(ProblemsError):
@@ -26,6 +40,28 @@ class YamlError(ProblemsError):
 # libyaml's loader when PyYAML has it: the same nodes and marks for valid YAML, about eight
 # times faster; its errors point elsewhere, so a file that fails is read again by PyYAML's own
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """The text of a file's bytes, which must be UTF-8; a byte that is not is reported with its line.
+
+    >>> decode_text("city: Казань".encode(), "a.yaml")
+    'city: Казань'
+
+    Raises:
+        YamlError: ``file.binary`` (not UTF-8 and holding NUL bytes: an image, an archive...) or
+            ``file.encoding`` (another encoding, such as cp1251), at the line of the first byte that is not UTF-8.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        good = data[: exc.start].decode("utf-8")  # all before the first bad byte is UTF-8
+        mark = mark_at(good, len(good), name)
+        where = f"byte 0x{data[exc.start]:02x} at byte {exc.start:,} (column {mark.column + 1}): {exc.reason}"
+        if b"\x00" in data:
+            raise YamlError("file.binary", f"binary data, not a YAML text (NUL bytes; {where})", name, mark) from exc
+        message = f"not UTF-8: {where}; records and pages are UTF-8: convert it (e.g. iconv -f cp1251 -t utf-8)"
+        raise YamlError("file.encoding", message, name, mark) from exc
 
 
 def check_nodes(root: yaml.Node, name: str) -> None:
@@ -47,7 +83,7 @@ def check_nodes(root: yaml.Node, name: str) -> None:
             raise YamlError("yaml.alias", ALIASES, name, node.start_mark)
         seen.add(id(node))
         if depth > MAX_DEPTH:
-            raise YamlError("yaml.too-deep", f"nested more than {MAX_DEPTH} levels deep", name, node.start_mark)
+            raise YamlError("yaml.too-deep", TOO_DEEP, name, node.start_mark)
         if isinstance(node, yaml.MappingNode):
             _refuse_duplicate_keys(node, name)
             todo.extend((value, depth + 1) for _, value in node.value)
@@ -94,10 +130,50 @@ def compose(text: str, name: str, loader_class: Any) -> tuple[Any, yaml.Node | N
             return None, None
         check_nodes(node, name)
         return loader.construct_document(node), node
-    except RecursionError as exc:  # PyYAML's own composer recurses: only on text libyaml refused
-        raise YamlError("yaml.too-deep", "nested too deep", name, None) from exc
+    except RecursionError as exc:  # PyYAML's own composer recurses: only on text libyaml refused (1,000 deep)
+        raise YamlError("yaml.too-deep", TOO_DEEP, name, too_deep_mark(text, name)) from exc
     finally:
         loader.dispose()
+
+
+def too_deep_mark(text: str, name: str) -> AnyMark | None:
+    """Where the first node nested deeper than MAX_DEPTH starts, read from the parser's events (a loop, no recursion).
+
+    >>> too_deep_mark("a: 1\\nb: " + "[" * 70 + "]" * 70, "a.yaml").line + 1
+    2
+    """
+    depth = 0  # the collections open around the next node
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.NodeEvent) and depth + 1 > MAX_DEPTH:
+                return event.start_mark
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        return syntax_mark(exc, text, name)
+    return None
+
+
+def syntax_mark(exc: yaml.YAMLError, text: str, name: str) -> AnyMark | None:
+    """Where a YAML error is: its problem's mark, or for a character YAML refuses (NUL...), that character's."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        return mark_at(text, exc.position, name)
+    return getattr(exc, "problem_mark", None)
+
+
+def syntax_message(exc: yaml.YAMLError) -> str:
+    """What is wrong with a text that is not YAML, in a line.
+
+    >>> syntax_message(yaml.reader.ReaderError("a.yaml", 3, 0, "unicode", "special characters are not allowed"))
+    'not valid YAML: the character U+0000 (a NUL byte) is not allowed (special characters are not allowed)'
+    """
+    if isinstance(exc, yaml.reader.ReaderError):
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        nul = " (a NUL byte)" if code == 0 else ""
+        return f"not valid YAML: the character U+{code:04X}{nul} is not allowed ({exc.reason})"
+    return f"not valid YAML: {getattr(exc, 'problem', None) or exc}"
 
 
 def _node_lines(node: yaml.Node, path: Location = ()) -> Iterator[tuple[Location, int]]:
@@ -123,8 +199,7 @@ def read_yaml(text: str, name: str) -> tuple[Any, Lines]:
         try:
             data, node = compose(text, name, yaml.SafeLoader)
         except yaml.YAMLError as exc:
-            message = f"not valid YAML: {getattr(exc, 'problem', None) or exc}"
-            raise YamlError("yaml.syntax", message, name, getattr(exc, "problem_mark", None)) from exc
+            raise YamlError("yaml.syntax", syntax_message(exc), name, syntax_mark(exc, text, name)) from exc
     return data, (dict(_node_lines(node)) if node is not None else {})
 
 

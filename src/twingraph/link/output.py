@@ -12,7 +12,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, XSD
 
 from twingraph.config import DEFAULT_BASE_IRI
 from twingraph.errors import TwingraphError
-from twingraph.fileio import write_atomic
+from twingraph.fileio import write_files
 from twingraph.link.entities import Kind
 from twingraph.link.match import Link, Review, Scored
 from twingraph.problems import Problem, Severity
@@ -167,15 +167,18 @@ def previous(links_path: Path, typed: Graph) -> tuple[list[Link], list[Review]]:
 
 
 def save(links: tuple[Link, ...], reviews: tuple[Review, ...], links_path: Path, endpoint: str, date: str) -> Path:
-    """Write the links file and its review file, each atomically; returns the review file's path."""
+    """Write the links file and its review file, both complete before either replaces the old one; the review's path."""
     note = (
         f"Links to Wikidata made by `twingraph link` against {endpoint} on {date}.\n"
         "Facts about wd: items (English labels, coordinates) come from that endpoint, not from the page."
     )
     turtle = links_graph(links).serialize(format="turtle", encoding="utf-8")
-    write_atomic(links_path, "".join(f"# {line}\n" for line in note.splitlines()).encode("utf-8") + turtle)
     review = review_path_for(links_path)
-    write_atomic(review, review_tsv(reviews, f"Not linked: check these by hand ({endpoint}, {date})."))
+    assert review.parent == links_path.parent, "the review file sits beside the links file"
+    write_files(links_path.parent, {
+        links_path.name: "".join(f"# {line}\n" for line in note.splitlines()).encode("utf-8") + turtle,
+        review.name: review_tsv(reviews, f"Not linked: check these by hand ({endpoint}, {date})."),
+    })  # fmt: skip
     return review
 
 
