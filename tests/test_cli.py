@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import subprocess
@@ -257,3 +259,24 @@ def test_the_store_is_rebuilt_when_records_or_base_change(project_settings: Sett
     store = open_store(other)
     assert store.select("SELECT ?p WHERE { <http://example.org/kzn/city/tehran> ?p ?o } LIMIT 1").rows
     assert stale_reason(other) is None
+
+
+def test_the_terminal_table_wraps_long_values_and_cuts_none(runner: CliRunner, in_project: Path) -> None:
+    from twingraph.store.table_text import column_widths, table_text, wrapped
+
+    result = runner.invoke(main, ["query", "who-met-whom", "-p", "person=Метшин", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    header, *rows = list(csv.reader(io.StringIO(result.stdout)))
+    for width in (60, 100, 200):
+        lines = table_text(header, rows, width).splitlines()
+        widths = column_widths([max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(header)], width)
+        starts = [sum(widths[:i]) + 2 * i for i in range(len(widths))]
+        at = 1
+        for row in rows:
+            depth = max(len(wrapped(value, w)) for value, w in zip(row, widths, strict=True))
+            block = [line.ljust(sum(widths) + 2 * len(widths)) for line in lines[at : at + depth]]
+            for value, start, w in zip(row, starts, widths, strict=True):
+                shown = "".join(line[start : start + w] for line in block)
+                assert shown.replace(" ", "") == value.replace(" ", ""), (width, value)
+            at += depth
+        assert lines[at] == f"({len(rows)} rows)"

@@ -708,3 +708,32 @@ def test_the_loop_error_log_says_each_kind_once_per_interval_with_a_count(caplog
         loop.close()
     lines = [r.getMessage() for r in caplog.records]
     assert len(lines) == 2 and "99 more like it" in lines[1]
+
+
+@pytest.mark.server
+def test_serve_says_where_it_listens_only_once_it_does(settings: Settings, tmp_path: Path) -> None:
+    base = [sys.executable, "-m", "twingraph", "--dist", str(settings.dist_dir), "serve", "--no-watch"]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = subprocess.run([*base, "--port", str(port)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1 and "Serving" not in refused.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in refused.stderr and "--port 0" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen([*base, "--port", "0"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(600):
+            announced = re.search(r"at (http://127\.0\.0\.1:(\d+)/)", log_path.read_text(errors="replace"))
+            if announced or process.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert announced, log_path.read_text(errors="replace")
+        assert announced.group(2) != "0"
+        assert httpx2.get(announced.group(1) + "sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ from twingraph.pipeline import (
 from twingraph.problems import ProblemReport
 from twingraph.rdf.formats import RdfFormat
 from twingraph.store import Credentials, Publisher, RemoteStore, ServedStore, Table, endpoints_for, load_queries
+from twingraph.store.table_text import table_text
 from twingraph.validate import Engine
 
 if TYPE_CHECKING:  # the link commands import rdflib and the linker only when they run
@@ -192,11 +194,7 @@ def render_table(table: Table, fmt: str) -> str:
         return rows_to_csv(list(table.columns), [list(r) for r in table.rows]).decode("utf-8")
     if fmt == "json":
         return json.dumps(table.as_dicts(), ensure_ascii=False, indent=2) + "\n"
-    widths = [max([len(c), *(len(r[i]) for r in table.rows)]) for i, c in enumerate(table.columns)]
-    widths = [min(w, 40) for w in widths]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(table.columns, widths, strict=True))]
-    lines += ["  ".join(v[:w].ljust(w) for v, w in zip(row, widths, strict=True)) for row in table.rows]
-    return "\n".join([*lines, f"({len(table.rows)} rows)"]) + "\n"
+    return table_text(table.columns, table.rows, shutil.get_terminal_size((120, 24)).columns)
 
 
 @main.command("query")
@@ -286,13 +284,12 @@ def serve_command(ctx: click.Context, host: str, port: int, timeout: float | Non
     )
     served = len(store)
     where = f" from {store_url}" if store_url else ""
-    click.echo(f"Serving {served} triples{where} at http://{host}:{port}/  (SPARQL: /sparql, Ctrl-C to stop)",
-               err=True)  # fmt: skip
     refresh = Reloader(settings, progress) if watch and store_url is None else None
     inputs = functools.partial(input_time, settings) if refresh else None
     limits = Limits(workers, per_client, queue_wait, queue_limit, query_memory)
     app = create_app(store, settings, limits=limits, refresh=refresh, inputs=inputs)
-    serve(app, host, port)
+    serve(app, host, port, lambda url: click.echo(f"Serving {served} triples{where} at {url}  "
+                                                  "(SPARQL: /sparql, Ctrl-C to stop)", err=True))
 
 
 def remote_store(settings: Settings, url: str, graph: str | None, credentials: Credentials | None) -> RemoteStore:

@@ -16,14 +16,19 @@ file descriptor. So:
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import resource
+import socket
 import time
+from collections.abc import Callable
 from typing import Any
 
 import h11
 from starlette.types import ASGIApp
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from twingraph.errors import TwingraphError
 
 REQUEST_DEADLINE = 10.0  # seconds for a whole request to arrive
 FILES_KEPT = 64  # descriptors kept free for workers, snapshots, dumps and logs
@@ -115,16 +120,51 @@ class QuietLoopErrors:
                   f"; {repeats} more like it in the last {self.every:g} s" if repeats else "")  # fmt: skip
 
 
-def serve(app: ASGIApp, host: str, port: int) -> None:
-    """Run the app under uvicorn until stopped, with the deadline, the connection cap and the quiet log."""
+def bound_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on host and port (0: any free port), bound before anything is announced.
+
+    Raises:
+        TwingraphError: the address is taken, not this machine's, or not allowed, with what to do.
+    """
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as exc:
+        hint = "choose another with --port, or --port 0 for any free port" if exc.errno == errno.EADDRINUSE else \
+            "check --host and --port"  # fmt: skip
+        raise TwingraphError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; {hint}") from None
+
+
+def url_of(sock: socket.socket) -> str:
+    """The http URL a listening socket answers at, with the port it really got.
+
+    >>> with socket.create_server(("127.0.0.1", 0)) as sock:
+    ...     url_of(sock).startswith("http://127.0.0.1:") and not url_of(sock).endswith(":0/")
+    True
+    """
+    host, port = sock.getsockname()[:2]
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+
+
+def serve(app: ASGIApp, host: str, port: int, announce: Callable[[str], None]) -> None:
+    """Bind, ``announce`` the URL, then run the app under uvicorn until stopped (deadline, cap, quiet log).
+
+    Raises:
+        TwingraphError: the address cannot be listened on (nothing is announced then).
+    """
     import uvicorn
 
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", http=DeadlineProtocol,
+    sock = bound_socket(host, port)
+    config = uvicorn.Config(app, log_level="warning", http=DeadlineProtocol,
                             limit_concurrency=connection_cap(raise_file_limit()))  # fmt: skip
     server = uvicorn.Server(config)
+    announce(url_of(sock))
 
     async def main() -> None:
         asyncio.get_running_loop().set_exception_handler(QuietLoopErrors())
-        await server.serve()
+        await server.serve(sockets=[sock])
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        sock.close()
