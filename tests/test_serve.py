@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import dataclasses
 import gc
 import gzip
@@ -734,6 +736,60 @@ def test_serve_says_where_it_listens_only_once_it_does(settings: Settings, tmp_p
         assert announced, log_path.read_text(errors="replace")
         assert announced.group(2) != "0"
         assert httpx2.get(announced.group(1) + "sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its children that are alive, from /proc."""
+    total = 0.0
+    for each in [pid, *children_of(pid)]:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def children_of(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_after_eight_runaway_queries_the_endpoint_answers_and_nothing_burns_cpu(settings: Settings,
+                                                                                 tmp_path: Path) -> None:  # fmt: skip
+    """Issue 13's 'done when': eight runaway queries at once, then /sparql answers and the CPU is free again."""
+    port = free_port()
+    command = [sys.executable, "-m", "twingraph", "--dist", str(settings.dist_dir), "serve", "--no-watch",
+               "--port", str(port), "--timeout", "2", "--per-client", "8"]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answering(url, process)
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: httpx2.get(url + "/sparql", params={"query": PATHOLOGICAL}, timeout=60),
+                                    range(8)))  # fmt: skip
+        assert sorted({a.status_code for a in answers}) == [503]
+        assert all(a.headers.get("retry-after") for a in answers)
+        after = httpx2.get(url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=60)
+        assert after.status_code == 200 and after.json()["boolean"] is True
+        # the killed workers' replacements load the data (a second or so of CPU each), then all is quiet;
+        # a runaway still running would use a whole core for minutes
+        windows = []
+        for _ in range(30):
+            before = cpu_seconds(process.pid)
+            time.sleep(1)
+            windows.append(cpu_seconds(process.pid) - before)
+            if windows[-1] < 0.1:
+                break
+        assert windows[-1] < 0.1, f"CPU seconds used per second after the queries were stopped: {windows}"
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -221,7 +221,7 @@ def in_thread(work: Callable[[str, Dataset | None], Outcome], query: str, datase
         try:
             result = work(query, dataset)
         except ProtocolError as exc:  # a fresh error: no traceback, so no frame of this thread crosses over
-            result = ProtocolError(exc.status, exc.message)
+            result = ProtocolError(exc.status, exc.message, exc.retry_after)
         except BaseException as exc:  # whatever it is, the waiting request must be answered
             logging.getLogger(__name__).exception("a query failed")
             result = ProtocolError(500, f"the query failed: {type(exc).__name__}: {exc}")
