@@ -35,7 +35,7 @@ from twingraph.errors import TwingraphError
 from twingraph.export import load_context, load_description, serialize
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.vocabulary import load_ontology
-from twingraph.serve import lookups, pages, render, results, sparql, views
+from twingraph.serve import lookups, openapi, pages, render, results, sparql, views
 from twingraph.serve.evaluator import Evaluator
 from twingraph.serve.headers import SecurityHeaders
 from twingraph.serve.negotiation import choose
@@ -282,6 +282,13 @@ class Site:
             return self.error(request, 404, f"no dump named {name!r}: the dumps are {', '.join(DUMP_TYPES)}")
         return FileResponse(path, media_type=DUMP_TYPES[name], filename=name)
 
+    def api_description(self, request: Request) -> Response:
+        """The OpenAPI description of this HTTP API (``serve.openapi``), as JSON."""
+        api = openapi.Api(self.queries, DUMP_TYPES, list(views.VIEWS), GRAPH_OFFERS, list(results.RESULTS), GRAPH_NAMES,
+                          results.RESULT_NAMES | {"html": HTML}, BODY_LIMIT)  # fmt: skip
+        body = json.dumps(openapi.openapi_document(api), ensure_ascii=False).encode("utf-8")
+        return self.respond(request, body, "application/json")
+
     async def protocol_errors(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, sparql.ProtocolError)
         return self.error(request, exc.status, exc.message, exc.retry_after)
@@ -344,6 +351,7 @@ def routes(site: Site) -> list[BaseRoute]:
         Route("/dumps/{name}", site.dump),
         *(Route(f"/{name}", site.dump) for name in DUMP_TYPES),
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
+        Route("/openapi.json", in_thread(site.api_description)),
         Route("/{path:path}", in_thread(site.resource)),
     ]
 
