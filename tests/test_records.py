@@ -283,3 +283,13 @@ def test_a_founding_year_after_the_clocks_year_is_refused(project_settings: Sett
     _, report = read_records(project_settings.records_dir, project_settings.sources_dir, clock)
     future = [(p.file, p.line, p.path) for p in report if p.rule == "founded.future"]
     assert future == ([(str(path), line_with(path, f"year: {year}"), "city.founded.year")] if refused else [])
+
+
+@pytest.mark.parametrize("value", ["2023-02-31", "2023-04-31", "2023-02-29"])
+def test_a_date_that_does_not_exist_is_a_problem_at_its_line(value: str) -> None:
+    from twingraph.yamltext import YamlError, read_yaml
+
+    with pytest.raises(YamlError) as refused:
+        read_yaml(f"city: x\nevents:\n  - start: {value}\n", "x.yaml")
+    (problem,) = refused.value.problems
+    assert (problem.rule, problem.file, problem.line) == ("yaml.value", "x.yaml", 3) and value in problem.message

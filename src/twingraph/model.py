@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import enum
 import re
 from collections.abc import Iterator
@@ -10,8 +12,8 @@ from typing import Annotated, Literal, NamedTuple, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-DATE = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>0[1-9]|1[0-2])(?:-(?P<day>0[1-9]|[12]\d|3[01]))?)?$")
-OFFSET = r"^[+-]\d{2}:\d{2}$"
+DATE = re.compile(r"^(?P<year>[0-9]{4})(?:-(?P<month>0[1-9]|1[0-2])(?:-(?P<day>0[1-9]|[12][0-9]|3[01]))?)?$")
+OFFSET = r"^[+-][0-9]{2}:[0-9]{2}$"
 
 Slug = Annotated[str, Field(pattern=SLUG)]
 Text = Annotated[str, Field(min_length=1)]
@@ -46,10 +48,17 @@ class Precision(enum.StrEnum):
 
 
 class PartialDate(Record):
-    """A date known to the day, the month or only the year.
+    """A date known to the day, the month or only the year, in ASCII digits; a day that the month has.
 
     >>> PartialDate.parse("2023-05").precision
     <Precision.MONTH: 'month'>
+    >>> PartialDate.parse("2024-02-29").precision
+    <Precision.DAY: 'day'>
+    >>> try:
+    ...     PartialDate.parse("2023-02-29")
+    ... except ValueError as exc:
+    ...     print(exc.errors()[0]["msg"])  # type: ignore[attr-defined]
+    Value error, '2023-02-29' is not a date: February 2023 has no day 29
     """
 
     text: str
@@ -57,8 +66,12 @@ class PartialDate(Record):
     @field_validator("text")
     @classmethod
     def _check(cls, value: str) -> str:
-        if not DATE.match(value):
+        found = DATE.match(value)
+        if not found:
             raise ValueError(f"{value!r} is not a date: write YYYY-MM-DD, YYYY-MM or YYYY")
+        if found["day"] and int(found["day"]) > days_in_month(int(found["year"]), int(found["month"])):
+            month = datetime.date(2000, int(found["month"]), 1).strftime("%B")
+            raise ValueError(f"{value!r} is not a date: {month} {found['year']} has no day {int(found['day'])}")
         return value
 
     @classmethod
@@ -71,6 +84,15 @@ class PartialDate(Record):
 
     def __str__(self) -> str:
         return self.text
+
+
+def days_in_month(year: int, month: int) -> int:
+    """How many days a month has.
+
+    >>> days_in_month(2024, 2), days_in_month(2023, 2), days_in_month(1900, 2), days_in_month(2023, 4)
+    (29, 28, 28, 30)
+    """
+    return calendar.monthrange(year, month)[1]
 
 
 class Quoted(Record):

@@ -129,11 +129,38 @@ def compose(text: str, name: str, loader_class: Any) -> tuple[Any, yaml.Node | N
         if node is None:
             return None, None
         check_nodes(node, name)
-        return loader.construct_document(node), node
+        try:
+            return loader.construct_document(node), node
+        except ValueError as exc:  # a scalar YAML reads as a date that does not exist, such as 2023-02-31
+            bad = impossible_timestamp(node, loader)
+            raise YamlError("yaml.value", f"{bad.value if bad else 'a value'} is not a date that exists ({exc})",
+                            name, bad.start_mark if bad else None) from exc  # fmt: skip
     except RecursionError as exc:  # PyYAML's own composer recurses: only on text libyaml refused (1,000 deep)
         raise YamlError("yaml.too-deep", TOO_DEEP, name, too_deep_mark(text, name)) from exc
     finally:
         loader.dispose()
+
+
+def impossible_timestamp(root: yaml.Node, loader: Any) -> yaml.ScalarNode | None:
+    """The first scalar YAML reads as a timestamp that cannot be built (a day the month lacks), if any.
+
+    >>> loader = yaml.SafeLoader("a: [2024-02-29, 2023-02-31]")
+    >>> impossible_timestamp(loader.get_single_node(), loader).value
+    '2023-02-31'
+    """
+    todo = [root]
+    while todo:
+        node = todo.pop(0)
+        if isinstance(node, yaml.MappingNode):
+            todo += [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            todo += node.value
+        elif isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+            except ValueError:
+                return node
+    return None
 
 
 def too_deep_mark(text: str, name: str) -> AnyMark | None:
