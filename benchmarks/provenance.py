@@ -19,7 +19,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("twingraph", "rdflib", "pyoxigraph", "pyshacl", "rdflib-endpoint", "uvicorn", "starlette")
-OUTPUTS = ("benchmarks/results/", "benchmarks/README.md")
+OUTPUTS = ("benchmarks/results/", "benchmarks/README.md", "RELIABILITY.md")
 NOISE = (
     "**These figures are noisy**: the machine was shared with other work during the run (see the load "
     "average); a quiet machine gives lower times."
@@ -124,9 +124,13 @@ def say(message: str) -> None:
     print(f"… {message}", file=sys.stderr, flush=True)
 
 
-def publish(result: dict[str, Any], results: Path, start: str, end: str, section: str) -> None:
-    """Keep a run's figures in its results file and put its rendered section in benchmarks/README.md."""
+def publish(result: dict[str, Any], results: Path, start: str, end: str, section: str,
+            document: Path | None = None) -> None:  # fmt: skip
+    """Keep a run's figures in its results file and put its rendered section in ``document``.
+
+    The document is benchmarks/README.md unless another is named (RELIABILITY.md, say).
+    """
     results.parent.mkdir(exist_ok=True)
     results.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    replace_section(results.parent.parent / "README.md", start, end, section)
+    replace_section(document or results.parent.parent / "README.md", start, end, section)
     print(section)

@@ -82,6 +82,7 @@ def test_every_run_header_agrees_with_its_results_file() -> None:
             assert bool(info["dirty"]) == bool(run["dirty"]), "the header says whether the tree was dirty"
             cited.add(path.name)
     on_disk = {p.name for p in (BENCH / "results").glob("*.json")}
+    cited |= {Path(run["results"]).name for run in RELIABILITY_RUN.finditer(reliability_section())}
     assert on_disk == cited, "a results file no table shows is from older code or another run: remove it"
 
 
@@ -135,4 +136,84 @@ def test_a_row_with_a_target_says_whether_it_was_met() -> None:
 )
 def test_the_benchmark_helpers_examples_hold(bench: Any, script: str) -> None:
     outcome = doctest.testmod(bench(script))
+    assert outcome.attempted and outcome.failed == 0
+
+
+# -- RELIABILITY.md: one section, written by benchmarks/reliability.py, checked the same way ----------
+
+RELIABILITY = ROOT / "RELIABILITY.md"
+RELIABILITY_RUN = re.compile(
+    r"^- Run: commit `(?P<commit>[0-9a-f]{7,40})`(?P<dirty> \+ uncommitted changes to [^`]*?)?, "
+    r"(?P<date>\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC), `(?P<command>python benchmarks/reliability\.py[^`]*)` -> "
+    r"`benchmarks/(?P<results>results/reliability\.json)`$",
+    re.MULTILINE,
+)
+
+
+def reliability_section() -> str:
+    found = {m["script"]: m["body"] for m in SECTION.finditer(RELIABILITY.read_text(encoding="utf-8"))}
+    assert set(found) == {"reliability.py"}, "RELIABILITY.md has one marked section, benchmarks/reliability.py's"
+    return found["reliability.py"]
+
+
+def reliability_runs() -> list[dict[str, Any]]:
+    """The runs of benchmarks/results/reliability.json: one per scale measured, and the faults' run."""
+    result = results("results/reliability.json")
+    return [*(scale["run"] for scale in result.get("scales", {}).values()), *([result["faults"]["run"]]
+            if "faults" in result else [])]  # fmt: skip
+
+
+def test_every_reliability_table_is_headed_by_its_run() -> None:
+    body = reliability_section()
+    tables = list(re.finditer(r"^\|.*\|$\n^\|[-:| ]+\|$", body, re.MULTILINE))
+    assert tables, "RELIABILITY.md: no table"
+    for table in tables:
+        before = body[: table.start()]
+        run = list(RELIABILITY_RUN.finditer(before))
+        assert run, "RELIABILITY.md: a table without a run header above it"
+        after_run = before[run[-1].end() :]
+        assert re.search(r"^- Machine: .+ cores .+; load average [\d.]+ at the start$", after_run, re.MULTILINE)
+        assert re.search(r"^- Versions: Python \d+\.\d+\.\d+, twingraph ", after_run, re.MULTILINE)
+
+
+def test_every_reliability_run_header_is_a_run_of_its_results_file() -> None:
+    runs = {(info["commit"], info["date"], info["command"], bool(info["dirty"])) for info in reliability_runs()}
+    headers = list(RELIABILITY_RUN.finditer(reliability_section()))
+    assert headers
+    for run in headers:
+        assert (run["commit"], run["date"], run["command"], bool(run["dirty"])) in runs, run.group(0)
+
+
+def test_the_reliability_section_is_what_reliability_py_makes_of_the_results(bench: Any) -> None:
+    module = bench("reliability")
+    if not module.RESULTS.exists():
+        pytest.fail("benchmarks/results/reliability.json is missing: run python benchmarks/reliability.py")
+    rendered = module.render(json.loads(module.RESULTS.read_text(encoding="utf-8")))
+    assert reliability_section() + module.END + "\n" == rendered.split(module.START + "\n", 1)[1]
+    for scale in module.SHOWN:
+        assert f"### {scale}: " in reliability_section(), f"say how {scale} was measured, or how to measure it"
+
+
+def test_no_figure_in_reliability_md_stands_outside_its_section() -> None:
+    text = SECTION.sub("", RELIABILITY.read_text(encoding="utf-8"))
+    assert FIGURE.findall(text) == [], "a figure no script writes: give it a script or remove it"
+
+
+def test_a_reliability_row_with_a_target_says_whether_it_was_met() -> None:
+    checked, columns = 0, []
+    for line in reliability_section().splitlines():
+        if not line.startswith("|"):
+            columns = []
+        elif not columns:
+            columns = cells(line)
+        elif "target" in columns and not set(line) <= set("|-: "):
+            row = dict(zip(columns, cells(line), strict=True))
+            if row["target"]:
+                checked += 1
+                assert row["status"].startswith(("met", "**missed**")), line
+    assert checked, "no table states a target"
+
+
+def test_the_reliability_script_examples_hold(bench: Any) -> None:
+    outcome = doctest.testmod(bench("reliability"))
     assert outcome.attempted and outcome.failed == 0
