@@ -166,7 +166,7 @@ def test_suffix_and_format_override_accept(client: TestClient, url: str, media: 
 
 def test_jsonld_uses_the_published_context(client: TestClient) -> None:
     document = client.get("/person/ilsur-metshin?format=jsonld").json()
-    assert document["@context"]["schema"] == "https://schema.org/"
+    assert document["@context"]["name"] == "https://schema.org/name"
     assert "Ильсур Метшин" in json.dumps(document, ensure_ascii=False)
 
 

@@ -14,13 +14,14 @@ import click
 
 from twingraph.config import Limits, Settings, default_settings
 from twingraph.errors import TwingraphError
-from twingraph.export import rows_to_csv
-from twingraph.fileio import ensure_writable, write_atomic
+from twingraph.export import FRAMES, export_city_bundles, export_framed, rows_to_csv
+from twingraph.fileio import ensure_writable, write_atomic, write_files
 from twingraph.pipeline import (
     Reloader,
     build,
     build_problems,
     check_records,
+    checked_graph,
     dataset_graph,
     export_dataset,
     input_time,
@@ -335,29 +336,58 @@ def publish_command(ctx: click.Context, to: str, by: str, update_url: str | None
 
 @main.command("export")
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="turtle", show_default=True)
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True), required=True,
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
               help="The file to write (replaced whole, only once complete), or - for standard output.")  # fmt: skip
+@click.option("--frame", type=click.Choice(FRAMES),
+              help="JSON-LD only: one nested object per resource of this kind (ontology/frames/KIND.jsonld).")
+@click.option("--split", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
+              help="With --frame city: one self-contained file per partner city in DIR, instead of -o.")
 @click.pass_context
-def export_command(ctx: click.Context, fmt: str, output: Path) -> None:
+def export_command(ctx: click.Context, fmt: str, output: Path | None, frame: str | None, split: Path | None) -> None:
     """Export the validated dataset to one file or standard output (CSV: one row per participation).
+
+    JSON-LD carries the published context inline, so a file stands alone offline.
+    With --frame, each event (person, city, agreement) is one object with what
+    it links to nested in it: an event's place, its attendees' names and posts.
 
     \b
     Example:
         twingraph export --format jsonld -o kazan.jsonld
+        twingraph export --format jsonld --frame event -o events.jsonld
+        twingraph export --format jsonld --frame city --split cities/
         twingraph export --format csv -o participations.csv
         twingraph export --format ntriples -o - | gzip > kazan.nt.gz
     """
+    check_export_options(fmt, output, frame, split)
     settings = settings_from(ctx)
-    to_stdout = str(output) == "-"
-    if not to_stdout:
-        ensure_writable(output, "the export")
-    data = export_dataset(settings, fmt, progress)
-    if to_stdout:
+    target = split or output
+    if target is not None and str(target) != "-":
+        ensure_writable(target, "the export")
+    if split is not None:
+        written = write_files(split, export_city_bundles(checked_graph(settings, progress)[1], settings.ontology_dir))
+        click.echo(f"wrote {len(written)} files to {split}/")
+        return
+    assert output is not None  # check_export_options: -o or --split
+    if frame is None:
+        data = export_dataset(settings, fmt, progress)
+    else:
+        data = export_framed(checked_graph(settings, progress)[1], settings.ontology_dir, frame)
+    if str(output) == "-":
         click.echo(data, nl=False)  # bytes go to the binary stream as they are
         click.echo(f"wrote {len(data)} bytes to standard output", err=True)
         return
     write_atomic(output, data)
     click.echo(f"wrote {output} ({len(data)} bytes)")
+
+
+def check_export_options(fmt: str, output: Path | None, frame: str | None, split: Path | None) -> None:
+    """Raises click.UsageError for options that do not go together."""
+    if frame is not None and fmt != RdfFormat.JSONLD.label:
+        raise click.UsageError("--frame needs --format jsonld")
+    if split is not None and frame != "city":
+        raise click.UsageError("--split needs --frame city")
+    if (split is None) == (output is None):
+        raise click.UsageError("give either --output/-o or --split DIR")
 
 
 @main.command("site")

@@ -1,4 +1,4 @@
-"""Serialise a graph: Turtle, JSON-LD (with the context), N-Triples, TriG, RDF/XML, CSV; DCAT/VoID."""
+"""Serialise a graph: Turtle, JSON-LD (with the context, flat or framed), N-Triples, TriG, RDF/XML, CSV; DCAT/VoID."""
 
 from __future__ import annotations
 
@@ -18,11 +18,14 @@ from twingraph.config import VOID as VOID_FILE
 from twingraph.errors import TwingraphError
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.iris import Minter
+from twingraph.rdf.jsonld import compacted, framed
 from twingraph.rdf.namespaces import PREFIXES, SCHEMA, TG, prefixed_graph
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 COUNTED = {"cities": TG.City, "partner cities": TG.PartnerCity, "agreements": TG.Agreement, "events": TG.Event,
            "persons": TG.Person, "organizations": TG.Organization}  # fmt: skip
+# the kinds of resource ontology/frames/ has a frame for: twingraph export --frame KIND
+FRAMES = ("event", "person", "city", "agreement")
 
 
 def load_context(ontology_dir: Path) -> dict[str, Any]:
@@ -64,17 +67,75 @@ def serialize(graph: Graph, fmt: RdfFormat, context: dict[str, Any], graph_iri: 
 
 
 def jsonld(graph: Graph, context: dict[str, Any]) -> bytes:
-    """JSON-LD compacted with the context, UTF-8, not escaped, in a stable order.
+    """JSON-LD compacted with the context (inline), UTF-8, not escaped, in a stable order.
 
-    rdflib writes the nodes and the values of a property in the order of its
-    hash sets, which changes from one process to the next; sorted, the same graph
-    always gives the same bytes. Sorting changes nothing in the graph: the
-    members of a JSON-LD array are a set unless it is an ``@list``.
+    Every IRI is whole or a term of the context, never a CURIE; dates are strings at their
+    precision (:mod:`twingraph.rdf.jsonld`). Nodes and the values of a property are sorted
+    (:func:`ordered`), so the same graph always gives the same bytes.
     """
-    document = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
+    return json_bytes(compacted(graph, context))
+
+
+def framed_jsonld(graph: Graph, frame: dict[str, Any], context: dict[str, Any]) -> bytes:
+    """JSON-LD framed: one nested object per resource the frame matches, the context inline.
+
+    Args:
+        graph: the dataset.
+        frame: one of ``ontology/frames/`` (:func:`load_frame`).
+        context: the published context.
+    """
+    return json_bytes(framed(graph, frame, context))
+
+
+def json_bytes(document: dict[str, Any]) -> bytes:
+    """A JSON-LD document as UTF-8 JSON, not escaped: its context first, then its body sorted (:func:`ordered`).
+
+    Sorting changes nothing in the graph: the members of a JSON-LD array are a set unless it is an ``@list``.
+    """
     body = ordered({key: value for key, value in document.items() if key != "@context"})
     stable = {"@context": document["@context"], **body} if "@context" in document else body
     return (json.dumps(stable, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def load_frame(ontology_dir: Path, kind: str) -> dict[str, Any]:
+    """The JSON-LD frame of one kind of resource, ``ontology/frames/KIND.jsonld`` (see :data:`FRAMES`).
+
+    Raises:
+        TwingraphError: no frame of that kind.
+    """
+    if kind not in FRAMES:
+        raise TwingraphError(f"no frame {kind!r}: use one of {', '.join(FRAMES)}")
+    document: dict[str, Any] = json.loads((ontology_dir / "frames" / f"{kind}.jsonld").read_text(encoding="utf-8"))
+    return document
+
+
+def export_framed(graph: Graph, ontology_dir: Path, kind: str) -> bytes:
+    """The graph as framed JSON-LD of one kind (:data:`FRAMES`), with the published context inline.
+
+    Raises:
+        TwingraphError: no frame of that kind.
+    """
+    return framed_jsonld(graph, load_frame(ontology_dir, kind), load_context(ontology_dir))
+
+
+def export_city_bundles(graph: Graph, ontology_dir: Path) -> dict[str, bytes]:
+    """One self-contained JSON-LD file per partner city, by file name (:func:`city_bundles`)."""
+    return city_bundles(graph, load_context(ontology_dir), load_frame(ontology_dir, "city"))
+
+
+def city_bundles(graph: Graph, context: dict[str, Any], frame: dict[str, Any]) -> dict[str, bytes]:
+    """One self-contained JSON-LD file per partner city, named by its IRI's last segment: ``harbin.jsonld``.
+
+    Each is the city as ``frame`` (the city frame) nests it: its agreements, its events
+    with their people and organizations; with the context inline, so it stands alone.
+    """
+    document = framed(graph, frame, context)
+    partners = {str(city) for city in graph.subjects(RDF.type, TG.PartnerCity)}
+    return {
+        f"{node['@id'].rstrip('/').rsplit('/', 1)[-1]}{RdfFormat.JSONLD.suffix}":
+            json_bytes({"@context": document["@context"], **node})
+        for node in document["@graph"] if node["@id"] in partners
+    }  # fmt: skip
 
 
 def ordered(value: Any, key: str = "") -> Any:

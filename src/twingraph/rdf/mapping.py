@@ -14,6 +14,7 @@ from twingraph.model import (
     City,
     Dataset,
     Event,
+    EventType,
     Location,
     Measure,
     Mention,
@@ -32,6 +33,13 @@ from twingraph.rdf.namespaces import AGREEMENT_TYPE, EVENT_TYPE, OA, SCHEMA, TG,
 Triple = tuple[URIRef | BNode, URIRef, URIRef | Literal | BNode]
 DATE_TYPES = {Precision.YEAR: XSD.gYear, Precision.MONTH: XSD.gYearMonth, Precision.DAY: XSD.date}
 CONTEXT_CHARS = 32
+# the schema.org Event subtype of the kinds of event one fits; ontology/twingraph.ttl states each
+# as the concept's skos:closeMatch, and tests/test_schemaorg.py keeps the two the same
+EVENT_CLASSES = {EventType.FESTIVAL: SCHEMA.Festival, EventType.EXHIBITION: SCHEMA.ExhibitionEvent,
+                 EventType.TOURNAMENT: SCHEMA.SportsEvent, EventType.TRAINING: SCHEMA.EducationEvent,
+                 EventType.EDUCATION_PROGRAMME: SCHEMA.EducationEvent}  # fmt: skip
+# what a population or area observation measures, for schema:variableMeasured, and its UN/CEFACT unit
+MEASURED = {"population": ("population", None), "area": ("area", "KMK")}
 
 
 def ru(text: str) -> Literal:
@@ -127,7 +135,7 @@ class Mapper:
         yield page, RDF.type, SCHEMA.WebPage
         yield page, SCHEMA.name, ru(source.title)
         yield page, RDFS.label, ru(source.title)
-        yield page, SCHEMA.url, Literal(source.url, datatype=XSD.anyURI)
+        yield page, SCHEMA.url, page
         yield page, TG.retrieved, Literal(source.retrieved, datatype=XSD.date)
         yield page, TG.sha256, Literal(source.sha256)
 
@@ -208,12 +216,21 @@ class Mapper:
             yield iri, SCHEMA.description, ru(city.about)
 
     def observation(self, city: URIRef, prop: URIRef, cls: URIRef, m: Measure, source: Source) -> Iterator[Triple]:
-        node = URIRef(f"{city}/{prop.split('#')[-1]}/{m.year if m.year is not None else 'undated'}")
+        """A dated figure, in the ontology's terms and as a schema.org Observation about the city."""
+        measured, unit = MEASURED[prop.split("#")[-1]]
+        node = URIRef(f"{city}/{measured}/{m.year if m.year is not None else 'undated'}")
         yield city, prop, node
         yield node, RDF.type, cls
+        yield node, RDF.type, SCHEMA.Observation
+        yield node, SCHEMA.observationAbout, city
+        yield node, SCHEMA.variableMeasured, Literal(measured)
         yield node, TG.value, decimal_literal(m.value)
+        yield node, SCHEMA.value, decimal_literal(m.value)
+        if unit:
+            yield node, SCHEMA.unitCode, Literal(unit)
         if m.year is not None:
             yield node, TG.year, Literal(m.year)
+            yield node, SCHEMA.observationDate, Literal(f"{m.year:04d}", datatype=XSD.gYear)
         yield from self.quoted(node, m.quote, source)
 
     def agreement(self, agreement: Agreement, source: Source) -> Iterator[Triple]:
@@ -225,6 +242,7 @@ class Mapper:
         for party in agreement.parties:
             yield from self.place(party)
             yield iri, TG.party, self.names.city(party)
+            yield iri, SCHEMA.spatialCoverage, self.names.city(party)
         yield from self.quoted(iri, agreement.quote, source)
 
     def event(self, event: Event, source: Source, section: City) -> Iterator[Triple]:
@@ -232,6 +250,8 @@ class Mapper:
         if section.role == "partner":
             yield iri, SCHEMA.about, self.mint.city(section.id)
         yield from self.labelled(iri, event.title, TG.Event, SCHEMA.Event)
+        if event.type in EVENT_CLASSES:
+            yield iri, RDF.type, EVENT_CLASSES[event.type]
         yield iri, TG.eventType, EVENT_TYPE[event.type.value]
         yield iri, SCHEMA.startDate, date_literal(event.start)
         if event.end:
@@ -239,6 +259,10 @@ class Mapper:
         if event.place:
             yield from self.place(event.place)
             yield iri, SCHEMA.location, self.names.city(event.place)
+        elif event.online:
+            # where an online event took place, as schema.org (and Google's Event rules) ask for one
+            yield iri, SCHEMA.location, URIRef(f"{iri}/online")
+            yield URIRef(f"{iri}/online"), RDF.type, SCHEMA.VirtualLocation
         if event.venue:
             yield iri, TG.venue, ru(event.venue)
         if event.online:
@@ -251,8 +275,24 @@ class Mapper:
             yield iri, TG.note, Literal(event.note, lang="en")
         seen: dict[URIRef, int] = {}
         for participant in event.participants:
-            yield from self.participation(iri, participant, seen)
+            yield from self.participation(event, participant, seen)
         yield from self.quoted(iri, event.quote, source)
+
+    def role(self, person: URIRef, node: URIRef, event: Event, post: str | None) -> Iterator[Triple]:
+        """A person's part in an event as schema.org's Role pattern: person -performerIn-> role -performerIn-> event.
+
+        The role is the participation node: its roleName is the post the person held
+        there, its dates the event's (the page gives no term of office, only the post
+        held at each event).
+        """
+        yield person, SCHEMA.performerIn, node
+        yield node, RDF.type, SCHEMA.Role
+        yield node, SCHEMA.performerIn, self.mint("event", event.id)
+        if post:
+            yield node, SCHEMA.roleName, ru(self.posts[slugify(post)])
+        yield node, SCHEMA.startDate, date_literal(event.start)
+        if event.end:
+            yield node, SCHEMA.endDate, date_literal(event.end)
 
     def participant(self, p: Participant) -> tuple[URIRef, Iterable[Triple]]:
         """The participant's IRI and the triples describing it."""
@@ -271,14 +311,22 @@ class Mapper:
         name = p.city or p.delegation or ""
         return self.names.city(name), self.place(name)
 
-    def participation(self, event: URIRef, p: Participant, seen: dict[URIRef, int]) -> Iterator[Triple]:
-        """One participant's part; a participant listed again (another post) gets -2, -3."""
+    def participation(self, record: Event, p: Participant, seen: dict[URIRef, int]) -> Iterator[Triple]:
+        """One participant's part; a participant listed again (another post) gets -2, -3.
+
+        schema:attendee takes persons and organizations only (its range); a city or a
+        country that took part is a participant in the ontology's terms alone.
+        """
+        event = self.mint("event", record.id)
         who, described = self.participant(p)
         yield from described
         seen[who] = seen.get(who, 0) + 1
         suffix = f"-{seen[who]}" if seen[who] > 1 else ""
         node = URIRef(f"{event}/participant/{who.rsplit('/', 2)[-2]}-{who.rsplit('/', 1)[-1]}{suffix}")
-        yield event, SCHEMA.attendee, who
+        if p.person or p.organization:
+            yield event, SCHEMA.attendee, who
+        if p.person:
+            yield from self.role(who, node, record, p.role)
         yield event, TG.participation, node
         yield node, RDF.type, TG.Participation
         yield node, TG.participant, who
@@ -288,7 +336,7 @@ class Mapper:
             slug = slugify(p.role)
             post = self.mint("post", slug)
             yield node, TG.post, post
-            yield from self.labelled(post, self.posts[slug], TG.Post)
+            yield from self.labelled(post, self.posts[slug], TG.Post, SCHEMA.DefinedTerm)
         if p.on_behalf_of:
             agent, name, kind = self.names.agent(p.on_behalf_of)
             yield node, TG.onBehalfOf, agent

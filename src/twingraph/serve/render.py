@@ -19,6 +19,7 @@ from rdflib.namespace import RDF
 from twingraph.export import serialize
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.namespaces import TG
+from twingraph.rdf.schemaorg import http_schema_iris
 from twingraph.serve import lookups, pages
 from twingraph.serve.sparql import Outcome
 from twingraph.store.interface import QueryStore
@@ -104,7 +105,10 @@ def queries_page(renderer: Renderer) -> bytes:
 
 
 def results_page(renderer: Renderer, query: str, outcome: Outcome) -> bytes:
-    """The results of a query as a table (a CONSTRUCT's triples as s, p, o), or an ASK's answer."""
+    """The results of a query as a table (a CONSTRUCT's triples as s, p, o), or an ASK's answer.
+
+    A query that uses ``http://schema.org/`` terms gets a warning: the dataset's are ``https://schema.org/``.
+    """
     if outcome.triples is not None:
         rows = [{"s": s, "p": p, "o": o} for s, p, o in outcome.triples]
         columns: tuple[str, ...] = ("s", "p", "o")
@@ -113,4 +117,4 @@ def results_page(renderer: Renderer, query: str, outcome: Outcome) -> bytes:
         columns = outcome.variables
     return pages.render(renderer.env, "results.html", title="Результаты", query=query, columns=columns,
                         rows=pages.link_rows(rows, renderer.base, {}), boolean=outcome.boolean,
-                        truncated=outcome.truncated)  # fmt: skip
+                        truncated=outcome.truncated, http_schema=http_schema_iris(query))  # fmt: skip

@@ -1,0 +1,190 @@
+"""JSON-LD a plain-JSON reader can use: a graph compacted or framed with the published context.
+
+pyld does the JSON-LD work (compaction, framing); this module gives it the graph
+in expanded form and then writes each date as a plain string at its precision.
+A JSON-LD term has one datatype, so ``startDate`` is typed ``xsd:date`` in the
+context; a month or a year gets a context of its own on the node that has it::
+
+    {"@context": {"@propagate": false, "startDate": {"@id": "https://schema.org/startDate",
+                  "@type": "http://www.w3.org/2001/XMLSchema#gYearMonth"}},
+     "startDate": "2023-05", ...}
+
+A JSON reader reads ``"2023-05"``; a JSON-LD processor reads the same
+``xsd:gYearMonth`` literal as the graph holds. ``@propagate: false`` keeps the
+override to that node: a nested node's dates are read with the published context.
+
+Nothing is fetched: contexts and frames are given inline, and a document that
+names a remote one is refused (:func:`refuse_remote`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pyld import jsonld  # type: ignore[import-untyped]
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from twingraph.errors import TwingraphError
+
+DATE_TYPES = {str(XSD.date), str(XSD.gYearMonth), str(XSD.gYear)}
+NATIVE_TYPES = {str(XSD.integer), str(XSD.boolean)}
+# how a framed document nests: what a frame does not embed stays a reference (an IRI);
+# a property a node does not have is left out rather than written as null
+FRAME_OPTIONS = {"embed": "@never", "omitDefault": True, "omitGraph": False}
+
+
+def refuse_remote(url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """pyld's document loader: it loads nothing, so no JSON-LD processing reaches the network.
+
+    >>> refuse_remote("https://schema.org/")
+    Traceback (most recent call last):
+    ...
+    twingraph.errors.TwingraphError: JSON-LD would load https://schema.org/: contexts and frames must be inline
+    """
+    raise TwingraphError(f"JSON-LD would load {url}: contexts and frames must be inline")
+
+
+def node_id(term: URIRef | BNode) -> str:
+    """A node's ``@id``: the IRI, or ``_:`` and the blank node's label."""
+    return f"_:{term}" if isinstance(term, BNode) else str(term)
+
+
+def value_object(term: URIRef | BNode | Literal) -> Any:
+    """An RDF term as a JSON-LD value in expanded form; integers and booleans as JSON's own.
+
+    A number is native only when its text is the canonical one, so that it reads back the same.
+
+    >>> value_object(Literal("2023", datatype=XSD.integer)), value_object(Literal("-2200", datatype=XSD.integer))
+    (2023, -2200)
+    >>> value_object(Literal("Казань", lang="ru")), value_object(Literal("+03:00"))
+    ({'@value': 'Казань', '@language': 'ru'}, {'@value': '+03:00'})
+    >>> value_object(Literal("true", datatype=XSD.boolean)), value_object(URIRef("https://schema.org/Event"))
+    (True, {'@id': 'https://schema.org/Event'})
+    """
+    if not isinstance(term, Literal):
+        return {"@id": node_id(term)}
+    text = str(term)
+    if term.language:
+        return {"@value": text, "@language": term.language}
+    datatype = str(term.datatype) if term.datatype and term.datatype != XSD.string else None
+    if datatype == str(XSD.integer) and text.lstrip("-").isdigit() and str(int(text)) == text:
+        return int(text)
+    if datatype == str(XSD.boolean) and text in ("true", "false"):
+        return text == "true"
+    return {"@value": text, "@type": datatype} if datatype else {"@value": text}
+
+
+def expanded(graph: Graph) -> list[dict[str, Any]]:
+    """The graph as flattened, expanded JSON-LD: one node object per subject, by ``@id``."""
+    nodes: dict[str, dict[str, Any]] = {}
+    for subject, predicate, obj in graph:
+        key = node_id(subject)  # type: ignore[arg-type]
+        node = nodes.setdefault(key, {"@id": key})
+        if predicate == RDF.type and not isinstance(obj, Literal):
+            node.setdefault("@type", []).append(node_id(obj))  # type: ignore[arg-type]
+        else:
+            node.setdefault(str(predicate), []).append(value_object(obj))  # type: ignore[arg-type]
+    return [nodes[key] for key in sorted(nodes)]
+
+
+def date_terms(context: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+    """The context's date terms, by the IRI of their property: the term and its datatype.
+
+    >>> date_terms({"startDate": {"@id": "https://schema.org/startDate", "@type": str(XSD.date)}, "name": "x"})
+    {'https://schema.org/startDate': ('startDate', 'http://www.w3.org/2001/XMLSchema#date')}
+    """
+    return {
+        definition["@id"]: (term, definition["@type"])
+        for term, definition in context.items()
+        if isinstance(definition, dict) and definition.get("@type") in DATE_TYPES and "@id" in definition
+    }
+
+
+def node_dates(node: dict[str, Any], dates: Mapping[str, tuple[str, str]]) -> dict[str, str]:
+    """Move a node's dates that pyld left under their property's IRI to their term, as strings.
+
+    Returns each date term the node has, with the datatype its value needs.
+    """
+    needed: dict[str, str] = {}
+    for iri, (term, datatype) in dates.items():
+        found = node.get(iri)
+        if term not in node and isinstance(found, dict) and found.get("@type") in DATE_TYPES:
+            del node[iri]
+            node[term] = found["@value"]
+            needed[term] = found["@type"]
+        elif term in node:
+            needed[term] = datatype
+    return needed
+
+
+def plain_dates(value: Any, dates: Mapping[str, tuple[str, str]], typing: Mapping[str, str]) -> Any:
+    """Every date of a compacted document as a string under its term, at its precision.
+
+    pyld writes a date whose datatype is not its term's under the property's full IRI, as a
+    value object. It becomes the term and the string, and the node gets a context of its own
+    that gives the term that datatype (see the module's docstring). A context in a node holds
+    for the nodes nested in it too, so a nested node whose date needs another datatype than
+    the one in force there gets a context of its own again.
+
+    Args:
+        value: a node, a list of them, or a value.
+        dates: :func:`date_terms` of the published context.
+        typing: the datatype each date term has where ``value`` is.
+
+    >>> month = {"@value": "2023-05", "@type": str(XSD.gYearMonth)}
+    >>> dates = {"https://schema.org/startDate": ("startDate", str(XSD.date))}
+    >>> sub = {"@id": "d", "startDate": "2023-05-25"}
+    >>> node = plain_dates({"@id": "e", "https://schema.org/startDate": month, "sub": sub}, dates,
+    ...                    {"startDate": str(XSD.date)})
+    >>> node["startDate"], node["@context"]["startDate"]["@type"][-10:], node["sub"]["@context"]["startDate"]["@type"]
+    ('2023-05', 'gYearMonth', 'http://www.w3.org/2001/XMLSchema#date')
+    """
+    if isinstance(value, list):
+        return [plain_dates(item, dates, typing) for item in value]
+    if not isinstance(value, dict) or "@value" in value:
+        return value
+    node = dict(value)
+    needed = node_dates(node, dates)
+    overrides = {term: datatype for term, datatype in needed.items() if typing.get(term) != datatype}
+    inner = {**typing, **overrides}
+    iris = {term: iri for iri, (term, _) in dates.items()}
+    result = {key: (item if key.startswith("@") else plain_dates(item, dates, inner)) for key, item in node.items()}
+    if overrides:
+        result["@context"] = {term: {"@id": iris[term], "@type": datatype} for term, datatype in overrides.items()}
+    return result
+
+
+def with_plain_dates(document: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
+    """A compacted or framed document with its nodes' dates as strings (:func:`plain_dates`)."""
+    dates = date_terms(context)
+    typing = {term: datatype for term, datatype in dates.values()}
+    return {key: (value if key == "@context" else plain_dates(value, dates, typing)) for key, value in document.items()}
+
+
+def compacted(graph: Graph, context: Mapping[str, Any]) -> dict[str, Any]:
+    """The whole graph compacted with the context: the context inline, then a flat ``@graph`` of nodes."""
+    options = {"graph": True, "documentLoader": refuse_remote}
+    document = jsonld.compact(expanded(graph), {"@context": dict(context)}, options)
+    return with_plain_dates(document, context)
+
+
+def framed(graph: Graph, frame: Mapping[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
+    """The graph framed: the context inline, then a ``@graph`` of the nodes the frame matches, nested.
+
+    Args:
+        graph: the dataset, or any part of it.
+        frame: a JSON-LD 1.1 frame without its ``@context`` (the files of ``ontology/frames/``);
+            it is applied with :data:`FRAME_OPTIONS`.
+        context: the published context, whose terms the frame uses.
+    """
+    options = {**FRAME_OPTIONS, "documentLoader": refuse_remote}
+    document = jsonld.frame(expanded(graph), {"@context": dict(context), **frame}, options)
+    return with_plain_dates(document, context)
+
+
+def to_triples(document: Mapping[str, Any]) -> Graph:
+    """What a JSON-LD processor (pyld) reads in a document, as a graph: how tests check a document holds the data."""
+    nquads = jsonld.to_rdf(dict(document), {"format": "application/n-quads", "documentLoader": refuse_remote})
+    return Graph().parse(data=nquads, format="nquads")
