@@ -420,7 +420,7 @@ def site_command(ctx: click.Context, output: Path, site_base: str | None) -> Non
 
 @main.command("synth")
 @click.option("--cities", type=click.IntRange(min=0), required=True,
-              help="Number of partner cities (about 635 triples each).")  # fmt: skip
+              help="Number of partner cities (about 1,060 triples each).")  # fmt: skip
 @click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), required=True,
               help="Directory to write records/ and sources/ into (both replaced).")  # fmt: skip
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generator: same seed, same files.")

@@ -15,7 +15,7 @@ def column_widths(natural: Sequence[int], width: int) -> list[int]:
     >>> column_widths([5, 10], 80)
     [5, 10]
     >>> column_widths([10, 60, 60], 80)
-    [10, 34, 32]
+    [10, 33, 33]
     >>> column_widths([40, 40, 40], 20)
     [12, 12, 12]
     """
@@ -45,8 +45,8 @@ def table_text(columns: Sequence[str], rows: Sequence[Sequence[str]], width: int
 
     >>> print(table_text(["name", "iri"], [["Тегеран", "https://twingraph.example/city/tehran"]], 30), end="")
     name     iri
-    Тегеран  https://twingraph.ex
-             ample/city/tehran
+    Тегеран  https://twingraph.exa
+             mple/city/tehran
     (1 rows)
     """
     natural = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
