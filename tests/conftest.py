@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Graph
 
+from running_stores import free_port
 from twingraph.config import Settings
 from twingraph.pipeline import Built, build, dataset_graph
 from twingraph.validate import load_shapes
@@ -75,13 +76,6 @@ def runner() -> CliRunner:
 
 
 # -- a real server --------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager

@@ -12,7 +12,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Graph
 
+from running_stores import StartCommand, free_port
 from twingraph.cli import main
 from twingraph.pipeline import Built
 from twingraph.rdf.namespaces import TG
@@ -135,13 +135,7 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-Starter = Callable[..., contextlib.AbstractContextManager[str]]
+Starter = StartCommand
 
 
 class Examples:

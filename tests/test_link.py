@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
 from starlette.testclient import TestClient
 
+from running_stores import free_port
 from twingraph.cli import main
 from twingraph.config import DUMP, Settings
 from twingraph.link import ClientOptions, LinkError, SparqlClient, read_links, read_review
@@ -65,12 +66,6 @@ EXPECTED_REVIEWS = {
     "city/respublika-tatarstan": ("no candidate of the right kind", "Q5481 rejected: not a human settlement"),
     "city/zimbabve": ("no candidate of the right kind", "Q954 rejected: not a human settlement"),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(url: str, seconds: float = 15.0) -> None:
@@ -300,7 +295,7 @@ def test_timeout(linked: Path, tmp_path: Path, runner: CliRunner) -> None:
 
 def test_user_agent_follows_the_wikimedia_policy() -> None:
     agent = ClientOptions(contact="mailto:ops@example.org").user_agent
-    assert agent.startswith("twingraph/") and "(mailto:ops@example.org)" in agent and "SPARQLWrapper/" in agent
+    assert agent.startswith("twingraph/") and "(mailto:ops@example.org)" in agent and "Python-urllib/" in agent
 
 
 # -- give back: P190 both ways ------------------------------------------------------------------------------
@@ -463,3 +458,100 @@ def test_link_and_giveback_write_into_the_data_directory_they_are_given(endpoint
         "links-review.tsv", "links.ttl", "p190-gaps.tsv", "p190-quickstatements.txt"
     ]  # fmt: skip
     assert not any(elsewhere.iterdir())
+
+
+# -- the linker's HTTP: the rules it shares with the remote store (twingraph.sparql_http) ---------------------
+
+ONE_ROW = b'{"head": {"vars": ["n"]}, "results": {"bindings": [{"n": {"type": "literal", "value": "1"}}]}}'
+Scripted = tuple[int, dict[str, str], bytes | None]  # status, headers, body (None: a trickle that never ends)
+
+
+class ScriptedServer(http.server.ThreadingHTTPServer):
+    """Answers each POST with the next scripted answer and records the request's headers."""
+
+    daemon_threads = True
+
+    def __init__(self, answers: list[Scripted]) -> None:
+        super().__init__(("127.0.0.1", 0), ScriptedHandler)
+        self.answers, self.seen, self.stop = answers, list[dict[str, str]](), threading.Event()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/query"
+
+
+class ScriptedHandler(http.server.BaseHTTPRequestHandler):
+    server: ScriptedServer
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.seen.append(dict(self.headers))
+        status, headers, body = self.server.answers.pop(0)
+        self.send_response_only(status)  # no Date of its own: a scripted one counts
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)) if body is not None else "1000000")
+        self.end_headers()
+        try:
+            while body is None and not self.server.stop.is_set():  # a byte now and then, for ever
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.3)
+            self.wfile.write(body or b"")
+        except OSError:  # the client gave up
+            pass
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def scripted(answers: list[Scripted]) -> Iterator[ScriptedServer]:
+    server = ScriptedServer(answers)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.stop.set()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(("asked", "waited"), [("2", 2.0), ("86400", 120.0),
+                                               ("Thu, 01 Jan 2026 00:00:05 GMT", 5.0)])  # fmt: skip
+def test_the_linker_waits_as_retry_after_asks_within_bounds_then_reads_the_answer(asked: str, waited: float) -> None:
+    date = {"Date": "Thu, 01 Jan 2026 00:00:00 GMT"} if "GMT" in asked else {}
+    answers: list[Scripted] = [(429, {"Retry-After": asked} | date, b"slow down"),
+                               (200, {"Content-Type": "application/sparql-results+json"}, ONE_ROW)]  # fmt: skip
+    waits: list[float] = []
+    said: list[str] = []
+    with scripted(answers) as server:
+        options = ClientOptions(endpoint=server.url, contact="mailto:ops@example.org")
+        client = SparqlClient(options, sleep=waits.append, progress=said.append)
+        rows = client.select("SELECT ?n WHERE { VALUES ?n { 1 } }")
+    assert rows == [{"n": {"type": "literal", "value": "1"}}]
+    assert waits == [waited] and said == [f"{server.url} answered 429; retrying in {waited:g}s"]
+    agents = {headers["User-Agent"] for headers in server.seen}
+    assert len(server.seen) == 2 and agents == {options.user_agent}
+    assert options.user_agent.startswith("twingraph/") and "(mailto:ops@example.org) Python-urllib/" in agents.pop()
+
+
+def test_the_linker_refuses_a_redirect_and_goes_nowhere_else(
+    listener: socket.socket, assert_no_connection: Callable[[socket.socket], None]
+) -> None:
+    elsewhere = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
+    with scripted([(302, {"Location": elsewhere}, b"")]) as server:
+        client = SparqlClient(ClientOptions(endpoint=server.url), sleep=lambda _: None)
+        with pytest.raises(LinkError, match=rf"was redirected \(302\) to {elsewhere}: .*redirects are not followed"):
+            client.select("ASK {}")
+    assert_no_connection(listener)
+
+
+def test_the_linker_timeout_bounds_the_whole_answer_of_a_trickling_endpoint() -> None:
+    """A byte every 0.3 s would keep a per-read timeout waiting for ever; the deadline is for the whole request."""
+    with scripted([(200, {"Content-Type": "application/sparql-results+json"}, None)]) as server:
+        client = SparqlClient(ClientOptions(endpoint=server.url, timeout=1), sleep=lambda _: None)
+        started = time.monotonic()
+        with pytest.raises(LinkError, match=r"did not finish its answer within 1s \(\d+ bytes came\)"):
+            client.select("ASK {}")
+    assert time.monotonic() - started < 1 * 3 + 5

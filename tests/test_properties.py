@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 from rdflib import XSD
@@ -37,7 +37,7 @@ from twingraph.synth import MONTHS_GENITIVE, MONTHS_PREPOSITIONAL, date_phrase
 PROPERTY = settings(max_examples=200, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])  # fmt: skip
 ISO_DATE = re.compile(r"[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?")
-DATES = st.dates(datetime.date(1000, 1, 1), datetime.date(2099, 12, 31))  # what the pages' grammar reads
+DATES = st.dates(datetime.date(1000, 1, 1), datetime.date(9998, 12, 31))  # what the pages' grammar reads
 PRECISIONS = st.sampled_from(list(Precision))
 RUSSIAN = st.text(st.sampled_from("абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"), min_size=1,
                   max_size=12)  # fmt: skip
@@ -106,6 +106,7 @@ def test_a_date_keeps_its_precision_and_round_trips(day: datetime.date, precisio
 
 @PROPERTY
 @given(DATES, PRECISIONS, st.sampled_from(["", "Делегация прибыла в Казань. ", "Казань, "]), st.integers(0, 3))
+@example(datetime.date(2100, 1, 1), Precision.YEAR, "", 0).via("В 2100 году, a year past 2099")
 def test_a_date_written_as_the_pages_write_it_is_found_at_its_precision(
     dates_parser: Parser, day: datetime.date, precision: Precision, before: str, form: int
 ) -> None:
@@ -121,23 +122,37 @@ def test_a_date_written_as_the_pages_write_it_is_found_at_its_precision(
     sentence = before + written[form % len(written)] + " состоялась встреча."
     (found,) = find_dates(dates_parser, sentence)
     assert found.resolved(None) == (text, None), sentence
-    # not checked: the year 2100, which the grammar reads but the pre-filter (grammars.ANCHOR,
-    # 1000-2099) never looks at: "В 2100 году" finds no date.
 
 
 @PROPERTY
-@given(DATES, st.integers(1, 60), st.booleans())
-def test_a_range_within_a_year_is_found_with_both_ends(dates_parser: Parser, start: datetime.date, days: int,
-                                                       with_from: bool) -> None:  # fmt: skip
+@given(DATES, st.integers(1, 60), st.booleans(), st.booleans())
+@example(datetime.date(2019, 12, 28), 6, False, False).via("«28 декабря - 3 января 2020 года»")
+@example(datetime.date(2019, 12, 28), 6, True, True).via("«с 28 декабря 2019 года по 3 января 2020 года»")
+def test_a_range_is_found_with_both_ends_also_across_a_new_year(dates_parser: Parser, start: datetime.date,
+                                                                days: int, with_from: bool,
+                                                                both_years: bool) -> None:  # fmt: skip
     end = start + datetime.timedelta(days=days)
-    assume(end.year == start.year)  # not checked: across a new year, see below
     first = f"{start.day} {MONTHS_GENITIVE[start.month - 1]}" if start.month != end.month else f"{start.day}"
+    if both_years and start.month != end.month:
+        first += f" {start.year} года"
     sentence = (f"с {first} по " if with_from else f"{first} - ") + f"{end.day} {MONTHS_GENITIVE[end.month - 1]} " \
                f"{end.year} года"  # fmt: skip
     (found,) = find_dates(dates_parser, sentence)
     assert found.resolved(None) == (start.isoformat(), end.isoformat()), sentence
-    # not checked: "с 28 декабря по 3 января 2024 г." resolves to 2024-12-28 .. 2024-01-03 (the
-    # end year is given to both ends), an end before the start.
+
+
+@pytest.mark.parametrize(("text", "year", "expected"), [
+    ("с 28 декабря по 3 января 2020 г.", None, ("2019-12-28", "2020-01-03")),
+    ("в декабре-январе 2020 года", None, ("2019-12", "2020-01")),
+    ("с 28 декабря по 3 января", 2020, ("2019-12-28", "2020-01-03")),
+    ("с 30 июня по 2 июня 2020 года", None, ("2020-06-30", None)),
+    ("с 28 декабря 2020 года по 3 января 2019 года", None, ("2020-12-28", None)),
+    ("2018-2002 гг.", None, ("2018", None)),
+])  # fmt: skip
+def test_a_range_never_ends_before_it_starts(dates_parser: Parser, text: str, year: int | None,
+                                             expected: tuple[str, str | None]) -> None:  # fmt: skip
+    (found,) = find_dates(dates_parser, text)
+    assert found.resolved(year) == expected
 
 
 @PROPERTY
@@ -153,6 +168,7 @@ def test_dates_found_in_any_text_are_spans_of_it_at_a_precision(dates_parser: Pa
         start, end = resolved
         if end is not None:
             Date.parse(end)
+            assert start < end, (text, mention)
         elif not (mention.year2 or mention.month2 or mention.day2):
             given_as = Precision.DAY if mention.day else Precision.MONTH if mention.month else Precision.YEAR
             assert Date.parse(start).precision is given_as, (text, mention)
@@ -177,14 +193,34 @@ def grouped(number: int, separator: str) -> str:
 
 
 @PROPERTY
-@given(st.integers(0, 10**12), st.integers(0, 99), st.sampled_from([" ", "\u00a0", ","]))
+@given(st.integers(0, 10**12), st.integers(0, 99), st.sampled_from([" ", "\u00a0", "\u2009", "\u202f", ",", "."]))
+@example(1_234_567, 25, ".").via("«1.234.567» and «1.234.567,25»")
 def test_numbers_round_trip_as_the_pages_write_them(whole: int, cents: int, separator: str) -> None:
-    assert parse_number(grouped(whole, separator)) == whole
+    if separator != "." or whole >= 10**6:  # «1.234» alone is a decimal, see below
+        assert parse_number(grouped(whole, separator)) == whole
     if separator != ",":
         assert parse_number(f"{grouped(whole, separator)},{cents:02d}") == float(f"{whole}.{cents:02d}")
     assert parse_number(f"{grouped(whole, ',')}.{cents:02d}") == float(f"{whole}.{cents:02d}")
-    # not checked: a dot between groups of thousands. "1.234.567" raises ValueError (and so does
-    # measure() on a header line with it), and "11.434,25" is read as 11.43425.
+
+
+@PROPERTY
+@given(st.integers(0, 999), st.text(st.sampled_from("0123456789"), min_size=1, max_size=4))
+@example(1, "5").via("«1.5»")
+@example(1, "234").via("«1.234», one dot: a decimal, not a thousand")
+def test_one_dot_between_digits_is_a_decimal_point(whole: int, fraction: str) -> None:
+    assert parse_number(f"{whole}.{fraction}") == float(f"{whole}.{fraction}")
+
+
+@pytest.mark.parametrize(("text", "expected"), [("1.234.567", 1_234_567.0), ("11.434,25", 11_434.25),
+                                                ("1.234.56", None), ("1.2345.678", None)])  # fmt: skip
+def test_dots_group_thousands_only_in_groups_of_three(text: str, expected: float | None) -> None:
+    if expected is None:
+        with pytest.raises(ValueError):
+            parse_number(text)
+    else:
+        assert parse_number(text) == expected
+        found = measure(Field("population", f"{text} чел. (2020 г.)", f"Население: {text} чел. (2020 г.)"))
+        assert found is not None and (found.value, found.year) == (expected, 2020)
 
 
 @PROPERTY

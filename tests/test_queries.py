@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
+import pyoxigraph as ox
 import pytest
-from rdflib import Graph
+from rdflib import RDF, XSD, Graph
 
 from twingraph.config import Settings
 from twingraph.errors import TwingraphError
 from twingraph.pipeline import Built
 from twingraph.rdf.namespaces import SCHEMA, TG
 from twingraph.store import EmbeddedStore, Table, load_queries
+from twingraph.store.queries import parse_query_file
 
 
 @pytest.fixture(scope="module")
@@ -174,3 +179,85 @@ def test_years_counts_agreements_and_events(store: EmbeddedStore, settings: Sett
     assert events == len(set(graph.subjects(SCHEMA.about, None)))
     dated = {a for a in graph.subjects(TG.party, None) if graph.value(a, SCHEMA.dateCreated) is not None}
     assert sum(int(r["count"]) for r in rows if r["kind"] == "agreement") == len(dated)
+
+
+# -- parameters bind where the query says, and listings give their first page ---------------------
+
+
+def test_a_parameter_binds_in_each_values_block_that_names_it(settings: Settings) -> None:
+    query = load_queries(settings.queries_dir)["who-met-whom"]
+    text = query.bound({"person": "Метшин"})
+    assert 'VALUES (?param_person) { ("Метшин") }' in text
+    assert 'VALUES (?param_person ?param_city) { ("Метшин" UNDEF) }' in text
+    assert "VALUES (?param_year) { (UNDEF) }" in text
+    assert query.bound({}) == query.text
+
+
+def query_file(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "q.rq"
+    path.write_text("# title: t\n# param: city  text  a city\n# param: year  year  a year\n" + body, encoding="utf-8")
+    return path
+
+
+def test_a_query_file_binds_every_parameter_it_declares(tmp_path: Path) -> None:
+    one = "SELECT * WHERE { VALUES (?param_city) { (UNDEF) } ?s ?p ?o }\n"
+    with pytest.raises(TwingraphError, match=r"no VALUES block binds the parameter\(s\) year"):
+        parse_query_file(query_file(tmp_path, one))
+    other = "SELECT * WHERE { VALUES (?param_city ?param_year ?param_colour) { (UNDEF UNDEF UNDEF) } ?s ?p ?o }\n"
+    with pytest.raises(TwingraphError, match=r"undeclared parameter\(s\) colour"):
+        parse_query_file(query_file(tmp_path, other))
+
+
+def test_a_query_without_a_values_block_gets_one_at_the_top(tmp_path: Path, store: EmbeddedStore) -> None:
+    body = """PREFIX schema: <https://schema.org/>
+PREFIX tg: <https://twingraph.example/ns#>
+SELECT ?name WHERE { ?c a tg:PartnerCity ; schema:name ?name FILTER (!BOUND(?param_city) || STR(?name) = ?param_city)
+  FILTER (!BOUND(?param_year) || ?param_year > 0) }
+"""
+    query = parse_query_file(query_file(tmp_path, body))
+    assert store.select(query.bound({"city": "Тегеран"})).rows == (("Тегеран",),)
+    assert len(store.select(query.bound({})).rows) > 1
+
+
+def test_a_city_is_found_in_any_case(store: EmbeddedStore, settings: Settings) -> None:
+    for name in ("city-timeline", "events-per-year", "organizations-per-city", "timeline", "years", "who-met-whom"):
+        rows = run(store, settings, name, city="Харбин")
+        assert rows, name
+        assert run(store, settings, name, city="ХАРБИН") == run(store, settings, name, city="харбин") == rows, name
+
+
+def meetings_graph(count: int) -> EmbeddedStore:
+    """A store of ``count`` meetings of three persons, Анна with Борис and Борис with Вера in turn, one a day."""
+    tg, schema, skos = "https://twingraph.example/ns#", "https://schema.org/", "http://www.w3.org/2004/02/skos/core#"
+    node, literal = ox.NamedNode, ox.Literal
+    persons = [node(f"https://twingraph.example/person/{n}") for n in ("anna", "boris", "vera")]
+    quads = [ox.Quad(p, node(f"{skos}prefLabel"), literal(n, language="ru"))
+             for p, n in zip(persons, ("Анна", "Борис", "Вера"), strict=True)]  # fmt: skip
+    quads += [ox.Quad(p, ox.NamedNode(str(RDF.type)), node(f"{tg}Person")) for p in persons]
+    day = dt.date(2001, 1, 1)
+    for i in range(count):
+        date = (day + dt.timedelta(days=i)).isoformat()
+        event, meeting = node(f"https://twingraph.example/event/e{i}"), node(f"https://twingraph.example/meeting/m{i}")
+        first, second = (persons[0], persons[1]) if i % 2 == 0 else (persons[1], persons[2])
+        key = literal(str(int(date.replace("-", "")) * 1_000_000), datatype=node(str(XSD.integer)))
+        quads.append(ox.Quad(event, node(f"{schema}name"), literal(f"Встреча {i}", language="ru")))
+        facts = {"event": event, "date": literal(date, datatype=node(str(XSD.date))), "firstPerson": first,
+                 "secondPerson": second, "sortKey": key}  # fmt: skip
+        quads += [ox.Quad(meeting, node(tg + name), value) for name, value in facts.items()]
+    raw = ox.Store()
+    raw.extend(quads)
+    return EmbeddedStore(raw)
+
+
+def test_a_listing_gives_its_first_page_by_its_sort_key(settings: Settings) -> None:
+    """Past the row limit, who-met-whom lists the first 10,000 meetings by date; a parameter pages its own rows."""
+    store = meetings_graph(settings.row_limit + 5)
+    rows = run(store, settings, "who-met-whom")
+    assert len(rows) == settings.row_limit
+    dates = [r["date"] for r in rows]
+    assert dates == sorted(dates) and dates[0] == "2001-01-01"
+    assert dates[-1] == (dt.date(2001, 1, 1) + dt.timedelta(days=settings.row_limit - 1)).isoformat()
+    vera = run(store, settings, "who-met-whom", person="вера")
+    assert len(vera) == (settings.row_limit + 5) // 2 and {r["person2"] for r in vera} == {"Вера"}
+    in_2002 = run(store, settings, "who-met-whom", year="2002")
+    assert len(in_2002) == 365 and all(r["date"].startswith("2002") for r in in_2002)

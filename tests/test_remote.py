@@ -7,18 +7,13 @@ Virtuoso is skipped where it is not installed, unless ``TWINGRAPH_REQUIRE_VIRTUO
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import http.server
-import os
 import re
-import shutil
-import socket
 import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,56 +25,16 @@ from rdflib import RDF, XSD, Graph, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from SPARQLWrapper import JSON, SPARQLWrapper
 
+from running_stores import GRAPH, KINDS, VIRTUOSO_PASSWORD, StartCommand, Store, free_port, started
 from twingraph.cli import main
 from twingraph.config import Settings
 
 pytestmark = pytest.mark.server
 
-GRAPH = "https://twingraph.example/dataset"
 PERSON = "https://twingraph.example/person/ilsur-metshin"
 NUMBER = re.compile(r'"([-+]?[0-9]*\.?[0-9]+)"\^\^<http://www\.w3\.org/2001/XMLSchema#(?:decimal|integer)>')
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-VIRTUOSO_PASSWORD = "dba"  # a fresh Virtuoso database's dba password
-VIRTUOSO_INI = """[Database]
-DatabaseFile = virtuoso.db
-ErrorLogFile = virtuoso.log
-LockFile = virtuoso.lck
-TransactionFile = virtuoso.trx
-xa_persistent_file = virtuoso.pxa
-TempStorage = TempDatabase
-[TempDatabase]
-DatabaseFile = virtuoso-temp.db
-TransactionFile = virtuoso-temp.trx
-[Parameters]
-ServerPort = {sql_port}
-DisableUnixSocket = 1
-DirsAllowed = .
-NumberOfBuffers = 10000
-MaxDirtyBuffers = 6000
-[HTTPServer]
-ServerPort = {http_port}
-ServerRoot = .
-ServerThreads = 10
-MaxClientConnections = 10
-Charset = UTF-8
-[SPARQL]
-ResultSetMaxRows = 1000000
-MaxQueryExecutionTime = 600
-"""
 
-
-@dataclasses.dataclass(frozen=True)
-class Store:
-    """A running store: its endpoints and what ``twingraph publish`` needs to write to it."""
-
-    name: str
-    graph_store: str
-    update: str
-    query: str
-    user: str | None = None
-
-    def publish_args(self, *more: str) -> list[str]:
-        return ["publish", "--to", self.graph_store, *(["--user", self.user] if self.user else []), *more]
 
 
 def ask(store: Store, query: str, graph: str = GRAPH) -> dict[str, Any]:
@@ -126,49 +81,11 @@ def assert_same_graph(found: Graph, expected: Graph) -> None:
 # -- the stores -----------------------------------------------------------------------------------
 
 
-def virtuoso_missing(reason: str) -> None:
-    """Skips, or fails where ``TWINGRAPH_REQUIRE_VIRTUOSO=1`` (CI) asks for the Virtuoso tests."""
-    if os.environ.get("TWINGRAPH_REQUIRE_VIRTUOSO") == "1":
-        pytest.fail(f"{reason}, and TWINGRAPH_REQUIRE_VIRTUOSO=1 asks for the Virtuoso tests", pytrace=False)
-    pytest.skip(reason)
-
-
-@contextlib.contextmanager
-def oxigraph(start_command: Callable[..., contextlib.AbstractContextManager[str]], where: Path) -> Iterator[Store]:
-    if shutil.which("oxigraph") is None:
-        pytest.fail("no oxigraph command: pip install -e '.[dev]' installs the Oxigraph server")
-    command = ["oxigraph", "serve", "--location", str(where / "db"), "--bind"]
-    with start_command(lambda port: [*command, f"127.0.0.1:{port}"], cwd=where) as url:
-        yield Store("oxigraph", url + "/store", url + "/update", url + "/query")
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago (Virtuoso needs a second one for SQL)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def virtuoso(start_command: Callable[..., contextlib.AbstractContextManager[str]], where: Path) -> Iterator[Store]:
-    if shutil.which("virtuoso-t") is None:
-        virtuoso_missing("Virtuoso is not installed: apt-get install virtuoso-opensource")
-
-    def command(port: int) -> list[str]:
-        (where / "virtuoso.ini").write_text(VIRTUOSO_INI.format(sql_port=free_port(), http_port=port))
-        return ["virtuoso-t", "+foreground", "+configfile", "virtuoso.ini"]
-
-    with start_command(command, cwd=where) as url:
-        yield Store("virtuoso", url + "/sparql-graph-crud-auth", url + "/sparql-auth", url + "/sparql", "dba")
-
-
-@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
-def store(request: pytest.FixtureRequest, start_command: Callable[..., contextlib.AbstractContextManager[str]],
+@pytest.fixture(scope="module", params=KINDS)
+def store(request: pytest.FixtureRequest, start_command: StartCommand,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:  # fmt: skip
     """A fresh store of each kind, running for the module."""
-    where = tmp_path_factory.mktemp(request.param)
-    starter = oxigraph(start_command, where) if request.param == "oxigraph" else virtuoso(start_command, where)
-    with starter as running:
+    with started(request.param, start_command, tmp_path_factory.mktemp(request.param)) as running:
         yield running
 
 
@@ -257,7 +174,7 @@ def test_an_unreachable_store_is_named_in_the_error(settings: Settings) -> None:
 
 
 @pytest.fixture(scope="module")
-def site(published: Store, start_command: Callable[..., contextlib.AbstractContextManager[str]],
+def site(published: Store, start_command: StartCommand,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # fmt: skip
     """``twingraph serve --store`` over the published store, with a 1 s query timeout; no build of its own."""
     dist = tmp_path_factory.mktemp("empty-dist")
@@ -352,7 +269,7 @@ class SlowProxyHandler(http.server.BaseHTTPRequestHandler):
 
 
 def test_a_page_waiting_on_a_slow_store_does_not_hold_the_other_requests(
-    published: Store, start_command: Callable[..., contextlib.AbstractContextManager[str]],
+    published: Store, start_command: StartCommand,
     tmp_path: Path,
 ) -> None:  # fmt: skip
     """Pages read the store off the event loop: while one waits on the store, others are answered."""

@@ -24,7 +24,9 @@ Date = fact("Date", ["day", "day2", "month", "month2", "year", "year2", "lead"])
 
 DASH = in_({"-", "–", "—", "−"})
 DAY = and_(gte(1), lte(31))
-YEAR = and_(gte(1000), lte(2100))
+# any four-digit year a record can hold (model.PartialDate); whether a year is too far ahead is the records' check
+FIRST_YEAR, LAST_YEAR = 1000, 9999
+YEAR = and_(gte(FIRST_YEAR), lte(LAST_YEAR))
 MONTH = dictionary(MONTHS)
 YEAR_WORD = or_(
     rule(normalized("год")),
@@ -107,16 +109,27 @@ class DateMention:
     day2: int | None
 
     def resolved(self, year: int | None) -> tuple[str, str | None] | None:
-        """ISO start and end (None for a single date), with ``year`` for a date that gives none."""
+        """ISO start and end (None for a single date), with ``year`` for a date that gives none.
+
+        A year written once belongs to the end: a start in a later month than its end falls in the
+        year before («28 декабря – 3 января 2020 года»). An end still before its start is dropped.
+        """
         y = self.year or year
         if y is None:
             return None
-        y2 = self.year2 or y
-        start = _iso(y, self.month, self.day)
-        if self.year2 or self.month2 or self.day2:
-            end = _iso(y2, self.month2 or self.month, self.day2 if self.day2 else None if self.month2 else self.day)
-            return (start, end) if end != start else (start, None)
-        return start, None
+        if not (self.year2 or self.month2 or self.day2):
+            return _iso(y, self.month, self.day), None
+        start_year = y - 1 if self._crosses_new_year() else y
+        start = _iso(start_year, self.month, self.day)
+        end_day = self.day2 if self.day2 else None if self.month2 else self.day
+        end = _iso(self.year2 or y, self.month2 or self.month, end_day)
+        return (start, end) if end > start else (start, None)
+
+    def _crosses_new_year(self) -> bool:
+        """Whether the start, with no year of its own, has a later month than the end."""
+        if self.year2 is not None or self.month is None or self.month2 is None:
+            return False
+        return self.month > self.month2
 
 
 def _iso(year: int, month: int | None, day: int | None) -> str:
@@ -126,7 +139,7 @@ def _iso(year: int, month: int | None, day: int | None) -> str:
 
 
 ANCHOR = re.compile(
-    r"(?<!\d)(?:1[0-9]|20)\d{2}(?!\d)|январ|феврал|март|апрел|\bма[йяе]\b|июн|июл|август|сентябр|октябр|ноябр|декабр",
+    r"(?<!\d)[1-9]\d{3}(?!\d)|январ|феврал|март|апрел|\bма[йяе]\b|июн|июл|август|сентябр|октябр|ноябр|декабр",
     re.I,
 )
 WINDOW = 40

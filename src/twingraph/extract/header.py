@@ -13,6 +13,8 @@ from twingraph.model import AgreementType, Credit, Founding, Measure, TimeZone, 
 ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 MULTIPLIERS = {"тыс": 1_000, "млн": 1_000_000, "млрд": 1_000_000_000}
 NUMBER = r"\d[\d\s\u00a0]*(?:[.,]\d+)*"
+# «1.234.567», «11.434,25»: dots between thousands, told from a decimal point by two dots or a decimal comma
+DOTTED_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?|\d{1,3}(?:\.\d{3})+,\d+")
 MEASURE = re.compile(rf"(?P<number>{NUMBER})\s*(?P<mult>тыс|млн|млрд)?")
 YEAR_NOTE = re.compile(r"\((?:[^()]*?\D)?(?P<year>\d{4})\s*(?:г\.?|года?)?\s*\)")
 OFFSET = re.compile(r"(?:GMT|UTC|МСК)?\s*(?P<sign>[+\-−–])\s*(?P<hours>\d{1,2})(?:[:.](?P<minutes>\d{2}))?", re.I)
@@ -94,8 +96,12 @@ def parse_number(text: str) -> float:
 
     >>> [parse_number(x) for x in ("9,7", "9 465 881", "11,434.25", "2,900", "4.07", "53,1")]
     [9.7, 9465881.0, 11434.25, 2900.0, 4.07, 53.1]
+    >>> [parse_number(x) for x in ("1.234.567", "11.434,25", "1.234")]
+    [1234567.0, 11434.25, 1.234]
     """
     text = re.sub(r"[\s\u00a0]", "", text)
+    if DOTTED_THOUSANDS.fullmatch(text):
+        return float(text.replace(".", "").replace(",", "."))
     if "," in text and "." in text:
         return float(text.replace(",", ""))
     if re.fullmatch(r"\d{1,3}(,\d{3})+", text):

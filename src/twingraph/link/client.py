@@ -1,4 +1,11 @@
-"""A polite SPARQL 1.1 client: SPARQLWrapper with a User-Agent, retries with backoff, a timeout and a disk cache."""
+"""A polite SPARQL 1.1 client for the linker: a User-Agent with a contact, retries, a timeout and a disk cache.
+
+The HTTP is ``twingraph.sparql_http``'s, shared with the remote store: a deadline on
+each whole request, retries of 429/5xx honouring Retry-After (at most ``max_wait``),
+no redirects, one-line failures (as ``LinkError``). SPARQLWrapper is not used: it
+opens URLs through urllib's global opener, which follows redirects and whose
+timeout is per socket read, and it offers no way to put our rules in its place.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +13,17 @@ import dataclasses
 import hashlib
 import json
 import os
-import socket
 import time
-import urllib.error
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
-from typing import Any
-
-from SPARQLWrapper import JSON, POST, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, SPARQLWrapperException
 
 from twingraph.errors import TwingraphError
 from twingraph.fileio import write_atomic
+from twingraph.sparql_http import FORM, Endpoint, Retries, encode_form, user_agent
 
 DEFAULT_ENDPOINT = "https://query.wikidata.org/sparql"
 DEFAULT_CONTACT = "https://twingraph.example/"
-RETRY_CODES = frozenset({429, 500, 502, 503, 504})
+SOLUTIONS = "application/sparql-results+json"
 Binding = dict[str, str]
 Row = dict[str, Binding]
 
@@ -37,7 +38,7 @@ class ClientOptions:
 
     endpoint: str = DEFAULT_ENDPOINT
     contact: str = DEFAULT_CONTACT
-    timeout: float = 60.0
+    timeout: float = 60.0  # seconds for one whole request, its answer included
     retries: int = 4
     backoff: float = 2.0  # seconds before the first retry, doubled each time
     max_wait: float = 120.0  # the longest wait honoured from a Retry-After
@@ -46,14 +47,12 @@ class ClientOptions:
     @property
     def user_agent(self) -> str:
         """A User-Agent as the Wikimedia policy asks: tool/version (contact) library/version."""
-        return f"twingraph/{_version('twingraph')} ({self.contact}) SPARQLWrapper/{_version('SPARQLWrapper')}"
+        return user_agent(self.contact)
 
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "0"
+    def http_endpoint(self, sleep: Callable[[float], None], progress: Callable[[str], None]) -> Endpoint:
+        """The endpoint under the shared HTTP rules, with these options' timeout and retries."""
+        return Endpoint(self.endpoint, self.timeout, retries=Retries(self.retries, self.backoff, self.max_wait),
+                        error=LinkError, agent=self.user_agent, sleep=sleep, progress=progress)  # fmt: skip
 
 
 def default_cache_dir() -> Path:
@@ -88,24 +87,14 @@ def parse_bindings(body: bytes, endpoint: str) -> list[Row]:
     return rows
 
 
-def retry_after(error: urllib.error.HTTPError) -> float | None:
-    """The seconds a Retry-After header asks for (only the delta-seconds form), else None."""
-    value = error.headers.get("Retry-After") if error.headers else None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
 class SparqlClient:
     """Runs SELECT queries on one endpoint; answers are cached on disk by endpoint and query."""
 
     def __init__(self, options: ClientOptions, sleep: Callable[[float], None] = time.sleep,
                  progress: Callable[[str], None] = lambda _: None) -> None:  # fmt: skip
         self.options = options
-        self.sleep = sleep
-        self.progress = progress
-        self.requests = 0  # made over the network, for the progress line and tests
+        self.endpoint = options.http_endpoint(sleep, progress)
+        self.requests = 0  # queries sent over the network, for the progress line and tests
 
     def select(self, query: str) -> list[Row]:
         """The bindings of a SELECT query, from the cache when it was asked before.
@@ -129,52 +118,7 @@ class SparqlClient:
         return path.read_bytes() if path.exists() else None
 
     def _fetch(self, query: str) -> bytes:
-        endpoint = self.options.endpoint
-        for attempt in range(self.options.retries + 1):
-            try:
-                return self._request(query)
-            except urllib.error.HTTPError as exc:
-                if exc.code not in RETRY_CODES or attempt == self.options.retries:
-                    raise LinkError(
-                        f"{endpoint} answered HTTP {exc.code} {exc.reason}{self._gave_up(attempt)}"
-                    ) from exc
-                wait = retry_after(exc)
-                delay = min(wait if wait is not None else self.options.backoff * 2**attempt, self.options.max_wait)
-                self.progress(f"{endpoint} answered {exc.code}; retrying in {delay:g}s")
-                self.sleep(delay)
-            except EndPointInternalError as exc:  # SPARQLWrapper's form of HTTP 500, headers dropped
-                if attempt == self.options.retries:
-                    raise LinkError(f"{endpoint} answered HTTP 500{self._gave_up(attempt)}") from exc
-                self.progress(f"{endpoint} answered 500; retrying in {self.options.backoff * 2**attempt:g}s")
-                self.sleep(min(self.options.backoff * 2**attempt, self.options.max_wait))
-            except SPARQLWrapperException as exc:
-                raise LinkError(f"{endpoint} refused the query: {exc}") from exc
-            except TimeoutError as exc:
-                raise self._timed_out() from exc
-            except urllib.error.URLError as exc:
-                if isinstance(exc.reason, TimeoutError | socket.timeout):
-                    raise self._timed_out() from exc
-                raise LinkError(
-                    f"cannot reach {endpoint}: {exc.reason}; check the URL and that the server runs"
-                ) from exc
-        raise AssertionError("unreachable")
-
-    def _gave_up(self, attempt: int) -> str:
-        return f" after {attempt + 1} attempts; try again later" if attempt else ""
-
-    def _timed_out(self) -> LinkError:
-        return LinkError(
-            f"{self.options.endpoint} did not answer within {self.options.timeout:g}s; "
-            "try again later or raise --timeout"
-        )
-
-    def _request(self, query: str) -> bytes:
-        wrapper = SPARQLWrapper(self.options.endpoint, agent=self.options.user_agent)
-        wrapper.setQuery(query)
-        wrapper.setMethod(POST)
-        wrapper.setReturnFormat(JSON)
-        wrapper.setTimeout(max(1, round(self.options.timeout)))
+        """The answer to a query, by POST (queries are long), retried as the shared rules say."""
         self.requests += 1
-        response: Any = wrapper.query().response
-        body: bytes = response.read()
-        return body
+        return self.endpoint.call("POST", body=encode_form([("query", query)]), content_type=FORM, accept=SOLUTIONS,
+                                  safe=True)  # fmt: skip

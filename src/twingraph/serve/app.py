@@ -25,7 +25,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -35,7 +35,7 @@ from twingraph.errors import TwingraphError
 from twingraph.export import load_context, load_description, serialize
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.vocabulary import load_ontology
-from twingraph.serve import lookups, openapi, pages, render, results, sparql, views
+from twingraph.serve import listings, lookups, openapi, pages, render, results, sparql, views
 from twingraph.serve.evaluator import Evaluator
 from twingraph.serve.headers import SecurityHeaders
 from twingraph.serve.negotiation import choose
@@ -193,6 +193,21 @@ class Site:
             return self.error(request, 404, f"no view named {name!r}: the views are {', '.join(views.VIEWS)}")
         return self.respond(request, views.view_page(self.renderer(), self.reader(request), name), HTML)
 
+    def listing(self, request: Request) -> Response:
+        """GET /city/, /person/, /organization/, /event/, /agreement/: a page of the list, with
+        ``?q=`` (a part of a name), ``?sort=`` (a column, ``-`` first for descending), ``?page=`` and its facets."""
+        kind = request.url.path.strip("/")
+        try:
+            query = listings.list_query(listings.LISTINGS[kind], request.query_params, self.base)
+        except ValueError as exc:
+            raise sparql.ProtocolError(400, str(exc)) from exc
+        return self.respond(request, render.list_page(self.renderer(), self.reader(request), kind, query), HTML)
+
+    async def to_list(self, request: Request) -> Response:
+        """/city and the like: the list, at its path with a slash."""
+        query = request.url.query
+        return RedirectResponse(request.url.path + "/" + (f"?{query}" if query else ""), status_code=301)
+
     def search(self, request: Request) -> Response:
         text = request.query_params.get("q", "").strip()
         found = lookups.search(self.reader(request), text) if text else []
@@ -285,7 +300,7 @@ class Site:
     def api_description(self, request: Request) -> Response:
         """The OpenAPI description of this HTTP API (``serve.openapi``), as JSON."""
         api = openapi.Api(self.queries, DUMP_TYPES, list(views.VIEWS), GRAPH_OFFERS, list(results.RESULTS), GRAPH_NAMES,
-                          results.RESULT_NAMES | {"html": HTML}, BODY_LIMIT)  # fmt: skip
+                          results.RESULT_NAMES | {"html": HTML}, BODY_LIMIT, listings.LISTINGS)  # fmt: skip
         body = json.dumps(openapi.openapi_document(api), ensure_ascii=False).encode("utf-8")
         return self.respond(request, body, "application/json")
 
@@ -352,6 +367,8 @@ def routes(site: Site) -> list[BaseRoute]:
         *(Route(f"/{name}", site.dump) for name in DUMP_TYPES),
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
         Route("/openapi.json", in_thread(site.api_description)),
+        *(Route(f"/{kind}/", in_thread(site.listing)) for kind in listings.LISTINGS),
+        *(Route(f"/{kind}", site.to_list) for kind in listings.LISTINGS),
         Route("/{path:path}", in_thread(site.resource)),
     ]
 

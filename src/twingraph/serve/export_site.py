@@ -3,10 +3,11 @@
 A resource ``{base}city/tehran`` becomes ``city/tehran/index.html`` (the page the
 server renders, through ``render``), ``city/tehran.ttl``, ``.jsonld`` and ``.nt``
 (the bodies the server gives for those suffixes). Beside them: the home page,
-``dataset/`` (DCAT/VoID), ``queries/`` (each named query's text, and its results
-without parameters), ``views/``, the dumps of dist/, ``static/``, and the
-``.htaccess`` and nginx snippets of ``hosting``. Search, SPARQL and queries with
-parameters need the server: they are left out, and the pages do not link to them.
+``dataset/`` (DCAT/VoID), the lists' pages (``city/index.html``, ``city/page-2.html``...),
+``queries/`` (each named query's text, and its results without parameters), ``views/``,
+the dumps of dist/, ``static/``, and the ``.htaccess`` and nginx snippets of ``hosting``.
+Search, SPARQL, queries with parameters and the lists' filters and sorts need the server:
+they are left out, and the pages do not link to them.
 
 The site is built in a temporary directory beside the target and swapped in whole
 (``fileio.replacing_directory``); a target that is not an earlier export, marked by
@@ -29,7 +30,7 @@ from twingraph.errors import TwingraphError
 from twingraph.export import load_context, load_description, serialize
 from twingraph.fileio import copy_atomic, ensure_writable, replacing_directory, write_atomic
 from twingraph.rdf.vocabulary import load_ontology
-from twingraph.serve import hosting, lookups, pages, render, results, sparql, views
+from twingraph.serve import hosting, listings, lookups, pages, render, results, sparql, views
 from twingraph.store import EmbeddedStore, load_queries
 from twingraph.store.interface import QueryStore
 
@@ -263,6 +264,22 @@ def write_views(root: Path, renderer: render.Renderer, store: QueryStore) -> Non
             write_file(root, VIEWS / name / PAGE, views.view_page(renderer, store, name))
 
 
+def write_lists(root: Path, renderer: render.Renderer, store: QueryStore) -> list[Skipped]:
+    """Every list's pages, unfiltered and in its default order: ``city/index.html`` (what ``/city/`` is),
+    then ``city/page-2.html`` and on; the ones whose file a resource's files took are left out."""
+    skipped = []
+    for kind, listing in listings.LISTINGS.items():
+        count = listings.list_count(store, listing, listings.ListQuery(), renderer.base)
+        for page in range(1, max(1, -(-count // listings.PAGE_SIZE)) + 1):
+            relative = PurePosixPath(pages.list_href(f"/{kind}/", {"page": str(page)}, static=True).lstrip("/"))
+            relative = relative / PAGE if page == 1 else relative
+            if not is_free(root, relative):
+                skipped.append(Skipped(f"{renderer.base}{kind}/", f"/{relative}: a resource's files are there"))
+                continue
+            write_file(root, relative, render.list_page(renderer, store, kind, listings.ListQuery(page=page)))
+    return skipped
+
+
 def write_hosting(root: Path, target: Path, base: str) -> None:
     """The web-server snippets for content negotiation, and the marker of an export."""
     write_file(root, PurePosixPath(HTACCESS), hosting.htaccess().encode("utf-8"))
@@ -322,6 +339,7 @@ def export_site(store: EmbeddedStore, settings: Settings, target: Path,
         progress(f"writing the static site of {len(docs)} resources to {target}")
         write_files(root, settings)
         written, skipped = write_documents(root, renderer, docs, progress)
+        skipped += write_lists(root, renderer, raw)
         write_file(root, PurePosixPath(PAGE), render.index_page(renderer, raw, void))
         write_queries(root, renderer, raw, settings)
         write_views(root, renderer, raw)

@@ -1,11 +1,13 @@
-"""The read-only look-ups behind the pages: one resource, its neighbours, the index, search.
+"""The read-only look-ups behind the pages: one resource, its facts and neighbours, the index, search, the lists.
 
 Every value from a request enters a query as an N-Triples term written by
-pyoxigraph (``str(NamedNode)``, ``str(Literal)``), never as query text.
+pyoxigraph (``str(NamedNode)``, ``str(Literal)``), never as query text. Every
+look-up that could grow with the data has a LIMIT, so a page stays small.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
@@ -15,10 +17,12 @@ from rdflib.namespace import RDFS, SKOS
 from twingraph.rdf.namespaces import PREFIXES, SCHEMA
 from twingraph.serve.results import triples_graph
 from twingraph.store.interface import QueryStore
-from twingraph.store.queries import NamedQuery
 
 PROLOGUE = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in PREFIXES.items())
 LABEL = "?{v} schema:name|rdfs:label|skos:prefLabel ?{v}Label"
+# the name of ?{v} in Russian (or without language), as ?{v}Name; aggregate it with MIN or SAMPLE
+NAME = 'OPTIONAL {{ ?{v} schema:name|skos:prefLabel ?{v}Name FILTER(lang(?{v}Name) IN ("ru", "")) }}'
+ROWS = 200  # at most this many rows in one section of a page
 
 
 def rows(store: QueryStore, query: str) -> list[dict[str, Any]]:
@@ -35,6 +39,11 @@ def node(iri: str) -> ox.NamedNode | None:
         return ox.NamedNode(iri)
     except ValueError:
         return None
+
+
+def term_list(iris: Iterable[str]) -> str:
+    """IRIs as the N-Triples terms of a VALUES block; invalid ones left out."""
+    return " ".join(str(t) for t in map(node, iris) if t is not None)
 
 
 def exists(store: QueryStore, iri: str) -> bool:
@@ -82,98 +91,251 @@ def describe_in(graph: Graph, iri: str) -> Graph:
     return found
 
 
-def incoming(store: QueryStore, iri: str, limit: int = 200) -> list[dict[str, Any]]:
-    """Resources pointing at this one: subject, predicate and the subject's names."""
+# -- what links here ------------------------------------------------------------------------------
+
+
+def incoming_counts(store: QueryStore, iri: str) -> list[dict[str, Any]]:
+    """How many resources point at this one, by property."""
     o = str(ox.NamedNode(iri))
+    return rows(store, f"SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p {o} FILTER(isIRI(?s)) }} "
+                       f"GROUP BY ?p ORDER BY ?p LIMIT {ROWS}")  # fmt: skip
+
+
+def meanings(store: QueryStore, iris: Iterable[str]) -> list[dict[str, Any]]:
+    """What the intermediate nodes among ``iris`` stand for: participations, observations, quotes, meetings.
+
+    Each row has ``n`` (the node) and ``kind`` (its class's local name), and by kind:
+    the participant, post, on whose behalf and the event with its date; the value and year;
+    the exact text; the two persons, the event and the date.
+    """
+    terms = term_list(iris)
+    if not terms:
+        return []
+    values = f"VALUES ?n {{ {terms} }}"  # in each arm: Oxigraph does not always push it into a UNION
     return rows(
         store,
-        f"""SELECT ?s ?p (SAMPLE(?sLabel) AS ?label) WHERE {{
-      ?s ?p {o} . FILTER(isIRI(?s)) OPTIONAL {{ {LABEL.format(v="s")} FILTER(lang(?sLabel) IN ("ru", "")) }}
-    }} GROUP BY ?s ?p ORDER BY ?p ?label ?s LIMIT {int(limit)}""",
+        f"""SELECT ?n ?kind (SAMPLE(?xa) AS ?a) (MIN(?xaName) AS ?aName) (SAMPLE(?xb) AS ?b) (MIN(?xbName) AS ?bName)
+          (SAMPLE(?e) AS ?event) (MIN(?eName) AS ?eventName) (MIN(STR(?d)) AS ?date) (MIN(?xPostName) AS ?post)
+          (MIN(?bhName) AS ?behalf) (SAMPLE(?v) AS ?value) (SAMPLE(?y) AS ?year) (MIN(?x) AS ?exact) WHERE {{
+      {{ {values} ?n a tg:Participation ; tg:participant ?xa . BIND("Participation" AS ?kind) {NAME.format(v="xa")}
+         OPTIONAL {{ ?e tg:participation ?n . {NAME.format(v="e")} OPTIONAL {{ ?e schema:startDate ?d }} }}
+         OPTIONAL {{ ?n tg:post ?xPost . {NAME.format(v="xPost")} }}
+         OPTIONAL {{ ?n tg:onBehalfOf ?bh . {NAME.format(v="bh")} }} }}
+      UNION {{ {values} ?n tg:value ?v ; a ?class . OPTIONAL {{ ?n tg:year ?y }}
+         FILTER(?class IN (tg:PopulationObservation, tg:AreaObservation)) BIND(STRAFTER(STR(?class), "#") AS ?kind) }}
+      UNION {{ {values} ?n a tg:Quote ; oa:hasSelector/oa:exact ?x . BIND("Quote" AS ?kind) }}
+      UNION {{ {values} ?n a tg:Meeting ; tg:firstPerson ?xa ; tg:secondPerson ?xb . BIND("Meeting" AS ?kind)
+         {NAME.format(v="xa")} {NAME.format(v="xb")} OPTIONAL {{ ?n tg:date ?d }}
+         OPTIONAL {{ ?n tg:event ?e . {NAME.format(v="e")} }} }}
+    }} GROUP BY ?n ?kind""",
     )
 
 
-def quotes(store: QueryStore, iri: str) -> list[dict[str, Any]]:
-    """The source sentences behind a resource: exact text and the page it is from."""
+# -- sources --------------------------------------------------------------------------------------
+
+
+def sources(store: QueryStore, iri: str) -> list[dict[str, Any]]:
+    """The source sentences behind a resource and its figures (population, area, founding).
+
+    Each row: ``holder`` (the resource or its figure), ``quote``, ``exact`` text,
+    ``source`` page and ``prop``, the property the quote supports when it says so.
+    """
     s = str(ox.NamedNode(iri))
     return rows(
         store,
-        f"""SELECT DISTINCT ?exact ?source WHERE {{
-      {s} tg:quote ?q . ?q oa:hasSelector/oa:exact ?exact . OPTIONAL {{ ?q oa:hasSource ?source }}
-    }} ORDER BY ?exact""",
+        f"""SELECT ?holder ?quote (MIN(?x) AS ?exact) (SAMPLE(?src) AS ?source) (SAMPLE(?p) AS ?prop) WHERE {{
+      {{ BIND({s} AS ?holder) }} UNION {{ {s} ?via ?holder . VALUES ?via {{ tg:population tg:area tg:founding }} }}
+      ?holder tg:quote ?quote . ?quote oa:hasSelector/oa:exact ?x .
+      OPTIONAL {{ ?quote oa:hasSource ?src }} OPTIONAL {{ ?quote tg:forProperty ?p }}
+    }} GROUP BY ?holder ?quote ORDER BY ?exact LIMIT {ROWS}""",
     )
 
 
 def partner_cities(store: QueryStore) -> list[dict[str, Any]]:
-    """The partner cities with names and numbers of agreements and events."""
-    return rows(
+    """The partner cities with names, numbers of agreements and events, and their first and latest events."""
+    return settled(rows(
         store,
         """SELECT ?city (SAMPLE(?n) AS ?name) (SAMPLE(?cn) AS ?country)
-        (COUNT(DISTINCT ?a) AS ?agreements) (COUNT(DISTINCT ?e) AS ?events) WHERE {
+        (COUNT(DISTINCT ?a) AS ?agreements) (COUNT(DISTINCT ?e) AS ?events)
+        (MIN(COALESCE(STR(?d), "~")) AS ?first) (MAX(COALESCE(STR(?end), STR(?d), "")) AS ?latest) WHERE {
       ?city a tg:PartnerCity .
       OPTIONAL { ?city schema:name ?n FILTER(lang(?n) IN ("ru", "")) }
       OPTIONAL { ?city tg:country/schema:name ?cn FILTER(lang(?cn) IN ("ru", "")) }
-      OPTIONAL { ?a a tg:Agreement ; tg:party ?city }
-      OPTIONAL { ?e schema:about ?city }
+      { OPTIONAL { ?a a tg:Agreement ; tg:party ?city } }
+      UNION
+      { OPTIONAL { ?e schema:about ?city OPTIONAL { ?e schema:startDate ?d } OPTIONAL { ?e schema:endDate ?end } } }
     } GROUP BY ?city ORDER BY ?name""",
+    ))
+
+
+def settled(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows without the values that stand for none (see ``FIRST``): ``"~"`` and ``""``."""
+    return [{k: v for k, v in row.items() if v.value not in ("", "~")} for row in found]
+
+
+def home_cities(store: QueryStore) -> list[dict[str, Any]]:
+    """The city (or cities) whose partners the dataset describes: partner of some, partner city of none."""
+    return rows(
+        store,
+        f"""SELECT ?city (MIN(?cityName) AS ?name) (MIN(?cName) AS ?country)
+          (COUNT(DISTINCT ?partner) AS ?partners) WHERE {{
+      ?city tg:partnerOf ?partner . FILTER NOT EXISTS {{ ?city a tg:PartnerCity }}
+      {NAME.format(v="city")} OPTIONAL {{ ?city tg:country ?c . {NAME.format(v="c")} }}
+    }} GROUP BY ?city ORDER BY ?name LIMIT 5""",
+    )
+
+
+def observations(store: QueryStore, city: str) -> list[dict[str, Any]]:
+    """A city's population and area figures, latest year first: ``prop``, ``obs``, ``value``, ``year``."""
+    c = str(ox.NamedNode(city))
+    return rows(
+        store,
+        f"""SELECT ?prop ?obs ?value ?year WHERE {{
+      {c} ?prop ?obs . VALUES ?prop {{ tg:population tg:area }} ?obs tg:value ?value . OPTIONAL {{ ?obs tg:year ?year }}
+    }} ORDER BY ?prop DESC(?year) LIMIT 20""",
+    )
+
+
+def contacts(store: QueryStore, city: str) -> list[dict[str, Any]]:
+    """A city's number of events and its first and latest ones (``which``: ``first``/``latest``), with names."""
+    c = str(ox.NamedNode(city))
+    events = f"?event schema:about {c} ; schema:startDate ?date . OPTIONAL {{ ?event schema:endDate ?end }}"
+    return rows(
+        store,
+        f"""SELECT ?which ?event ?date ?end ?count (MIN(?eventName) AS ?name) WHERE {{
+      {{ SELECT (COUNT(DISTINCT ?event) AS ?count) WHERE {{ ?event schema:about {c} }} }}
+      {{ {{ SELECT ("first" AS ?which) ?event ?date ?end WHERE {{ {events} }} ORDER BY STR(?date) ?event LIMIT 1 }}
+        UNION {{ SELECT ("latest" AS ?which) ?event ?date ?end WHERE {{ {events} }}
+                 ORDER BY DESC(STR(COALESCE(?end, ?date))) ?event LIMIT 1 }} }}
+      {NAME.format(v="event")}
+    }} GROUP BY ?which ?event ?date ?end ?count""",
     )
 
 
 def agreements(store: QueryStore, city: str) -> list[dict[str, Any]]:
-    """Agreements a city is party to, oldest first."""
+    """Agreements a city is party to, oldest first, with their type and the other parties."""
     c = str(ox.NamedNode(city))
     return rows(
         store,
-        f"""SELECT ?agreement (SAMPLE(?n) AS ?name) (SAMPLE(?d) AS ?date) WHERE {{
-      ?agreement a tg:Agreement ; tg:party {c} . OPTIONAL {{ ?agreement schema:name ?n }}
+        f"""SELECT ?agreement (MIN(?agreementName) AS ?name) (SAMPLE(?d) AS ?date) (MIN(?xTypeName) AS ?type)
+          (GROUP_CONCAT(DISTINCT ?otherName; separator=", ") AS ?others) WHERE {{
+      ?agreement a tg:Agreement ; tg:party {c} . {NAME.format(v="agreement")}
       OPTIONAL {{ ?agreement schema:dateCreated ?d }}
-    }} GROUP BY ?agreement ORDER BY ?date ?name""",
+      OPTIONAL {{ ?agreement tg:agreementType ?xType . {NAME.format(v="xType")} }}
+      OPTIONAL {{ ?agreement tg:party ?other FILTER(?other != {c}) {NAME.format(v="other")} }}
+    }} GROUP BY ?agreement ORDER BY ?date ?name LIMIT {ROWS}""",
+    )
+
+
+def partners(store: QueryStore, city: str) -> list[dict[str, Any]]:
+    """The partner cities of a city, with their country and the date of the first agreement with them."""
+    c = str(ox.NamedNode(city))
+    return rows(
+        store,
+        f"""SELECT ?partner (MIN(?partnerName) AS ?name) (MIN(?cName) AS ?country) (MIN(STR(?d)) AS ?since) WHERE {{
+      {c} tg:partnerOf ?partner . {NAME.format(v="partner")}
+      OPTIONAL {{ ?partner tg:country ?c . {NAME.format(v="c")} }}
+      OPTIONAL {{ ?a tg:party {c}, ?partner ; schema:dateCreated ?d }}
+    }} GROUP BY ?partner ORDER BY ?name LIMIT {ROWS}""",
     )
 
 
 def timeline(store: QueryStore, city: str) -> list[dict[str, Any]]:
-    """Events about a city, by start date."""
+    """Events about a city or held in it, by start date."""
     c = str(ox.NamedNode(city))
     return rows(
         store,
-        f"""SELECT ?event (SAMPLE(?n) AS ?name) (SAMPLE(?d) AS ?date) (SAMPLE(?pn) AS ?place) WHERE {{
-      ?event schema:about {c} . OPTIONAL {{ ?event schema:name ?n }} OPTIONAL {{ ?event schema:startDate ?d }}
+        f"""SELECT ?event (SAMPLE(?n) AS ?name) (SAMPLE(?d) AS ?date) (SAMPLE(?e) AS ?end) (SAMPLE(?pn) AS ?place)
+        WHERE {{
+      ?event schema:about|schema:location {c} . OPTIONAL {{ ?event schema:name ?n }}
+      OPTIONAL {{ ?event schema:startDate ?d }} OPTIONAL {{ ?event schema:endDate ?e }}
       OPTIONAL {{ ?event schema:location/schema:name ?pn FILTER(lang(?pn) IN ("ru", "")) }}
-    }} GROUP BY ?event ORDER BY ?date ?name""",
+    }} GROUP BY ?event ORDER BY ?date ?name LIMIT {ROWS}""",
     )
 
 
-def person_name(store: QueryStore, person: str) -> list[str]:
-    """The person's canonical name, as a list of at most one."""
-    names = rows(store, f"SELECT ?n WHERE {{ {ox.NamedNode(person)} schema:name ?n }} LIMIT 1")
-    return [r["n"].value for r in names]
+# -- persons, organizations, events ---------------------------------------------------------------
+
+# the event's source sentence (?xQuote, its text ?x and page ?src)
+EVENT_QUOTE = ("OPTIONAL { ?event tg:quote ?xQuote . ?xQuote oa:hasSelector/oa:exact ?x . "
+               "OPTIONAL { ?xQuote oa:hasSource ?src } }")  # fmt: skip
+# (the variables inside are named apart from the columns: a column may not take a name in use, ?xEvent AS ?event)
+PARTICIPATION = f"""?xEvent tg:participation ?part . {NAME.format(v="xEvent")}
+      OPTIONAL {{ ?xEvent schema:startDate ?d }} OPTIONAL {{ ?xEvent schema:endDate ?e }}
+      OPTIONAL {{ ?part tg:post ?xPost . {NAME.format(v="xPost")} }}
+      OPTIONAL {{ ?part tg:onBehalfOf ?xBehalf . {NAME.format(v="xBehalf")} }}
+      OPTIONAL {{ ?part tg:asDelegation ?xDelegation }}
+      {EVENT_QUOTE.replace("?event", "?xEvent")}"""
+PARTICIPATION_COLUMNS = """?part (SAMPLE(?xEvent) AS ?event) (MIN(?xEventName) AS ?eventName) (SAMPLE(?d) AS ?date)
+      (SAMPLE(?e) AS ?end) (SAMPLE(?xPost) AS ?post) (MIN(?xPostName) AS ?postName) (SAMPLE(?xBehalf) AS ?behalf)
+      (MIN(?xBehalfName) AS ?behalfName) (SAMPLE(?xDelegation) AS ?delegation) (SAMPLE(?xQuote) AS ?quote)
+      (MIN(?x) AS ?exact) (SAMPLE(?src) AS ?source) (MIN(STR(?d)) AS ?order)"""
 
 
-def roles(store: QueryStore, query: NamedQuery, person: str) -> list[dict[str, Any]]:
-    """A person's events with the post held and whom they represented, from the person-timeline query."""
-    bound = [query.bound({"person": name}) for name in person_name(store, person)]
-    return [row for text in bound for row in rows(store, text) if row["who"].value == person]
+def participations(store: QueryStore, iri: str, role: str = "participant") -> list[dict[str, Any]]:
+    """The participations of a person or organization (``role="participant"``), or of those acting on its
+    behalf (``"onBehalfOf"``), by date: event, post, on whose behalf, who, and the event's source sentence."""
+    s, prop = str(ox.NamedNode(iri)), {"participant": "tg:participant", "onBehalfOf": "tg:onBehalfOf"}[role]
+    return rows(
+        store,
+        f"""SELECT {PARTICIPATION_COLUMNS} (SAMPLE(?xWho) AS ?who) (MIN(?xWhoName) AS ?whoName) WHERE {{
+      ?part {prop} {s} ; tg:participant ?xWho . {NAME.format(v="xWho")}
+      {PARTICIPATION}
+    }} GROUP BY ?part ORDER BY ?order ?eventName LIMIT {ROWS}""",
+    )
 
 
-def met_with(store: QueryStore, query: NamedQuery, person: str) -> list[dict[str, Any]]:
-    """Whom a person met, when and where, from the who-met-whom query bound to their name."""
-    met: list[dict[str, Any]] = []
-    for name in person_name(store, person):
-        for row in rows(store, query.bound({"person": name})):
-            me, other = ("p1", "p2") if row["p1"].value == person else ("p2", "p1")
-            if row[me].value != person:
-                continue
-            met.append(
-                {
-                    "other": row[other],
-                    "otherName": row["person" + other[1]],
-                    "date": row["date"],
-                    "event": row["event"],
-                    "eventName": row["eventName"],
-                    "place": row.get("place"),
-                }
-            )
-    return met
+def participants(store: QueryStore, event: str) -> list[dict[str, Any]]:
+    """Who took part in an event: the participant and its kind, post, on whose behalf, as a delegation."""
+    e = str(ox.NamedNode(event))
+    return rows(
+        store,
+        f"""SELECT ?part (SAMPLE(?xWho) AS ?who) (MIN(?xWhoName) AS ?whoName) (MIN(STR(?xKind)) AS ?kind)
+          (SAMPLE(?xPost) AS ?post) (MIN(?xPostName) AS ?postName) (SAMPLE(?xBehalf) AS ?behalf)
+          (MIN(?xBehalfName) AS ?behalfName) (MIN(STR(?xBehalfKind)) AS ?behalfKind)
+          (SAMPLE(?xDelegation) AS ?delegation) WHERE {{
+      {e} tg:participation ?part . ?part tg:participant ?xWho . {NAME.format(v="xWho")}
+      OPTIONAL {{ ?xWho a ?xKind FILTER(?xKind IN (tg:Person, tg:Organization, tg:City, tg:Country)) }}
+      OPTIONAL {{ ?part tg:post ?xPost . {NAME.format(v="xPost")} }}
+      OPTIONAL {{ ?part tg:onBehalfOf ?xBehalf . {NAME.format(v="xBehalf")}
+                 OPTIONAL {{ ?xBehalf a ?xBehalfKind FILTER(?xBehalfKind = tg:Organization) }} }}
+      OPTIONAL {{ ?part tg:asDelegation ?xDelegation }}
+    }} GROUP BY ?part ORDER BY ?kind ?behalfName ?whoName LIMIT {ROWS}""",
+    )
+
+
+def sub_events(store: QueryStore, event: str) -> list[dict[str, Any]]:
+    """The smaller events an event is made of, by date."""
+    e = str(ox.NamedNode(event))
+    return rows(
+        store,
+        f"""SELECT ?sub (MIN(?subName) AS ?name) (SAMPLE(?d) AS ?date) (SAMPLE(?end) AS ?endDate)
+          (MIN(STR(?d)) AS ?order) WHERE {{
+      {e} schema:subEvent ?sub . {NAME.format(v="sub")}
+      OPTIONAL {{ ?sub schema:startDate ?d }} OPTIONAL {{ ?sub schema:endDate ?end }}
+    }} GROUP BY ?sub ORDER BY ?order ?name LIMIT {ROWS}""",
+    )
+
+
+def meetings(store: QueryStore, person: str) -> list[dict[str, Any]]:
+    """Whom a person met, when and where (the build's tg:Meeting nodes), with the other's post there."""
+    p = str(ox.NamedNode(person))
+    return rows(
+        store,
+        f"""SELECT ?meeting (SAMPLE(?xOther) AS ?other) (MIN(?xOtherName) AS ?otherName) (SAMPLE(?d) AS ?date)
+          (SAMPLE(?xEvent) AS ?event) (MIN(?xEventName) AS ?eventName) (MIN(?xPlaceName) AS ?place)
+          (MIN(?xPostName) AS ?post) (SAMPLE(?xQuote) AS ?quote) (MIN(?x) AS ?exact) (SAMPLE(?src) AS ?source)
+          (MIN(?sortKey) AS ?key) (MIN(STR(?d)) AS ?order) WHERE {{
+      {{ ?meeting tg:firstPerson {p} ; tg:secondPerson ?xOther }}
+      UNION {{ ?meeting tg:secondPerson {p} ; tg:firstPerson ?xOther }}
+      ?meeting tg:date ?d ; tg:event ?xEvent . OPTIONAL {{ ?meeting tg:sortKey ?sortKey }}
+      {NAME.format(v="xOther")} {NAME.format(v="xEvent")}
+      OPTIONAL {{ ?xEvent schema:location ?xPlace . {NAME.format(v="xPlace")} }}
+      OPTIONAL {{ ?xEvent tg:participation ?part . ?part tg:participant ?xOther ; tg:post ?xPost .
+                 {NAME.format(v="xPost")} }}
+      {EVENT_QUOTE.replace("?event", "?xEvent")}
+    }} GROUP BY ?meeting ORDER BY ?key ?order ?otherName LIMIT {ROWS}""",
+    )
 
 
 def search(store: QueryStore, text: str, limit: int = 100) -> list[dict[str, Any]]:
@@ -193,3 +355,4 @@ def subjects(store: QueryStore, base: str) -> list[str]:
     prefix = str(ox.Literal(base))
     found = rows(store, f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), {prefix})) }}")
     return sorted(r["s"].value for r in found)
+

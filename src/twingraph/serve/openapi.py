@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from twingraph.serve.listings import PAGE_SIZE, Facet, Listing
 from twingraph.store.queries import NamedQuery, Param
 
 OPENAPI_VERSION = "3.1.0"
@@ -94,6 +95,7 @@ class Api:
         graph_formats: the ``format`` names of a description and their media types.
         result_formats: the ``format`` names of results and their media types.
         body_limit: the largest request body, in bytes.
+        listings: the lists (``/city/``...), by path.
     """
 
     queries: Mapping[str, NamedQuery]
@@ -104,6 +106,7 @@ class Api:
     graph_formats: Mapping[str, str]
     result_formats: Mapping[str, str]
     body_limit: int
+    listings: Mapping[str, Listing] = dataclasses.field(default_factory=dict)
 
 
 def openapi_document(api: Api) -> dict[str, Any]:
@@ -125,7 +128,8 @@ def openapi_document(api: Api) -> dict[str, Any]:
                            "description and result is negotiated by the Accept header or `?format=`; an error is "
                            "an HTML page for a client that prefers HTML, plain text otherwise.",
         },
-        "paths": {**page_paths(api), **sparql_paths(api), **query_paths(api), **file_paths(api)},
+        "paths": {**page_paths(api), **list_paths(api), **sparql_paths(api), **query_paths(api),
+                  **file_paths(api)},
         "components": components(api),
     }
 
@@ -215,6 +219,41 @@ def page_paths(api: Api) -> dict[str, Any]:
                                            ".nt, .rdf, .trig or .html asks for that format."), graphs],
                        "The request path P names the IRI base + P."),
     }  # fmt: skip
+
+
+def list_paths(api: Api) -> dict[str, Any]:
+    """Each list (``/city/``...) with its name filter, sorts, facets and pages, and its path without a slash."""
+    found: dict[str, Any] = {}
+    for kind, listing in api.listings.items():
+        sorts = sorted(listing.sorts)
+        parameters = [
+            query_field("q", "A part of a name (Russian, English or another name), any case.", {"type": "string"}),
+            query_field("sort", f"The column to sort by, `-` first for descending (default {listing.default_sort}).",
+                        {"type": "string", "enum": [*sorts, *(f"-{s}" for s in sorts)]}),
+            query_field("page", f"The page, from 1; a page holds {PAGE_SIZE} rows.",
+                        {"type": "string", "pattern": "^[1-9][0-9]{0,5}$"}),
+            *(query_field(name, "Only the rows with this value.", facet_schema(facet))
+              for name, facet in listing.facets.items()),
+        ]  # fmt: skip
+        found[f"/{kind}/"] = get(f"list-{kind}", f"The list of {kind} resources: a page, sorted and filtered",
+                                 responses(content("The list's page.", [HTML]), 400, *QUERYING), parameters)
+        moved = {"301": {"description": f"Moved permanently: the list is at /{kind}/."}}
+        found[f"/{kind}"] = get(f"list-{kind}-moved", f"The list at /{kind}/", moved)
+    return found
+
+
+def query_field(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional query-string parameter."""
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def facet_schema(facet: Facet) -> dict[str, Any]:
+    """What a facet's value may be: four digits, one of its choices, or an IRI (absolute, or relative to the base)."""
+    if facet.kind == "year":
+        return {"type": "string", "pattern": "^[0-9]{4}$"}
+    if facet.kind == "text":
+        return {"type": "string", "enum": list(facet.choices)}
+    return {"type": "string"}
 
 
 def sparql_paths(api: Api) -> dict[str, Any]:

@@ -8,9 +8,12 @@ written as JSON ``\\u`` escapes so it cannot close its ``<script>`` element.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import jinja2
 import pyoxigraph as ox
@@ -18,9 +21,11 @@ from markupsafe import Markup
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
+from twingraph.config import ONTOLOGY_IRI
 from twingraph.rdf.namespaces import PREFIXES, SCHEMA, WD
 
 LABELS = (SCHEMA.name, RDFS.label, SKOS.prefLabel, DCTERMS.title)
+TG_NS = ONTOLOGY_IRI
 
 
 def environment(static: bool = False) -> jinja2.Environment:
@@ -34,6 +39,7 @@ def environment(static: bool = False) -> jinja2.Environment:
     # globals, not render() arguments, so that the macros imported by the templates see them too
     env.globals["static_site"] = static
     env.globals["alternate"] = functools.partial(alternate_href, static=static)
+    env.filters["human_date"] = format_date
     return env
 
 
@@ -77,6 +83,23 @@ def alternate_href(path: str, name: str, static: bool) -> str:
     ('/city/tehran?format=ttl', '/city/tehran.ttl')
     """
     return f"{path}.{name}" if static else f"{path}?format={name}"
+
+
+def list_href(path: str, params: dict[str, str], static: bool) -> str:
+    """Where a list's page is: its parameters after ``?`` on the server; in a static site, its pages as files.
+
+    >>> list_href("/event/", {"page": "2", "sort": "name", "q": ""}, static=False)
+    '/event/?page=2&sort=name'
+    >>> list_href("/event/", {"page": "2", "sort": "name"}, static=True)
+    '/event/page-2.html'
+    >>> list_href("/event/", {"page": "1"}, static=True)
+    '/event/'
+    """
+    if static:
+        page = int(params.get("page") or 1)
+        return path if page == 1 else f"{path}page-{page}.html"
+    kept = {k: v for k, v in params.items() if v and not (k == "page" and v == "1")}
+    return path + ("?" + urlencode(kept) if kept else "")
 
 
 def json_script(body: bytes) -> Markup:
@@ -123,24 +146,49 @@ def wikidata_view(graph: Graph, subject: URIRef) -> dict[str, str] | None:
     return {"iri": str(item), "qid": str(item)[len(str(WD)) :], "label_en": english}
 
 
-def resource_view(graph: Graph, subject: URIRef, base: str) -> dict[str, Any]:
-    """Label, types and properties (objects linked, by label) of one resource."""
-    properties: dict[str, list[dict[str, Any]]] = {}
+def property_view(predicate: Any) -> dict[str, str]:
+    """A property as a page names it: its Russian label, with its prefixed name.
+
+    >>> property_view(URIRef("https://twingraph.example/ns#utcOffset"))
+    {'label': 'смещение от UTC', 'curie': 'tg:utcOffset'}
+    """
+    name = curie(str(predicate)) or str(predicate)
+    return {"label": PROPERTY_LABELS.get(name, name), "curie": name}
+
+
+def resource_view(graph: Graph, subject: URIRef, base: str,
+                  meanings: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:  # fmt: skip
+    """Label, types and properties (objects linked, by label) of one resource.
+
+    Args:
+        meanings: what intermediate nodes stand for (``meaning_view``), shown instead of their IRIs.
+    """
+    meanings = meanings or {}
+    properties: dict[str, dict[str, Any]] = {}
     for predicate, obj in sorted(graph.predicate_objects(subject)):
         if predicate == RDF.type:
             continue
-        name = curie(str(predicate)) or str(predicate)
-        properties.setdefault(name, []).append(value_view(graph, obj, base))
-        if isinstance(obj, BNode):
+        shown = properties.setdefault(str(predicate), {**property_view(predicate), "values": []})
+        value = value_view(graph, obj, base)
+        if str(obj) in meanings:
+            value = {"parts": meanings[str(obj)]}
+        elif isinstance(obj, BNode):
             nested = ", ".join(f"{curie(str(p)) or p}: {o}" for p, o in graph.predicate_objects(obj))
-            properties[name][-1]["text"] = nested or properties[name][-1]["text"]
+            value["text"] = nested or value["text"]
+        shown["values"].append(value)
     iri = str(subject)
+    types = sorted(graph.objects(subject, RDF.type), key=str)
     return {
         "iri": iri,
         "label": graph_label(graph, subject) or iri.rstrip("/").rsplit("/", 1)[-1],
-        "types": [value_view(graph, t, base) for t in sorted(graph.objects(subject, RDF.type), key=str)],
-        "properties": sorted(properties.items()),
+        "types": [
+            value_view(graph, t, base) | {"text": CLASS_LABELS.get(str(t), curie(str(t)) or str(t))}
+            for t in types
+            if str(t) not in HIDDEN_TYPES
+        ],
+        "properties": sorted(properties.values(), key=lambda p: (p["label"], p["curie"])),
         "wikidata": wikidata_view(graph, subject),
+        "meaning": meanings.get(iri),
     }
 
 
@@ -170,3 +218,209 @@ def link_rows(rows: list[dict[str, Any]], base: str, links: dict[str, str]) -> l
             view[column] = cell(row.get(column), base, row.get(label))
         out.append(view)
     return out
+
+
+# -- what a reader sees instead of IRIs -----------------------------------------------------------
+
+# the Russian labels of tg: terms are the ontology's (tests/test_pages.py keeps them equal)
+TG_LABELS = {
+    "agreementType": "тип соглашения", "approximate": "приблизительно", "area": "площадь", "asDelegation": "делегацией",
+    "century": "век", "country": "страна", "date": "дата", "event": "мероприятие", "eventType": "тип мероприятия",
+    "firstPerson": "первый участник", "forProperty": "для свойства", "founding": "основание",
+    "lastChecked": "последняя проверка", "linkedResource": "связанный ресурс", "matchMethod": "способ сопоставления",
+    "matchScore": "оценка сопоставления", "note": "примечание", "onBehalfOf": "от имени", "online": "онлайн",
+    "participant": "участник", "participation": "участие", "partnerOf": "партнер", "party": "сторона",
+    "photoCredit": "источник фото", "population": "население", "post": "должность", "quote": "цитата",
+    "retrieved": "получено", "secondPerson": "второй участник", "sha256": "SHA-256", "sortKey": "ключ сортировки",
+    "statedAs": "как указано", "utcOffset": "смещение от UTC", "value": "значение", "venue": "место проведения",
+    "wikidataItem": "элемент Викиданных", "year": "год",
+}  # fmt: skip
+PROPERTY_LABELS = {f"tg:{name}": label for name, label in TG_LABELS.items()} | {
+    "schema:name": "название", "rdfs:label": "метка", "skos:prefLabel": "название", "skos:altLabel": "другое название",
+    "schema:alternateName": "другое название", "schema:description": "описание", "schema:url": "сайт",
+    "schema:sameAs": "то же, что", "owl:sameAs": "то же, что", "schema:containedInPlace": "находится в",
+    "schema:about": "о городе", "schema:location": "место", "schema:attendee": "участник",
+    "schema:startDate": "начало", "schema:endDate": "конец", "schema:dateCreated": "дата подписания",
+    "schema:superEvent": "часть события", "schema:subEvent": "включает событие",
+    "schema:eventAttendanceMode": "формат участия", "schema:latitude": "широта", "schema:longitude": "долгота",
+    "prov:wasDerivedFrom": "источник", "prov:used": "использовано", "dcterms:created": "создано",
+    "skos:inScheme": "в схеме", "skos:definition": "определение", "rdfs:comment": "комментарий",
+    "oa:hasSource": "страница", "oa:hasSelector": "выделение", "oa:exact": "текст", "oa:prefix": "текст до",
+    "oa:suffix": "текст после", "skos:closeMatch": "близкое понятие", "schema:performerIn": "участник события",
+    "schema:roleName": "роль", "schema:observationAbout": "наблюдение о", "schema:observationDate": "дата наблюдения",
+    "schema:variableMeasured": "показатель", "schema:value": "значение", "schema:unitCode": "единица измерения",
+    "schema:spatialCoverage": "охватывает",
+}  # fmt: skip
+# how a group of links *to* a resource reads: "these ... it" (the property seen from its object)
+INVERSE_LABELS = {
+    "tg:party": "Соглашения", "tg:partnerOf": "Партнёры", "tg:country": "Города страны",
+    "tg:participant": "Участие в событиях", "tg:onBehalfOf": "Представляли", "tg:post": "Участия в этой должности",
+    "tg:firstPerson": "Встречи", "tg:secondPerson": "Встречи", "tg:event": "Встречи на этом событии",
+    "tg:eventType": "События этого типа", "tg:agreementType": "Соглашения этого типа",
+    "tg:linkedResource": "Связь с Викиданными", "tg:quote": "Что подтверждает эта цитата",
+    "tg:participation": "Событие", "tg:population": "Город", "tg:area": "Город", "tg:founding": "Город",
+    "schema:about": "События о городе", "schema:location": "События в этом месте", "schema:attendee": "Участвовал(а) в",
+    "schema:superEvent": "Части этого события", "schema:subEvent": "Входит в событие",
+    "schema:containedInPlace": "Что находится здесь", "prov:wasDerivedFrom": "Что взято отсюда",
+    "oa:hasSource": "Цитаты с этой страницы", "skos:inScheme": "Понятия схемы", "schema:performerIn": "Участники",
+    "schema:observationAbout": "Показатели города", "schema:spatialCoverage": "Соглашения о городе",
+}  # fmt: skip
+CLASS_LABELS = {
+    f"{TG_NS}{name}": label
+    for name, label in {
+        "City": "город", "PartnerCity": "город-партнёр", "Country": "страна", "Agreement": "соглашение",
+        "AgreementType": "тип соглашения", "Person": "персона", "Post": "должность", "Organization": "организация",
+        "Event": "мероприятие", "EventType": "тип мероприятия", "Participation": "участие",
+        "Observation": "наблюдение", "PopulationObservation": "численность населения", "AreaObservation": "площадь",
+        "Founding": "основание", "SourcePage": "страница-источник", "Quote": "цитата", "Meeting": "встреча",
+        "WikidataLink": "связь с Викиданными",
+    }.items()
+}  # fmt: skip
+# schema.org's types repeat twingraph's (tg:City is a schema:City), so a page names only the latter
+HIDDEN_TYPES = {f"{SCHEMA}{name}" for name in ("City", "Country", "CreativeWork", "Event", "Organization", "Person")}
+MONTHS = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября",
+          "декабря")  # fmt: skip
+MONTHS_ALONE = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
+                "ноябрь", "декабрь")  # fmt: skip
+UNITS = {"PopulationObservation": "чел.", "AreaObservation": "км²"}
+
+
+def inverse_label(predicate: str) -> str:
+    """How a group of links to a resource through ``predicate`` is headed."""
+    name = curie(predicate) or predicate
+    return INVERSE_LABELS.get(name) or f"{PROPERTY_LABELS.get(name, name)} (обратная связь)"
+
+
+def format_date(text: str) -> str:
+    """A date at its precision, in Russian: a day, a month or a year.
+
+    >>> format_date("2023-05-25"), format_date("2023-05"), format_date("2023"), format_date("вчера")
+    ('25 мая 2023', 'май 2023', '2023', 'вчера')
+    """
+    parts = text.split("-")
+    if not (parts[0].isdigit() and len(parts[0]) == 4 and all(p.isdigit() and len(p) == 2 for p in parts[1:3])):
+        return text
+    if len(parts) >= 3 and 1 <= int(parts[1]) <= 12:
+        return f"{int(parts[2][:2])} {MONTHS[int(parts[1]) - 1]} {parts[0]}"
+    if len(parts) == 2 and 1 <= int(parts[1]) <= 12:
+        return f"{MONTHS_ALONE[int(parts[1]) - 1]} {parts[0]}"
+    return parts[0]
+
+
+def format_period(start: str | None, end: str | None) -> str:
+    """A date or a range of dates, each at its precision.
+
+    >>> format_period("2002", "2018"), format_period("2023-05-25", "2023-05-25"), format_period(None, None)
+    ('2002 – 2018', '25 мая 2023', '')
+    >>> format_period("2019-06-15", "2019-06-19"), format_period("2019-06-30", "2019-07-02")
+    ('15–19 июня 2019', '30 июня – 2 июля 2019')
+    """
+    if not start or not end or end == start:
+        return format_date(start or end or "")
+    first, last = format_date(start), format_date(end)
+    if len(start) == len(end) == 10 and start[:4] == end[:4]:  # two days of one year: the year once
+        first = first.removesuffix(" " + start[:4])
+        if start[:7] == end[:7]:  # and of one month: the month once
+            return f"{first.split(' ')[0]}–{last}"
+    return f"{first} – {last}"
+
+
+def format_number(text: str) -> str:
+    """A decimal as Russian writes it: thin groups of three, a decimal comma, no trailing zeros.
+
+    >>> format_number("9700000.0"), format_number("15.50"), format_number("730"), format_number("n/a")
+    ('9\u00a0700\u00a0000', '15,5', '730', 'n/a')
+    """
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return text
+    whole, _, fraction = f"{number.normalize():f}".partition(".")
+    return f"{int(whole):,}".replace(",", "\u00a0") + (f",{fraction}" if fraction else "")
+
+
+def paragraphs(text: str) -> list[str]:
+    """A text's paragraphs: the parts between blank lines, each with its lines joined.
+
+    >>> paragraphs("One.\\nstill one.\\n\\n  Two.\\n")
+    ['One. still one.', 'Two.']
+    """
+    blocks = re.split(r"\n\s*\n", text.strip())
+    return [" ".join(line.strip() for line in block.splitlines() if line.strip()) for block in blocks if block.strip()]
+
+
+def text_fragment(source: str, exact: str) -> str:
+    """A link to a source page that scrolls to and highlights a sentence (a URL text fragment).
+
+    >>> text_fragment("https://example.org/page", "Население: 9,7 млн - 2025")
+    'https://example.org/page#:~:text=%D0%9D%D0%B0%D1%81%D0%B5%D0%BB%D0%B5%D0%BD%D0%B8%D0%B5%3A%209%2C7%20%D0%BC%D0%BB%D0%BD%20%2D%202025'
+    """
+    page = href(source, "")
+    if page == "#":
+        return page
+    return f"{page.split('#', 1)[0]}#:~:text={quote(exact.strip(), safe='').replace('-', '%2D')}"
+
+
+def link_lines(text: str, base: str, limit: int = 5) -> list[dict[str, str]]:
+    """The links of a list column, ``IRI name`` a line (``lookups.links``), the first ``limit`` of them.
+
+    >>> link_lines("https://x.example/city/a А\\n\\nhttps://x.example/city/b Б", "https://x.example/")
+    [{'href': '/city/a', 'text': 'А'}, {'href': '/city/b', 'text': 'Б'}]
+    """
+    entries = sorted((line for line in text.splitlines() if " " in line), key=lambda entry: entry.split(" ", 1)[1])
+    found = [entry.split(" ", 1) for entry in entries]
+    return [{"href": href(iri, base), "text": name} for iri, name in found[:limit]]
+
+
+def lines(text: str, limit: int = 5) -> list[str]:
+    """The non-empty lines of a list column, in order, the first ``limit`` of them."""
+    return sorted(line for line in text.splitlines() if line.strip())[:limit]
+
+
+def term_link(term: Any, name: Any, base: str) -> dict[str, str]:
+    """A link to a pyoxigraph IRI named by a term, or by the IRI's last segment."""
+    text = name.value if name is not None else term.value.rstrip("/").rsplit("/", 1)[-1]
+    return {"href": href(term.value, base), "text": text}
+
+
+def meaning_view(row: dict[str, Any], base: str) -> list[dict[str, str]]:
+    """What an intermediate node stands for (a row of ``lookups.meanings``), as text and links.
+
+    A participation reads "who, post, on whose behalf — the event (date)"; an observation
+    "9 700 000 чел. (2025)"; a quote its sentence; a meeting "who and who — the event (date)".
+    """
+    kind, parts = row["kind"].value, []
+    date = [{"text": f" ({format_date(row['date'].value)})"}] if "date" in row else []
+    event = [{"text": " — "}, term_link(row["event"], row.get("eventName"), base), *date] if "event" in row else date
+    if kind == "Participation":
+        parts = [term_link(row["a"], row.get("aName"), base)]
+        parts += [{"text": f", {row['post'].value}"}] if "post" in row else []
+        parts += [{"text": f", от имени {row['behalf'].value}"}] if "behalf" in row else []
+        return parts + event
+    if kind in UNITS:
+        year = f" ({row['year'].value})" if "year" in row else ""
+        return [{"text": f"{format_number(row['value'].value)} {UNITS[kind]}{year}"}]
+    if kind == "Quote":
+        return [{"text": f"«{row['exact'].value}»"}]
+    return [term_link(row["a"], row.get("aName"), base), {"text": " и "}, term_link(row["b"], row.get("bName"), base),
+            *event]  # fmt: skip
+
+
+class Sources:
+    """The source sentences a page cites, numbered in the order they are first cited."""
+
+    def __init__(self) -> None:
+        self.notes: list[dict[str, Any]] = []
+        self.numbers: dict[str, int] = {}
+
+    def cite(self, row: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A citation of a row's ``quote`` (``exact`` text, ``source`` page): its number and sentence."""
+        if not row or "quote" not in row or "exact" not in row:
+            return None
+        key = row["quote"].value
+        if key not in self.numbers:
+            source, exact = row.get("source"), row["exact"].value
+            page = text_fragment(source.value, exact) if source else None
+            self.notes.append({"n": len(self.notes) + 1, "exact": exact, "href": page})
+            self.numbers[key] = len(self.notes)
+        return self.notes[self.numbers[key] - 1]

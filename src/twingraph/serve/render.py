@@ -10,24 +10,29 @@ templates' business (``pages.environment(static=...)``).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import jinja2
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from twingraph.export import serialize
 from twingraph.rdf.formats import RdfFormat
-from twingraph.rdf.namespaces import TG
+from twingraph.rdf.namespaces import SCHEMA, TG
 from twingraph.rdf.schemaorg import http_schema_iris
-from twingraph.serve import lookups, pages
+from twingraph.serve import listings, lookups, pages
 from twingraph.serve.sparql import Outcome
 from twingraph.store.interface import QueryStore
 from twingraph.store.queries import NamedQuery
 
-SECTIONS = ("quotes", "met", "roles", "agreements", "timeline", "incoming")
 # where the index page's other formats are: the dataset description
 INDEX_PATH = "/dataset"
+INCOMING_SHOWN = 50  # links to a resource shown per property
+KINDS = {str(TG.population): "PopulationObservation", str(TG.area): "AreaObservation"}
+LIST_TITLES = {"city": "Города", "person": "Люди", "organization": "Организации", "event": "События",
+               "agreement": "Соглашения"}  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,63 +45,379 @@ class Renderer:
     queries: dict[str, NamedQuery]
 
 
-def person_sections(renderer: Renderer, store: QueryStore, iri: str) -> dict[str, list[dict[str, Any]]]:
-    """Whom a person met and the posts they held, from the named queries (when they are there)."""
-    found: dict[str, list[dict[str, Any]]] = {}
-    if "who-met-whom" in renderer.queries:
-        met = lookups.met_with(store, renderer.queries["who-met-whom"], iri)
-        found["met"] = pages.link_rows(met, renderer.base, {"other": "otherName", "event": "eventName"})
-    if "person-timeline" in renderer.queries:
-        held = lookups.roles(store, renderer.queries["person-timeline"], iri)
-        found["roles"] = pages.link_rows(held, renderer.base, {"event": "eventName"})
-    return found
+@dataclasses.dataclass(frozen=True)
+class Subject:
+    """One resource page being made: the store, its description, and the sources it cites so far."""
+
+    renderer: Renderer
+    store: QueryStore
+    graph: Graph
+    iri: str
+    sources: pages.Sources
+
+    @property
+    def base(self) -> str:
+        return self.renderer.base
+
+    def links(self, predicate: Any) -> list[dict[str, Any]]:
+        """The resources the subject points at through ``predicate``, as links with their names."""
+        found = sorted(self.graph.objects(URIRef(self.iri), predicate), key=str)
+        return [pages.value_view(self.graph, o, self.base) for o in found]
+
+    def literal(self, predicate: Any) -> str | None:
+        return pages.pick_label(self.graph.objects(URIRef(self.iri), predicate))
 
 
-def city_sections(renderer: Renderer, store: QueryStore, iri: str) -> dict[str, list[dict[str, Any]]]:
-    """A city's agreements and its events, by date."""
-    return {
-        "agreements": pages.link_rows(lookups.agreements(store, iri), renderer.base, {"agreement": "name"}),
-        "timeline": pages.link_rows(lookups.timeline(store, iri), renderer.base, {"event": "name"}),
-    }
+def fact(label: str, parts: list[dict[str, Any]], source: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One line of a page's facts: a label, its values (text and links) and the sentence it comes from."""
+    return {"label": label, "parts": parts, "source": source}
 
 
-def store_sections(renderer: Renderer, store: QueryStore, iri: str, types: set[Any]) -> dict[str, list[dict[str, Any]]]:
-    """The parts of a resource page that come from the rest of the store: sources, links to it, and by type."""
-    found = {
-        "quotes": pages.link_rows(lookups.quotes(store, iri), renderer.base, {}),
-        "incoming": pages.link_rows(lookups.incoming(store, iri), renderer.base, {"s": "label"}),
-    }
-    if TG.Person in types:
-        found |= person_sections(renderer, store, iri)
-    if TG.City in types:
-        found |= city_sections(renderer, store, iri)
-    return found
+def joined(links: list[dict[str, Any]], separator: str = ", ") -> list[dict[str, Any]]:
+    """Links one after another, with a separator between them."""
+    return [part for i, link in enumerate(links) for part in ([{"text": separator}] if i else []) + [link]]
+
+
+def text(row: dict[str, Any], key: str) -> str | None:
+    return row[key].value if key in row else None
+
+
+def link(row: dict[str, Any], key: str, base: str, name: str | None = None) -> dict[str, Any]:
+    """A row's IRI as a link named by another column (``{key}Name`` by default); empty when unbound."""
+    return pages.term_link(row[key], row.get(name or key + "Name"), base) if key in row else {"text": ""}
+
+
+def city_sections(c: Subject) -> dict[str, Any]:
+    """A city's facts with their sentences, the partnership, «О городе», agreements, partners and events."""
+    quoted = lookups.sources(c.store, c.iri)
+
+    def cite(holder: str, prop: Any = None) -> dict[str, Any] | None:
+        row = next((r for r in quoted if r["holder"].value == holder and text(r, "prop") == prop), None)
+        return c.sources.cite(row)
+
+    facts = [fact("Страна", joined(c.links(TG.country)), cite(c.iri))] if c.links(TG.country) else []
+    labels = {str(TG.population): "Население", str(TG.area): "Площадь"}
+    for row in sorted(lookups.observations(c.store, c.iri), key=lambda r: r["prop"].value != str(TG.population)):
+        meaning = pages.meaning_view({"kind": ox.Literal(KINDS[row["prop"].value]), **row}, c.base)
+        facts.append(fact(labels[row["prop"].value], meaning, cite(row["obs"].value)))
+    for founding in c.graph.objects(URIRef(c.iri), TG.founding):
+        facts.append(fact("Основан", [{"text": pages.graph_label(c.graph, founding) or ""}], cite(str(founding))))
+    if offset := c.literal(TG.utcOffset):
+        facts.append(fact("Часовой пояс", [{"text": f"UTC{offset}"}], cite(c.iri, str(TG.utcOffset))))
+    for site in c.links(SCHEMA.url):
+        facts.append(fact("Сайт", [site | {"text": site["iri"]}], cite(c.iri, str(SCHEMA.url))))
+    for row in quoted:  # the sentences no fact above cites, such as the photo's credit
+        c.sources.cite(row)
+    about = c.literal(SCHEMA.description)
+    partner = (URIRef(c.iri), RDF.type, TG.PartnerCity) in c.graph
+    agreements = [{"agreement": link(r, "agreement", c.base, "name"), "date": text(r, "date"), "type": text(r, "type"),
+                   "others": text(r, "others")} for r in lookups.agreements(c.store, c.iri)]  # fmt: skip
+    return {"facts": facts, "about": pages.paragraphs(about) if about else [], "agreements": agreements,
+            "partnership": partnership(c) if partner else [],
+            "partners": [] if partner else pages.link_rows(lookups.partners(c.store, c.iri), c.base,
+                                                           {"partner": "name"}),
+            "timeline": pages.link_rows(lookups.timeline(c.store, c.iri), c.base, {"event": "name"})}  # fmt: skip
+
+
+def partnership(c: Subject) -> list[dict[str, Any]]:
+    """A partner city's number of events and its first and latest contacts."""
+    found = lookups.contacts(c.store, c.iri)
+    facts = [fact("Событий", [{"text": found[0]["count"].value}])] if found else []
+    for which, label in (("first", "Первый контакт"), ("latest", "Последний контакт")):
+        for row in (r for r in found if text(r, "which") == which):
+            when = pages.format_period(text(row, "date"), text(row, "end"))
+            facts.append(fact(label, [{"text": f"{when} — "}, link(row, "event", c.base, "name")]))
+    return facts
+
+
+def person_sections(c: Subject) -> dict[str, Any]:
+    """A person's posts over time, whom they met and when, and the events they took part in."""
+    held = lookups.participations(c.store, c.iri)
+    roles = [{"date": text(r, "date") or "", "end": text(r, "end"), "post": text(r, "postName") or "",
+              "behalf": text(r, "behalfName") or "", "event": link(r, "event", c.base), "source": c.sources.cite(r)}
+             for r in held]  # fmt: skip
+    met = [{"date": text(r, "date"), "other": link(r, "other", c.base), "post": text(r, "post"),
+            "event": link(r, "event", c.base), "place": text(r, "place"), "source": c.sources.cite(r)}
+           for r in lookups.meetings(c.store, c.iri)]  # fmt: skip
+    return {"posts": posts_held(held), "met": met, "roles": roles}
+
+
+def posts_held(held: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The posts of a person's participations: each with its first and last date, whom it represented, how often."""
+    posts: dict[str, dict[str, Any]] = {}
+    for row in held:
+        if "post" not in row:
+            continue
+        post = posts.setdefault(row["post"].value,
+                                {"post": text(row, "postName"), "dates": [], "behalf": set(), "n": 0})  # fmt: skip
+        post["dates"] += [d for d in (text(row, "date"), text(row, "end")) if d]
+        post["n"] += 1
+        post["behalf"] |= {text(row, "behalfName")} - {None}
+    shown = []
+    for post in posts.values():
+        first, last = min(post["dates"], default=None), max(post["dates"], default=None)
+        shown.append({"post": post["post"], "first": first or "", "period": pages.format_period(first, last),
+                      "behalf": ", ".join(sorted(post["behalf"])), "count": post["n"]})  # fmt: skip
+    return sorted(shown, key=lambda p: p["first"])
+
+
+def event_sections(c: Subject) -> dict[str, Any]:
+    """An event's date at its precision, type, place, partner city, larger event, organizations and participants."""
+    cited = c.sources.cite(next(iter(lookups.sources(c.store, c.iri)), None))
+    when = pages.format_period(c.literal(SCHEMA.startDate), c.literal(SCHEMA.endDate))
+    place = joined(c.links(SCHEMA.location)) + ([{"text": f", {venue}"}] if (venue := c.literal(TG.venue)) else [])
+    modes = c.graph.objects(URIRef(c.iri), SCHEMA.eventAttendanceMode)
+    online = c.literal(TG.online) == "true" or any(str(m).endswith("OnlineEventAttendanceMode") for m in modes)
+    who: list[dict[str, Any]] = [{"who": link(r, "who", c.base), "kind": text(r, "kind"), "post": text(r, "postName"),
+            "behalf": link(r, "behalf", c.base) if "behalf" in r else None,
+            "delegation": text(r, "delegation") == "true", "behalf_kind": text(r, "behalfKind")}
+           for r in lookups.participants(c.store, c.iri)]  # fmt: skip
+    organizations = {w["who"]["href"]: w["who"] for w in who if w["kind"] == str(TG.Organization)}
+    organizations |= {w["behalf"]["href"]: w["behalf"] for w in who if w["behalf_kind"] == str(TG.Organization)}
+    # cities and countries that took part as a whole: a line each; the others, with their posts, a table
+    whole = {kind: [w["who"] | ({"text": w["who"]["text"] + " (делегация)"} if w["delegation"] else {}) for w in who
+                    if w["kind"] == str(kind) and not (w["post"] or w["behalf"])] for kind in (TG.City, TG.Country)}
+    facts = [fact(label, parts, source) for label, parts, source in (
+        ("Дата", [{"text": when}], cited), ("Тип", joined(c.links(TG.eventType)), None), ("Место", place, cited),
+        ("Формат", [{"text": "онлайн"}] if online else [], None),
+        ("Город-партнёр", joined(c.links(SCHEMA.about)), cited),
+        ("Часть события", joined(c.links(SCHEMA.superEvent)), None),
+        ("Города-участники", joined(whole[TG.City]), cited), ("Страны-участники", joined(whole[TG.Country]), cited),
+        ("Организации", joined(list(organizations.values())), cited)) if parts]  # fmt: skip
+    who = [w for w in who if w["kind"] == str(TG.Person) or w["post"] or w["behalf"]]
+    notes = [{"text": str(n), "lang": getattr(n, "language", None)} for n in c.graph.objects(URIRef(c.iri), TG.note)]
+    subs = [{"event": link(r, "sub", c.base, "name"),
+             "period": pages.format_period(text(r, "date"), text(r, "endDate"))}
+            for r in lookups.sub_events(c.store, c.iri)]  # fmt: skip
+    return {"facts": facts, "participants": who, "subevents": subs, "notes": notes}
+
+
+def agreement_sections(c: Subject) -> dict[str, Any]:
+    """An agreement's type, date and parties, with its sentence."""
+    cited = c.sources.cite(next(iter(lookups.sources(c.store, c.iri)), None))
+    date = c.literal(SCHEMA.dateCreated)
+    facts = [fact("Тип", joined(c.links(TG.agreementType))),
+             fact("Дата подписания", [{"text": pages.format_date(date)}] if date else [], cited),
+             fact("Стороны", joined(c.links(TG.party)), cited)]  # fmt: skip
+    return {"facts": [f for f in facts if f["parts"]]}
+
+
+def organization_sections(c: Subject) -> dict[str, Any]:
+    """The events an organization took part in, and who represented it where."""
+    took_part = [{"period": pages.format_period(text(r, "date"), text(r, "end")), "event": link(r, "event", c.base),
+                  "behalf": text(r, "behalfName"), "source": c.sources.cite(r)}
+                 for r in lookups.participations(c.store, c.iri)]  # fmt: skip
+    represented = [{"period": pages.format_period(text(r, "date"), text(r, "end")), "who": link(r, "who", c.base),
+                    "post": text(r, "postName"), "event": link(r, "event", c.base), "source": c.sources.cite(r)}
+                   for r in lookups.participations(c.store, c.iri, "onBehalfOf")]  # fmt: skip
+    return {"took_part": took_part, "represented": represented}
+
+
+SECTIONS = ((TG.City, "city", city_sections), (TG.Person, "person", person_sections),
+            (TG.Event, "event", event_sections), (TG.Agreement, "agreement", agreement_sections),
+            (TG.Organization, "organization", organization_sections))  # fmt: skip
+
+
+def meanings_of(c: Subject) -> dict[str, list[dict[str, Any]]]:
+    """What the unnamed nodes the page shows (intermediate ones among them) stand for."""
+    subject = URIRef(c.iri)
+    nodes = {subject, *c.graph.objects(subject, None), *(s for s, _ in c.graph.subject_predicates(subject))}
+    unnamed = sorted(str(n) for n in nodes if isinstance(n, URIRef) and not pages.graph_label(c.graph, n))
+    return {r["n"].value: pages.meaning_view(r, c.base) for r in lookups.meanings(c.store, unnamed[:1000])}
+
+
+def incoming_groups(c: Subject, meanings: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The links to the resource, by property: a readable heading, how many, and the first ``INCOMING_SHOWN``."""
+    counts = {r["p"].value: int(r["n"].value) for r in lookups.incoming_counts(c.store, c.iri)}
+    by_property: dict[str, list[Any]] = {}
+    for s, p in c.graph.subject_predicates(URIRef(c.iri)):
+        if isinstance(s, URIRef):
+            by_property.setdefault(str(p), []).append(s)
+    for predicate in counts.keys() - by_property.keys():  # past the description's cap: counted, not shown
+        by_property[predicate] = []
+    groups = []
+    for predicate, found in by_property.items():
+        items = [meanings.get(str(s)) or [pages.value_view(c.graph, s, c.base)] for s in found]
+        items.sort(key=lambda parts: ("".join(p["text"] for p in parts).lower(), [p.get("href", "") for p in parts]))
+        groups.append({"label": pages.inverse_label(predicate), "curie": pages.curie(predicate) or predicate,
+                       "count": counts.get(predicate, len(found)), "items": items[:INCOMING_SHOWN]})  # fmt: skip
+    return sorted(groups, key=lambda g: (-g["count"], g["label"], g["curie"]))
+
+
+def store_sections(c: Subject) -> dict[str, Any]:
+    """The parts of a resource page that come from the rest of the store: facts by type, sources, links to it."""
+    types = set(c.graph.objects(URIRef(c.iri), RDF.type))
+    found: dict[str, Any] = {"kind": None}
+    for cls, kind, sections in SECTIONS:
+        if cls in types:
+            found |= {"kind": kind, **sections(c)}
+            break
+    for row in lookups.sources(c.store, c.iri) if found["kind"] is None else []:
+        c.sources.cite(row)
+    meanings = meanings_of(c)
+    return found | {"meanings": meanings, "incoming": incoming_groups(c, meanings)}
 
 
 def resource_page(renderer: Renderer, graph: Graph, iri: str, store: QueryStore | None) -> bytes:
-    """The HTML page of one resource: its description, and with a store, its sources and neighbours.
+    """The HTML page of one resource: the facts a reader came for, each with its source sentence, then
+    the description itself (folded) and the links to it, grouped by property.
 
     Args:
         graph: the description, as ``lookups.describe`` gives it.
         iri: the resource; the page shows its path on this host.
-        store: where quotes, meetings, posts, agreements, events and incoming links
-            are looked up; None for a description that is not in the store (the dataset's).
+        store: where facts, sentences, meetings, posts, participants, agreements, events and incoming
+            links are looked up; None for a description that is not in the store (the dataset's).
     """
-    view = pages.resource_view(graph, URIRef(iri), renderer.base)
-    sections: dict[str, list[dict[str, Any]]] = {key: [] for key in SECTIONS}
+    sections: dict[str, Any] = {"kind": None, "facts": [], "incoming": [], "meanings": {}}
+    sources = pages.Sources()
     if store is not None:
-        sections |= store_sections(renderer, store, iri, set(graph.objects(URIRef(iri), RDF.type)))
+        sections |= store_sections(Subject(renderer, store, graph, iri, sources))
+    view = pages.resource_view(graph, URIRef(iri), renderer.base, sections.pop("meanings"))
     jsonld = serialize(graph, RdfFormat.JSONLD, renderer.context)
-    return pages.render(renderer.env, "resource.html", title=view["label"], r=view,
+    return pages.render(renderer.env, "resource.html", title=view["label"], r=view, sources=sources.notes,
                         path=pages.href(iri, renderer.base), jsonld=pages.json_script(jsonld), **sections)  # fmt: skip
 
 
 def index_page(renderer: Renderer, store: QueryStore, void: Graph) -> bytes:
-    """The home page: the partner cities with their numbers of agreements and events, and the dataset's JSON-LD."""
+    """The home page: the home city, the partner cities with their numbers and dates, the way in to every list."""
     rows = pages.link_rows(lookups.partner_cities(store), renderer.base, {"city": "name"})
+    homes = pages.link_rows(lookups.home_cities(store), renderer.base, {"city": "name"})
+    counts = listings.class_counts(store)
+    lists = [{"href": f"/{path}/", "title": title, "count": counts.get(path, 0)} for path, title in LIST_TITLES.items()]
     jsonld = pages.json_script(serialize(void, RdfFormat.JSONLD, renderer.context))
-    return pages.render(renderer.env, "index.html", title="Города-партнёры", cities=rows, path=INDEX_PATH,
-                        jsonld=jsonld)  # fmt: skip
+    return pages.render(renderer.env, "index.html", title="Города-партнёры", cities=rows, homes=homes, lists=lists,
+                        path=INDEX_PATH, jsonld=jsonld)  # fmt: skip
+
+
+# -- the lists -------------------------------------------------------------------------------------
+
+Cell = Callable[[dict[str, Any], str], list[dict[str, Any]]]
+FACET_LABELS = {"city": "Город-партнёр", "year": "Год", "type": "Тип", "country": "Страна", "role": "Роль",
+                "side": "От имени"}  # fmt: skip
+ROLE_LABELS = {"partner": "город-партнёр", "home": "свой город (чьи связи описаны)", "other": "другой город"}
+ASCENDING = {"name", "country"}  # the sorts whose first click goes up; the others (numbers, dates) go down
+
+
+def name_cell(row: dict[str, Any], base: str) -> list[dict[str, Any]]:
+    """The resource as a link by its Russian name, with Wikidata's English one after it."""
+    english = [{"text": f" · {row['en'].value}", "lang": "en"}] if "en" in row else []
+    home = [{"text": " (свой город)"}] if text(row, "role") == "home" else []
+    return [link(row, "s", base, "name"), *english, *home]
+
+
+def column_text(key: str, form: Callable[[str], str] = str) -> Cell:
+    return lambda row, base: [{"text": form(row[key].value)}] if key in row else []
+
+
+def column_links(key: str) -> Cell:
+    return lambda row, base: joined(pages.link_lines(text(row, key) or "", base))
+
+
+def period_cell(row: dict[str, Any], base: str) -> list[dict[str, Any]]:
+    return [{"text": pages.format_period(text(row, "date"), text(row, "end"))}]
+
+
+def population_cell(row: dict[str, Any], base: str) -> list[dict[str, Any]]:
+    year = f" ({row['populationYear'].value})" if "populationYear" in row else ""
+    return [{"text": pages.format_number(row["population"].value) + year}] if "population" in row else []
+
+
+ACTIVITY_COLUMNS: tuple[tuple[str, str | None, Cell, str], ...] = (
+    ("Событий", "events", column_text("events"), "num"),
+    ("Первое", "first", column_text("first", pages.format_date), ""),
+    ("Последнее", "latest", column_text("latest", pages.format_date), ""),
+)
+# each list's columns: heading, the sort it offers (or None), its cell, its class
+COLUMNS: dict[str, tuple[tuple[str, str | None, Cell, str], ...]] = {
+    "city": (("Город", "name", name_cell, ""),
+             ("Страна", "country", lambda r, b: [link(r, "country", b, "countryName")] if "country" in r else [], ""),
+             ("Население", "population", population_cell, "num"),
+             ("Соглашений", "agreements", column_text("agreements"), "num"),
+             ("Событий", "events", column_text("events"), "num"),
+             ("Первый контакт", "first", column_text("first", pages.format_date), ""),
+             ("Последний", "latest", column_text("latest", pages.format_date), "")),
+    "person": (("Имя", "name", name_cell, ""),
+               ("Должности", None, lambda r, b: [{"text": "; ".join(pages.lines(text(r, "posts") or "", 3))}], ""),
+               ("От имени", None, column_links("behalf"), ""),
+               *ACTIVITY_COLUMNS[:1], ("Собеседников", "met", column_text("met"), "num"), *ACTIVITY_COLUMNS[1:]),
+    "organization": (("Название", "name", name_cell, ""), *ACTIVITY_COLUMNS[:1],
+                     ("Представителей", "people", column_text("people"), "num"), *ACTIVITY_COLUMNS[1:]),
+    "event": (("Дата", "date", period_cell, "date"), ("Событие", "name", name_cell, ""),
+              ("Тип", None, column_text("type"), ""),
+              ("Место", None, lambda r, b: [link(r, "place", b, "placeName")] if "place" in r else [], ""),
+              ("Город-партнёр", None, column_links("cities"), ""),
+              ("Участников", "participants", column_text("participants"), "num")),
+    "agreement": (("Дата", "date", column_text("date", pages.format_date), "date"),
+                  ("Соглашение", "name", name_cell, ""), ("Тип", None, column_text("type"), ""),
+                  ("Стороны", None, column_links("parties"), "")),
+}  # fmt: skip
+
+
+def list_params(query: listings.ListQuery, **changed: str) -> dict[str, str]:
+    """A list request's parameters as a link writes them, with some changed (a sort, a page, a facet)."""
+    return {"q": query.text, **dict(query.filters), "sort": query.sort, "page": str(query.page), **changed}
+
+
+def list_columns(kind: str, query: listings.ListQuery, static: bool) -> list[dict[str, Any]]:
+    """The column headings, each sortable one a link that sorts by it (again: the other way)."""
+    current = query.sort or listings.LISTINGS[kind].default_sort
+    found = []
+    for heading, sort, _, cls in COLUMNS[kind]:
+        column = {"heading": heading, "cls": cls, "href": None, "arrow": ""}
+        if sort and not static:
+            first = sort if sort in ASCENDING else "-" + sort
+            wanted = {sort: "-" + sort, "-" + sort: sort}.get(current, first)
+            column |= {"href": pages.list_href(f"/{kind}/", list_params(query, sort=wanted, page="1"), False),
+                       "arrow": {sort: " ▲", "-" + sort: " ▼"}.get(current, "")}  # fmt: skip
+        found.append(column)
+    return found
+
+
+def facet_views(renderer: Renderer, store: QueryStore, kind: str, query: listings.ListQuery) -> list[dict[str, Any]]:
+    """Each facet's values with their counts, the chosen one marked (and kept when it counts nothing)."""
+    listing, chosen = listings.LISTINGS[kind], dict(query.filters)
+    views = []
+    for name, found in listings.list_facets(store, listing, query, renderer.base).items():
+        facet, options = listing.facets[name], []
+        for row in found:
+            value = row["v"].value
+            if isinstance(row["v"], ox.NamedNode):
+                value = listings.facet_value(facet, value, renderer.base)
+            label = text(row, "label") or ROLE_LABELS.get(value) or value
+            selected = value == chosen.get(name)
+            options.append({"value": value, "text": label, "count": row["n"].value, "selected": selected})
+        if name in chosen and not any(o["selected"] for o in options):
+            options.insert(0, {"value": chosen[name], "text": chosen[name], "count": "0", "selected": True})
+        removed = pages.list_href(f"/{kind}/", list_params(query, page="1", **{name: ""}), False)
+        active = next(({"label": FACET_LABELS[name], "text": o["text"], "remove": removed} for o in options
+                       if o["selected"]), None)  # fmt: skip
+        views.append({"name": name, "label": FACET_LABELS[name], "options": options, "active": active})
+    return views
+
+
+def list_page(renderer: Renderer, store: QueryStore, kind: str, query: listings.ListQuery) -> bytes:
+    """One page of a list (``/city/``, ``/person/``...): counts, the facets and name filter, sortable columns.
+
+    The static site's copy has its pages alone: filters and sorts need the server.
+    """
+    listing, static, path = listings.LISTINGS[kind], bool(renderer.env.globals["static_site"]), f"/{kind}/"
+    count = listings.list_count(store, listing, query, renderer.base)
+    found = listings.list_page(store, listing, query, renderer.base)
+    rows = [[{"parts": cell(row, renderer.base), "cls": cls} for _, _, cell, cls in COLUMNS[kind]] for row in found]
+    pages_count = max(1, -(-count // listings.PAGE_SIZE))
+    pager = {n: pages.list_href(path, list_params(query, page=str(n)), static)
+             for n in {1, query.page - 1, query.page + 1, pages_count} if 1 <= n <= pages_count and n != query.page}
+    facets = [] if static else facet_views(renderer, store, kind, query)
+    return pages.render(renderer.env, "list.html", title=LIST_TITLES[kind], path=path, count=count, rows=rows,
+                        columns=list_columns(kind, query, static), facets=facets, q=query.text, sort=query.sort,
+                        filtered=bool(query.text or query.filters), page=query.page, pages=pages_count,
+                        pager=pager, lists=list_links(kind),
+                        q_label="Имя" if kind == "person" else "Название")  # fmt: skip
+
+
+def list_links(current: str) -> list[dict[str, Any]]:
+    """The way in to every list, the current one marked."""
+    return [{"href": f"/{path}/", "title": title, "current": path == current} for path, title in LIST_TITLES.items()]
 
 
 def queries_page(renderer: Renderer) -> bytes:

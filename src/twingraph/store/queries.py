@@ -8,7 +8,19 @@ A query file starts with comment lines that describe it::
     # param: year    year  only meetings in this year
 
 Each parameter ``p`` is the variable ``?param_p`` in the query; a parameter not
-given stays unbound, so the query's FILTERs test ``BOUND(?param_p)``.
+given stays unbound, so the query's FILTERs test ``BOUND(?param_p)``. A query says
+where its parameters bind with a one-row ``VALUES`` block of them, all ``UNDEF``::
+
+    VALUES (?param_person ?param_year) { (UNDEF UNDEF) }
+
+The query runs as it is, with nothing bound; ``NamedQuery.bound`` writes the given
+values into that row. The block can sit inside a subquery (a page of meetings chosen
+by the parameters, then joined with their details), where a block at the top of the
+query would not be seen: a subquery is evaluated on its own. A query that starts
+from a different place for each parameter given has a UNION branch per way in, each
+with its own block and a FILTER on ``BOUND(?param_p)``; no pattern may bind a
+``?param_`` variable there, or the FILTER would read the pattern's binding. A query
+without such a block gets one at the top of its WHERE group.
 """
 
 from __future__ import annotations
@@ -22,6 +34,8 @@ import pyoxigraph as ox
 from twingraph.errors import TwingraphError
 
 PARAM_KINDS = {"text", "year", "iri"}
+# a one-row VALUES block of parameters, all UNDEF: where a query's parameters bind
+SLOT = re.compile(r"VALUES\s*\(((?:\s*\?param_\w+)+)\s*\)\s*\{\s*\(((?:\s*UNDEF)+)\s*\)\s*\}", re.IGNORECASE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,29 +56,41 @@ class NamedQuery:
     text: str
 
     def bound(self, values: dict[str, str]) -> str:
-        """The query text with the given parameters bound by a VALUES block.
+        """The query text with the given parameters bound in its VALUES blocks.
 
-        The block opens the outermost WHERE group, so the query's FILTERs see the
-        values; terms are written in N-Triples syntax, so no value can change the
-        query's structure. Any SPARQL 1.1 store runs the result.
+        The given values replace the ``UNDEF`` of their variables in each one-row block of
+        ``?param_`` variables; a query without such a block gets one at the top of its
+        outermost WHERE group. Terms are written in N-Triples syntax, so no value can change
+        the query's structure. Any SPARQL 1.1 store runs the result.
 
         Raises:
             TwingraphError: an unknown parameter, or a value of the wrong kind.
         """
         known = {p.name: p for p in self.params}
-        terms = []
+        terms: dict[str, str] = {}
         for key, value in values.items():
             if key not in known:
                 names = ", ".join(known) or "none"
                 raise TwingraphError(f"query {self.name!r} has no parameter {key!r} (parameters: {names})")
-            terms.append((f"?param_{key}", str(to_term(known[key], value, self.name))))
+            terms[f"?param_{key}"] = str(to_term(known[key], value, self.name))
         if not terms:
             return self.text
-        block = f"VALUES ({' '.join(v for v, _ in terms)}) {{ ({' '.join(t for _, t in terms)}) }}"
+        if SLOT.search(self.text):
+            return SLOT.sub(lambda slot: values_block(slot.group(1).split(), terms), self.text)
         where = re.search(r"\bWHERE\s*\{", self.text, flags=re.IGNORECASE)
         if where is None:
             raise TwingraphError(f"query {self.name!r} has no WHERE clause to bind parameters in")
+        block = values_block(list(terms), terms)
         return f"{self.text[: where.end()]}\n  {block}\n{self.text[where.end() :]}"
+
+
+def values_block(variables: list[str], terms: dict[str, str]) -> str:
+    """A one-row VALUES block of the variables, with their terms or UNDEF.
+
+    >>> values_block(["?param_city", "?param_year"], {"?param_city": '"Казань"'})
+    'VALUES (?param_city ?param_year) { ("Казань" UNDEF) }'
+    """
+    return f"VALUES ({' '.join(variables)}) {{ ({' '.join(terms.get(v, 'UNDEF') for v in variables)}) }}"
 
 
 def to_term(param: Param, value: str, query: str) -> ox.Literal | ox.NamedNode:
@@ -95,6 +121,7 @@ def parse_query_file(path: Path) -> NamedQuery:
             params.append(Param(name=name, kind=kind, help=help_text))
         elif match:
             header[match.group(1)] = match.group(2).strip()
+    check_slots(path, text, params)
     return NamedQuery(
         name=path.stem,
         title=header.get("title", path.stem),
@@ -102,6 +129,22 @@ def parse_query_file(path: Path) -> NamedQuery:
         params=tuple(params),
         text=text,
     )
+
+
+def check_slots(path: Path, text: str, params: list[Param]) -> None:
+    """Where a query has VALUES blocks of parameters, each names declared ones and each parameter has one.
+
+    Raises:
+        TwingraphError: a parameter no block binds (its value would be left out), or a block's undeclared one.
+    """
+    slotted = {v.removeprefix("?param_") for slot in SLOT.finditer(text) for v in slot.group(1).split()}
+    if not slotted:
+        return
+    declared = {p.name for p in params}
+    if unbound := ", ".join(sorted(declared - slotted)):
+        raise TwingraphError(f"{path}: no VALUES block binds the parameter(s) {unbound}")
+    if undeclared := ", ".join(sorted(slotted - declared)):
+        raise TwingraphError(f"{path}: a VALUES block names undeclared parameter(s) {undeclared}")
 
 
 def load_queries(queries_dir: Path) -> dict[str, NamedQuery]:

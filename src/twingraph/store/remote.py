@@ -19,15 +19,16 @@ N-Triples, at most ``row_limit + 1`` of them.
 
 from __future__ import annotations
 
+import io
 from itertools import islice
 from typing import IO
-from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
 from twingraph.rdf.query_guard import QueryGuardError, read_query
+from twingraph.sparql_http import FORM, encode_form
 from twingraph.store.interface import GraphName, QueryRefusedError, Results, StoreError, count_triples
-from twingraph.store.transport import Credentials, Endpoint
+from twingraph.store.transport import Credentials, store_endpoint
 
 SOLUTIONS = "application/sparql-results+json"
 TRIPLES = "application/n-triples"
@@ -60,15 +61,6 @@ def check_forwarded(text: str) -> str:
     return facts.form
 
 
-def media_type(response_type: str | None) -> str:
-    """The bare media type of a Content-Type header.
-
-    >>> media_type("application/n-triples; charset=UTF-8")
-    'application/n-triples'
-    """
-    return (response_type or "").split(";")[0].strip().lower()
-
-
 def as_triples(stream: IO[bytes], rdf_format: ox.RdfFormat, limit: int) -> ox.QueryTriples:
     """At most ``limit`` triples of a CONSTRUCT answer, as the ``QueryTriples`` the embedded store gives.
 
@@ -89,7 +81,7 @@ class RemoteStore:
         query_url: the store's SPARQL query endpoint, e.g. ``http://127.0.0.1:7878/query``.
         graph: the graph the dataset was published to, queried as the default graph;
             None: the store's own default graph.
-        timeout: seconds to wait for the store on each request.
+        timeout: seconds one request may take in all, its answer's body included.
         row_limit: at most this many triples are read from a CONSTRUCT answer
             (plus one, so a caller can tell it was cut).
         credentials: for a query endpoint that asks for them.
@@ -97,7 +89,7 @@ class RemoteStore:
 
     def __init__(self, query_url: str, graph: str | None, timeout: float, row_limit: int = 10_000,
                  credentials: Credentials | None = None) -> None:  # fmt: skip
-        self.endpoint = Endpoint(query_url, timeout, credentials)
+        self.endpoint = store_endpoint(query_url, timeout, credentials)  # a page fails fast rather than retry
         self.graph = ox.NamedNode(graph) if graph else None
         self.row_limit = row_limit
         self.checker = ox.Store()  # stays empty: only parses queries
@@ -144,29 +136,21 @@ class RemoteStore:
         text = f"BASE <{ox.NamedNode(base_iri).value}>\n{query}" if base_iri else query
         body = [("query", text), *self.dataset_params(default_graph, named_graphs)]
         accept = TRIPLES if form in ("CONSTRUCT", "DESCRIBE") else SOLUTIONS
-        response = self.endpoint.send("POST", body=encode_form(body), accept=accept,
-                                      content_type="application/x-www-form-urlencoded")  # fmt: skip
-        media = media_type(response.headers.get("Content-Type"))
+        answer = self.endpoint.send("POST", body=encode_form(body), accept=accept, content_type=FORM, safe=True)
+        media, stream = answer.media_type, io.BufferedReader(answer)  # read within the request's deadline
         try:
             if media in RESULT_FORMATS and accept == SOLUTIONS:
-                return ox.parse_query_results(response, RESULT_FORMATS[media])
+                return ox.parse_query_results(stream, RESULT_FORMATS[media])
             if media in GRAPH_FORMATS and accept == TRIPLES:
-                with response:
-                    return as_triples(response, GRAPH_FORMATS[media], self.row_limit + 1)
+                with stream:
+                    return as_triples(stream, GRAPH_FORMATS[media], self.row_limit + 1)
         except (SyntaxError, ValueError) as exc:
-            raise StoreError(f"{self.endpoint.url} answered {media} that does not parse: {exc}") from exc
-        response.close()
-        raise StoreError(f"{self.endpoint.url} answered a {form} query with {media or 'no media type'}, not {accept}")
+            stream.close()
+            raise StoreError(f"{self.endpoint.label} answered {media} that does not parse: {exc}") from exc
+        stream.close()
+        raise StoreError(f"{self.endpoint.label} answered a {form} query with {media or 'no media type'}, "
+                         f"not {accept}")  # fmt: skip
 
     def __len__(self) -> int:
         """The number of triples in the graph (or the store's default graph)."""
         return count_triples(self)
-
-
-def encode_form(fields: list[tuple[str, str]]) -> bytes:
-    """An ``application/x-www-form-urlencoded`` body.
-
-    >>> encode_form([("query", "ASK {}")])
-    b'query=ASK+%7B%7D'
-    """
-    return urlencode(fields).encode("ascii")
