@@ -18,10 +18,13 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from running_stores import StartCommand, oxigraph
+from twingraph.cli import main
 from twingraph.config import Settings
 from twingraph.pipeline import Built
 
@@ -45,6 +48,9 @@ HIDDEN = [
     "SELECT * WHERE {{ ?s ?p <urn:x\\u003E . SERVICE <{url}> {{ ?s ?p ?o }} }}",
     "SELECT * WHERE {{ ?s ?p ?o # \\u000A SERVICE <{url}> {{ ?s ?p ?o }}\n }}",
     "SELECT * WHERE {{ ?s ?p ?o \\u0023 }} SERVICE <{url}> {{ ?s ?p ?o }} }}",
+    # an escape rdflib reads and pyoxigraph does not: \U with 4 digits
+    'SELECT * WHERE {{ ?s ?p ?o . # \\U000A ?s ?p """\nSERVICE <{url}> {{ ?s ?p ?o }} # """\n}}',
+    "SELECT * WHERE {{ ?s ?p ?o . # \\U000a ?s ?p '''\nSERVICE <{url}> {{ ?s ?p ?o }} # '''\n}}",
     # case, whitespace and newlines in odd places
     "select * where {{ service <{url}> {{ ?s ?p ?o }} }}",
     "SELECT * WHERE {{ SeRvIcE\tSILENT\n<{url}>{{?s ?p ?o}} }}",
@@ -102,6 +108,18 @@ def server(built: Built, settings: Settings, start_server: Callable[..., Abstrac
 
 
 @pytest.fixture(scope="module")
+def store_server(built: Built, settings: Settings, start_command: StartCommand,
+                 start_server: Callable[..., AbstractContextManager[str]],
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # fmt: skip
+    """``twingraph serve --store`` over the Oxigraph server, which runs SERVICE when it is sent one."""
+    with oxigraph(start_command, tmp_path_factory.mktemp("oxigraph")) as store:
+        published = CliRunner().invoke(main, ["--dist", str(settings.dist_dir), *store.publish_args()])
+        assert published.exit_code == 0, published.output
+        with start_server(tmp_path_factory.mktemp("empty-dist"), "--store", store.query, "--timeout", "1") as url:
+            yield url
+
+
+@pytest.fixture(scope="module")
 def patient_server(built: Built, settings: Settings,
                    start_server: Callable[..., AbstractContextManager[str]]) -> Iterator[str]:  # fmt: skip
     """``twingraph serve`` with a 60 s query timeout, for queries that must still run when the test acts."""
@@ -153,6 +171,17 @@ def test_hidden_service_and_load_are_refused_with_no_connection(server: str, lis
     still_up(server)
 
 
+def test_under_serve_store_neither_twingraph_nor_the_store_connects(
+    store_server: str, listener: socket.socket, assert_no_connection: NoConnection
+) -> None:
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
+    for i, template in enumerate(HIDDEN):
+        answer = ask(store_server, template.format(url=url), "GET" if i % 2 else "POST")
+        assert answer.status_code in (400, 403), (template, answer.status_code, answer.text)
+    assert_no_connection(listener)
+    still_up(store_server)
+
+
 def test_from_and_from_named_run_on_local_graphs_only(server: str, listener: socket.socket,
                                                       assert_no_connection: NoConnection) -> None:  # fmt: skip
     url = f"http://127.0.0.1:{listener.getsockname()[1]}/data.ttl"
@@ -162,8 +191,10 @@ def test_from_and_from_named_run_on_local_graphs_only(server: str, listener: soc
     assert_no_connection(listener)
 
 
-SPACE = st.sampled_from([" ", "\n", "\t", "\r\n", " # SERVICE <urn:x> { }\n", "# }}} '\"\n", "\u00a0", "  \f"])
-WORD = st.sampled_from(["SERVICE", "service", "SeRvIcE", "\\u0053ERVICE", "SERVIC\\u0065", "\\U00000073ervice"])
+SPACE = st.sampled_from([" ", "\n", "\t", "\r\n", " # SERVICE <urn:x> { }\n", "# }}} '\"\n", "\u00a0", "  \f",
+                        " # \\U000A \n"])
+WORD = st.sampled_from(["SERVICE", "service", "SeRvIcE", "\\u0053ERVICE", "SERVIC\\u0065", "\\U00000073ervice",
+                        "\\U0053ERVICE", "\\u00000053ERVICE"])
 DECOY = st.sampled_from(['"}"', "'#'", "<urn:x#}>", "ex:a\\#", "ex:b\\#c", '"""\n} #\n"""', '"\\""', "?o", "ex:c\\\\"])
 WRAP = st.sampled_from(["{}", "OPTIONAL {{ {} }}", "FILTER EXISTS {{ {} }}", "FILTER NOT EXISTS {{ {} }}",
                         "{{ SELECT * WHERE {{ {} }} }}", "MINUS {{ {} }}", "{{ {} }} UNION {{ }}", "GRAPH ?g {{ {} }}",
@@ -228,14 +259,11 @@ def test_a_64_kb_body_of_digits_is_refused_while_pages_are_served(server: str) -
         answers["page"] = httpx2.get(server + "/city/kazan", headers={"Accept": "text/html"}, timeout=30)
 
     thread = threading.Thread(target=page)
-    started = time.monotonic()
     thread.start()
     digits = httpx2.post(server + "/sparql", content=b"1" * (64 * 1024), timeout=30,
                          headers={"Content-Type": "application/sparql-query"})  # fmt: skip
-    seconds = time.monotonic() - started
     thread.join(30)
-    assert digits.status_code == 400 and "number" in digits.text
-    assert seconds < 10, "a generous sanity bound: the issue measured 35 s"
+    assert digits.status_code == 400 and "number" in digits.text  # its time: benchmarks/hostile.py
     assert answers["page"].status_code == 200
     form = httpx2.post(server + "/sparql", data={"query": "ASK { FILTER(1 < " + "1" * 60_000 + ") }"}, timeout=30)
     assert form.status_code == 400

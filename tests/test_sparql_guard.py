@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -63,20 +62,21 @@ def test_long_numbers_and_texts_are_refused_but_long_strings_are_not() -> None:
 
 
 @pytest.mark.parametrize("unit", ["<", "<a", "a:", "a.", "a\\#", "'", "#\n", "SELECT ", "{}", ".", "?", "я", "\\"])
-def test_the_scan_stays_linear_on_64_kb_of_one_pattern(unit: str) -> None:
+def test_the_scan_reads_64_kb_of_one_pattern(unit: str) -> None:
+    """Each pattern that made the old tokeniser backtrack; its time is measured in benchmarks/hostile.py."""
     text = unit * ((64 * 1024 - 100) // len(unit))
-    started = time.perf_counter()
     with contextlib.suppress(QueryTextError):
         scan(text)
-    assert time.perf_counter() - started < 5, "a generous sanity bound: the old tokeniser took 35 s on 64 KB"
 
 
 def test_ascii_escapes_are_refused_other_escapes_are_not() -> None:
-    for text in (r"SELECT * { \u0053ERVICE <urn:x> {} }", r'ASK { ?s ?p "\u0022" }', r"ASK { ?s ?p <urn:\U00000023> }"):
+    for text in (r"SELECT * { \u0053ERVICE <urn:x> {} }", r'ASK { ?s ?p "\u0022" }', r"ASK { ?s ?p <urn:\U00000023> }",
+                 r"ASK { ?s ?p ?o } # \U000A", r"ASK { ?s ?p ?o } # \U000a", r'ASK { ?s ?p "\u00E90041" }'):
         with pytest.raises(QueryTextError) as refused:
             scan(text)
         assert refused.value.forbidden
     assert scan(r'ASK { ?s ?p "Каз\u0430нь" }').depth == 1
+    assert scan(r'ASK { ?s ?p "\U0001F600" }').depth == 1
 
 
 # -- the guard ------------------------------------------------------------------------------------
@@ -103,6 +103,8 @@ def test_ascii_escapes_are_refused_other_escapes_are_not() -> None:
         "ASK { " + SERVICE + " }",
         "CONSTRUCT { ?s ?p ?o } WHERE { " + SERVICE + " }",
         "DESCRIBE ?s WHERE { " + SERVICE + " }",
+        'SELECT * WHERE { ?s ?p ?o . # \\U000A ?s ?p """\n' + SERVICE + ' # """\n}',
+        "SELECT * WHERE { ?s ?p ?o . # \\U000a ?s ?p '''\n" + SERVICE + " # '''\n}",
     ],
 )
 def test_service_is_found_on_the_parse_whatever_the_spelling(query: str) -> None:

@@ -7,8 +7,6 @@ import datetime
 import re
 from pathlib import Path
 
-import yaml
-
 from twingraph.extract.models import Models
 from twingraph.extract.output import page_graph_bytes, page_source, write_records
 from twingraph.extract.page import ExtractError, Extraction, extract_page
@@ -17,6 +15,7 @@ from twingraph.extract.text import PAGE_LIMIT, check_size, page_text
 from twingraph.model import CityFile, Source
 from twingraph.rdf.formats import RdfFormat
 from twingraph.records import parse_city_file, read_text
+from twingraph.yamltext import read_yaml
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,10 +58,16 @@ def read_page(path: Path, source_id: str | None = None, limit: int = PAGE_LIMIT)
 
 
 def _sidecar(path: Path) -> dict[str, object]:
+    """The page's sidecar (``page.yaml`` beside ``page.html``: url, title, retrieved), read as records are.
+
+    Raises:
+        YamlError: the sidecar is not YAML, or has an alias, a duplicate key or deep nesting.
+        RecordsError: the sidecar is not UTF-8.
+    """
     sidecar = path.with_suffix(".yaml")
     if not sidecar.exists() or path.suffix == ".yaml":
         return {}
-    data = yaml.safe_load(sidecar.read_text(encoding="utf-8"))
+    data, _ = read_yaml(read_text(sidecar), str(sidecar))
     return data if isinstance(data, dict) else {}
 
 

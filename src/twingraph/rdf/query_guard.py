@@ -92,6 +92,8 @@ def unparsed(text: str, scanned: Scan, exc: Exception) -> QueryGuardError:
     It is refused either way; the scan's words only choose the status and message.
     """
     leading_word = scanned.leading_word
+    if leading_word is None and is_update(text):  # nothing but a prologue, comments and spaces: an empty update
+        return QueryGuardError("the query is empty: send a SELECT, ASK, CONSTRUCT or DESCRIBE query", forbidden=False)
     if leading_word in UPDATE_WORDS or is_update(text):
         return QueryGuardError(READ_ONLY, forbidden=True)
     if leading_word is not None and leading_word not in FORMS:

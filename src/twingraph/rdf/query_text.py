@@ -15,7 +15,11 @@ parsers read one text differently:
   expands every such escape before it parses (as SPARQL 1.1, 19.2 says), pyoxigraph
   only inside strings and IRIs, so ``\u0022`` or ``\u0023`` could end a string or
   start a comment for one of them and not the other. Escapes of other characters
-  (``\u00E9``) change no syntax and are left to the parsers.
+  (``\u00E9``) change no syntax and are left to the parsers;
+* an escape the two parsers read with different lengths: rdflib takes ``\u`` and
+  ``\U`` alike, with 4 or 8 digits, as many as there are (``\U000A`` is a newline
+  to it and no escape to pyoxigraph; ``\u00410041`` is one character to it and
+  ``A`` then ``0041`` to pyoxigraph).
 
 The scanner is hand-written: each character is looked at a bounded number of times,
 and the few regular expressions it uses are single character classes matched at a
@@ -33,7 +37,8 @@ MAX_LENGTH = 64 * 1024
 OPENING, CLOSING = "{([", "})]"
 # characters that cannot occur in an IRIREF; '<' followed by one of them is the less-than operator
 NOT_IN_IRI = frozenset('<"{}|^`\\' + "".join(chr(c) for c in range(0x21)))
-ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))")
+# a code-point escape as rdflib reads it: either letter, 4 digits, then 4 more if there are (SPARQL: \u 4, \U 8)
+ESCAPE = re.compile(r"\\([uU])([0-9A-Fa-f]{4})([0-9A-Fa-f]{4})?")
 NAME_RUN = re.compile(r"(?:[\w.:%\-?$]|\\[^\s])*")
 NUMBER_RUN = re.compile(r"[0-9.]*(?:[eE][+-]?[0-9]*)?")
 LINE_END = re.compile(r"[\n\r]")
@@ -62,15 +67,17 @@ class Scan:
 
 
 def ascii_escape(text: str) -> str | None:
-    r"""The first code-point escape in the text that stands for an ASCII character, if any.
+    r"""The first code-point escape in the text that stands for an ASCII character, or that the parsers read apart.
 
-    >>> ascii_escape(r'SELECT * { ?s ?p "caf\u00E9" }') is None
+    >>> ascii_escape(r'SELECT * { ?s ?p "caf\u00E9" "\U0001F600" }') is None
     True
-    >>> ascii_escape(r"\u0053ERVICE")
-    '\\u0053'
+    >>> [ascii_escape(q) for q in (r"\u0053ERVICE", r"\U00000053", r"# \U000A", r"\u00E90041")]
+    ['\\u0053', '\\U00000053', '\\U000A', '\\u00E90041']
     """
     for match in ESCAPE.finditer(text):
-        if int(match.group(1) or match.group(2), 16) < 0x80:
+        letter, first, more = match.groups()
+        read_apart = (letter == "u") is (more is not None)  # \u with 8 digits, \U with fewer than 8
+        if read_apart or int(first + (more or ""), 16) < 0x80:
             return match.group(0)
     return None
 
@@ -142,14 +149,14 @@ def number_end(text: str, i: int) -> int:
 
 
 def check_text(text: str) -> None:
-    """Refuse a text too long, or with an ASCII code-point escape, before it is scanned."""
+    """Refuse a text too long, or with an escape ``ascii_escape`` finds, before it is scanned."""
     if len(text) > MAX_LENGTH:
         raise QueryTextError(f"the query is {len(text)} characters long; this endpoint reads at most {MAX_LENGTH}")
     escape = ascii_escape(text)
     if escape is not None:
-        raise QueryTextError(f"the escape {escape} stands for an ASCII character; write it as itself (escapes "
-                             "of ASCII characters could spell or hide SERVICE, FROM or an update)",
-                             forbidden=True)  # fmt: skip
+        raise QueryTextError(f"the escape {escape} stands for an ASCII character, or reads differently to two "
+                             "SPARQL parsers (\\u takes 4 hex digits, \\U 8); write the character as itself (such "
+                             "escapes could spell or hide SERVICE, FROM or an update)", forbidden=True)  # fmt: skip
 
 
 def scan(text: str) -> Scan:

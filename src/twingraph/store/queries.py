@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -94,14 +95,30 @@ def values_block(variables: list[str], terms: dict[str, str]) -> str:
 
 
 def to_term(param: Param, value: str, query: str) -> ox.Literal | ox.NamedNode:
+    """A parameter's value as an RDF term, or a TwingraphError that names the query and the parameter.
+
+    >>> to_term(Param("node", "iri", ""), "http://[", "network")
+    Traceback (most recent call last):
+    twingraph.errors.TwingraphError: query 'network': parameter 'node' must be an http(s) IRI, not 'http://['
+    >>> to_term(Param("person", "string", ""), "Мет" + chr(1) + "шин", "who-met-whom")
+    Traceback (most recent call last):
+    twingraph.errors.TwingraphError: query 'who-met-whom': parameter 'person' has a control character (U+0001)
+    """
+    where = f"query {query!r}: parameter {param.name!r}"
+    control = next((c for c in value if unicodedata.category(c) == "Cc"), None)
+    if control is not None:
+        raise TwingraphError(f"{where} has a control character (U+{ord(control):04X})")
     if param.kind == "year":
-        if not re.fullmatch(r"\d{4}", value):
-            raise TwingraphError(f"query {query!r}: parameter {param.name!r} must be a year like 2023, not {value!r}")
+        if not re.fullmatch(r"[0-9]{4}", value):
+            raise TwingraphError(f"{where} must be a year like 2023, not {value!r}")
         return ox.Literal(value, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
     if param.kind == "iri":
-        if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", value):
-            raise TwingraphError(f"query {query!r}: parameter {param.name!r} must be an http(s) IRI")
-        return ox.NamedNode(value)
+        try:
+            if re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", value):
+                return ox.NamedNode(value)
+        except ValueError:  # pyoxigraph's IRI check: "http://[" has no valid host
+            pass
+        raise TwingraphError(f"{where} must be an http(s) IRI, not {value!r}")
     return ox.Literal(value)
 
 

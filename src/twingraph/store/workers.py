@@ -155,14 +155,21 @@ def serialize(store: ox.Store, job: Job) -> Serialized | Refusal:
 def checked(store: ox.Store, job: Job) -> Outcome | Refusal:
     """For a remote store: pyoxigraph parses the query and runs it on the worker's empty store.
 
-    That is what ``store.remote`` does before it sends a query; here it runs under the
-    deadline, so a query that is costly even over no data is stopped before the server
-    repeats it. A function pyoxigraph does not know is the remote store's to judge.
+    That is what a store would do with it, here under the deadline and without a
+    network, so a query that is costly even over no data is stopped before the server
+    sends it on, and one that makes pyoxigraph try a request (a SERVICE the guard's
+    parser did not see) is refused. A function pyoxigraph does not know is the remote
+    store's to judge.
+
+    >>> checked(ox.Store(), Job("SELECT * { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }", "urn:b/", 10)).status
+    403
     """
     try:
         collect(store.query(job.query, base_iri=job.base_iri, **job.options), job.row_limit)
     except SyntaxError as exc:
         return Refusal(400, f"SPARQL syntax error: {exc}")
+    except OSError as exc:  # pyoxigraph tried to open a connection (seccomp or the URL refused it)
+        return Refusal(403, f"the query makes a request out of the endpoint, which it may not: {exc}")
     except Exception:  # unknown functions (bif:...) are left to the remote store's check
         pass
     return Outcome()
