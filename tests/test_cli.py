@@ -35,10 +35,10 @@ def test_build_reports_counts_and_writes_dist(runner: CliRunner, in_project: Pat
     assert result.exit_code == 0, result.output
     assert count(result.stdout, "partner cities") == 10
     assert count(result.stdout, "agreements") == 11
-    assert count(result.stdout, "events") >= 70
-    assert count(result.stdout, "persons") > 30
-    assert count(result.stdout, "organizations") > 20
-    assert count(result.stdout, "triples") > 5000
+    assert count(result.stdout, "events") == 128
+    assert count(result.stdout, "persons") == 51
+    assert count(result.stdout, "organizations") == 56
+    assert count(result.stdout, "triples") == 7658
     assert "SHACL: conforms" in result.stdout
     assert (in_project / "dist" / "twingraph.ttl").exists()
 

@@ -97,7 +97,7 @@ def test_schema_org_view_of_cities_persons_and_agreements(graph: Graph) -> None:
 
 def test_every_event_leads_back_to_its_sentence(graph: Graph) -> None:
     events = set(graph.subjects(RDF.type, TG.Event))
-    assert len(events) >= 70
+    assert len(events) == 128
     page = URIRef(
         "https://stazhirovka.kzn.ru/prinyat-uchastie/proekty/goroda-pobratimy-i-partnery-kazani/goroda-pobratimy-i-partnery/4"
     )

@@ -60,7 +60,7 @@ def test_header_facts_keep_their_stated_form(settings: Settings) -> None:
 
 def test_events_keep_their_precision_and_ranges(settings: Settings) -> None:
     events = {e.id: e for e in load_dataset(settings.records_dir, settings.sources_dir).events}
-    assert len(events) >= 70
+    assert len(events) == 128
     precisions = {e.start.precision.value for e in events.values()}
     assert precisions == {"day", "month", "year"}
     ranged = [e for e in events.values() if e.end is not None]

@@ -6,6 +6,8 @@ import dataclasses
 from importlib import resources
 from pathlib import Path
 
+from twingraph.clock import Clock, clock_from_environment
+
 DEFAULT_BASE_IRI = "https://twingraph.example/"
 ONTOLOGY_IRI = "https://twingraph.example/ns#"
 
@@ -86,6 +88,8 @@ class Settings:
 
     Paths are made absolute when the settings are made, so a later change of the
     working directory changes none of them; ``dist`` defaults to ``./dist`` of that moment.
+    ``clock`` is every stage's "now" (a founding or an event in the future is refused):
+    the system clock, or the moment ``SOURCE_DATE_EPOCH`` names when the settings are made.
     """
 
     root: Path
@@ -95,6 +99,7 @@ class Settings:
     data: Path | None = None
     query_timeout: float = 10.0
     row_limit: int = 10_000
+    clock: Clock = dataclasses.field(default_factory=clock_from_environment, compare=False)
 
     def __post_init__(self) -> None:
         # frozen: the absolute paths are set once, here, through object.__setattr__

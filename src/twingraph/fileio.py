@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from twingraph.config import bundled_root, is_inside
+from twingraph.disk_errors import refused_writes
 from twingraph.errors import TwingraphError
 
 PROC_STATUS = Path("/proc/self/status")
@@ -327,21 +328,23 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
     Example: ``with atomic_output(Path("map.svg")) as handle: figure.savefig(handle)``.
 
     Raises:
-        TwingraphError: ``path`` is inside the installed package (:func:`ensure_writable`).
+        TwingraphError: ``path`` is inside the installed package (:func:`ensure_writable`), or the disk
+            refused the write (full, read-only: :func:`unwritable`).
     """
     ensure_writable(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with claiming(path.parent, path.name):
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                os.fchmod(handle.fileno(), file_mode())
-                yield handle
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+    with refused_writes(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with claiming(path.parent, path.name):
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    os.fchmod(handle.fileno(), file_mode())
+                    yield handle
+                os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+                raise
 
 
 def write_atomic(path: Path, data: bytes) -> Path:
@@ -368,19 +371,21 @@ def replacing_directory(target: Path) -> Iterator[Path]:
     A second writer of ``target`` waits for this one (:func:`claiming`).
 
     Raises:
-        TwingraphError: ``target`` is inside the installed package (:func:`ensure_writable`).
+        TwingraphError: ``target`` is inside the installed package (:func:`ensure_writable`), or the
+            disk refused a write (:func:`unwritable`).
     """
     ensure_writable(target, "a directory")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with claiming(target.parent, target.name, always_sweep=True):
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        try:
-            staging.chmod(directory_mode())
-            yield staging
-            swap_into_place(staging, target)
-        except BaseException:
-            remove_path(staging)
-            raise
+    with refused_writes(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with claiming(target.parent, target.name, always_sweep=True):
+            staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+            try:
+                staging.chmod(directory_mode())
+                yield staging
+                swap_into_place(staging, target)
+            except BaseException:
+                remove_path(staging)
+                raise
 
 
 def write_files(directory: Path, files: Mapping[str, bytes]) -> list[Path]:
@@ -391,18 +396,20 @@ def write_files(directory: Path, files: Mapping[str, bytes]) -> list[Path]:
     writer waits for this one (:func:`claiming`; the lock is inside, beside the staging).
 
     Raises:
-        TwingraphError: ``directory`` is inside the installed package (:func:`ensure_writable`).
+        TwingraphError: ``directory`` is inside the installed package (:func:`ensure_writable`), or
+            the disk refused a write (:func:`unwritable`).
     """
     ensure_writable(directory, "files")
-    directory.mkdir(parents=True, exist_ok=True)
     name = directory.absolute().name
-    with claiming(directory, name, always_sweep=True):
-        staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=directory))
-        try:
-            for file_name, data in files.items():
-                write_atomic(staging / file_name, data)
-            for file_name in files:
-                os.replace(staging / file_name, directory / file_name)
-        finally:
-            remove_path(staging)
+    with refused_writes(directory):
+        directory.mkdir(parents=True, exist_ok=True)
+        with claiming(directory, name, always_sweep=True):
+            staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=directory))
+            try:
+                for file_name, data in files.items():
+                    write_atomic(staging / file_name, data)
+                for file_name in files:
+                    os.replace(staging / file_name, directory / file_name)
+            finally:
+                remove_path(staging)
     return [directory / file_name for file_name in files]

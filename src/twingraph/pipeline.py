@@ -86,7 +86,7 @@ def record_problems(settings: Settings) -> tuple[LoadedRecords | None, ProblemRe
 
     The records are None when a file does not parse or the files have errors.
     """
-    loaded, report = read_records(settings.records_dir, settings.sources_dir)
+    loaded, report = read_records(settings.records_dir, settings.sources_dir, settings.clock)
     if loaded is None:
         return None, report
     report += ProblemReport(tuple(name_collisions(loaded.dataset, settings.base_iri, loaded.site)))
@@ -134,7 +134,7 @@ def checked_graph(settings: Settings, progress: Progress = lambda _: None) -> tu
     """The dataset's graph, validated; raises InvalidGraphError on violations."""
     loaded, graph = records_graph(settings, progress)
     progress("validating with SHACL")
-    report = validate_graph(graph, load_shapes(settings.shapes_dir))
+    report = validate_graph(graph, load_shapes(settings.shapes_dir, settings.clock))
     if not report.conforms:
         raise InvalidGraphError(report, record_origin(loaded, settings.base_iri))
     return loaded.dataset, graph, report
@@ -154,7 +154,7 @@ def build_problems(
         return report
     graph = graph_of(loaded, settings, progress)
     progress(f"validating with SHACL ({engine.value})")
-    shacl = validate_graph(graph, load_shapes(settings.shapes_dir), engine)
+    shacl = validate_graph(graph, load_shapes(settings.shapes_dir, settings.clock), engine)
     return report + shacl.problems(record_origin(loaded, settings.base_iri))
 
 
@@ -172,7 +172,7 @@ def check_records(settings: Settings, files: Sequence[Path], progress: Progress 
     loaded = {p.resolve() for p in (*settings.records_dir.glob("*.yaml"), review)}
     for path in files:
         if path.resolve() not in loaded:
-            report += check_file(path, settings.sources_dir)
+            report += check_file(path, settings.sources_dir, settings.clock)
     found = report.concerning(files)
     elsewhere = len(report.errors) - len(found.errors)
     if elsewhere > 0:  # they stop the build (records errors even before SHACL): "OK" alone would promise one

@@ -116,7 +116,7 @@ def read_source(txt: Path) -> Source:
     """Read a source page and its sidecar, checking the page's sha256; raises RecordsError."""
     sidecar = txt.with_suffix(".yaml")
     if not sidecar.exists():
-        message = "missing: every page in data/sources needs a sidecar with url, retrieved, sha256"
+        message = f"missing: every page in {txt.parent} needs a sidecar with url, retrieved, sha256"
         raise RecordsError([error("source.sidecar", message, Site(str(sidecar)))])
     meta, lines = parse_yaml(read_text(sidecar), str(sidecar))
     raw = read_bytes(txt)
@@ -246,8 +246,9 @@ def read_file(path: Path, sources: Mapping[str, Source],
     source = sources.get(city_file.source)
     if source is None:
         where = Site(name, line_of(lines, ("source",)), "source")
-        return city_file, lines, [*found, error("source.unknown", f"no page {city_file.source!r} in data/sources",
-                                                where)]  # fmt: skip
+        known = ", ".join(sorted(sources)) or "none"
+        message = f"no source page {city_file.source!r}; the source pages are: {known}"
+        return city_file, lines, [*found, error("source.unknown", message, where)]
     return city_file, lines, [*found, *missing_quotes(city_file, lines, source.text, name),
                               *unparsed_warnings(city_file, lines, name)]  # fmt: skip
 

@@ -8,6 +8,7 @@ is the reference implementation, kept to cross-check the compiled one.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import enum
 import os
 import re
@@ -17,13 +18,15 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import RDF, SH, XSD
 from rdflib.term import Node
 
+from twingraph.clock import Clock, system_clock
 from twingraph.errors import TwingraphError
 from twingraph.problems import Problem, ProblemReport, Severity, Site
 from twingraph.shacl import Check, UnsupportedShapeError, compile_shapes, render_path, sparql_term
 
+NOW_CALL = re.compile(r"\bNOW\s*\(\s*\)", re.IGNORECASE)  # SPARQL's NOW(), in the shapes' own queries
 SEVERITIES = {"Violation": Severity.ERROR, "Warning": Severity.WARNING, "Info": Severity.INFO}
 
 
@@ -100,11 +103,33 @@ class Report:
         return ProblemReport(tuple(v.problem(origin or {}) for v in self.violations))
 
 
-def load_shapes(shapes_dir: Path) -> Graph:
-    """All shape files of a directory as one graph."""
+def load_shapes(shapes_dir: Path, clock: Clock = system_clock) -> Graph:
+    """All shape files of a directory as one graph, their SPARQL's ``NOW()`` the clock's moment.
+
+    The shapes say ``NOW()``, so any SHACL engine can run them as they are; here each
+    ``sh:select`` is given the clock's moment instead, so that a run at a fixed or a
+    later date (``SOURCE_DATE_EPOCH``, a test) judges "in the future" by that date.
+    """
     shapes = Graph()
     for path in sorted(shapes_dir.glob("*.ttl")):
         shapes.parse(path, format="turtle")
+    return at_moment(shapes, clock())
+
+
+def at_moment(shapes: Graph, moment: datetime.datetime) -> Graph:
+    """The shapes with each ``NOW()`` of a ``sh:select`` replaced by ``moment`` as an xsd:dateTime literal.
+
+    >>> shapes = Graph().parse(data='[] <http://www.w3.org/ns/shacl#select> "SELECT $this { FILTER(now() > 1) }" .',
+    ...                        format="turtle")
+    >>> moment = datetime.datetime(2027, 12, 5, tzinfo=datetime.UTC)
+    >>> str(next(at_moment(shapes, moment).objects(None, SH.select)))
+    'SELECT $this { FILTER("2027-12-05T00:00:00+00:00"^^<http://www.w3.org/2001/XMLSchema#dateTime> > 1) }'
+    """
+    literal = f'"{moment.astimezone(datetime.UTC).isoformat()}"^^<{XSD.dateTime}>'
+    for node, text in list(shapes.subject_objects(SH.select)):
+        timed = NOW_CALL.sub(literal, str(text))
+        if timed != str(text):
+            shapes.set((node, SH.select, Literal(timed)))
     return shapes
 
 
