@@ -56,9 +56,11 @@ def verdict(ok: bool | None, reason: str) -> str:
 
 def row(label: str, values: tuple[float | None, float | None, float | None], fmt: Any, target: str = "",
         status: str = "", failed: tuple[str, str, str] = ("", "", "")) -> str:  # fmt: skip
-    """A table row; a failed measure (a timeout, say) shows as a lower bound with its reason."""
-    cells = [f"> {fmt(v)} ({why})" if why else fmt(v) for v, why in zip(values, failed, strict=True)]
-    ratios = [("< " if why else "") + ratio(values[0], v) for v, why in zip(values[1:], failed[1:], strict=True)]
+    """A table row; a failed measure shows as a lower bound with its reason (a timeout), or as its error alone."""
+    cells = [(f"— ({why})" if v is None else f"> {fmt(v)} ({why})") if why else fmt(v)
+             for v, why in zip(values, failed, strict=True)]  # fmt: skip
+    ratios = [("< " if why and v is not None else "") + ratio(values[0], v)
+              for v, why in zip(values[1:], failed[1:], strict=True)]  # fmt: skip
     return f"| {label} | {' | '.join(cells)} | {' | '.join(ratios)} | {target} | {status} |"
 
 

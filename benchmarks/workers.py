@@ -84,6 +84,9 @@ def rdflib_peer(dump: Path, spec: dict[str, Any]) -> dict[str, Any]:
         except (TimeoutError, MemoryError) as exc:
             limit = spec["rdflib_timeout"]
             out["queries"][name] = {"p50": limit, "p95": limit, "runs": 0, "failed": type(exc).__name__}
+        except Exception as exc:  # rdflib cannot answer the query at all (a bug of its own): no time to report
+            say(f"rdflib failed on {name}: {type(exc).__name__}: {exc}")
+            out["queries"][name] = {"p50": None, "p95": None, "runs": 0, "failed": f"rdflib: {type(exc).__name__}"}
     return out
 
 

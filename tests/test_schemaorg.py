@@ -181,6 +181,8 @@ def test_the_results_page_warns_about_http_schema_org(built: Built, settings: Se
     with TestClient(create_app(store, settings)) as client:
         warned = client.get("/sparql", params={"query": wrong}, headers={"Accept": "text/html"})
         plain = client.get("/sparql", params={"query": right}, headers={"Accept": "text/html"})
+        editor = client.get("/sparql", headers={"Accept": "text/html"})
+    assert 'id="schema-namespace"' in editor.text and "&lt;http://schema.org/&gt;" in editor.text
     assert warned.status_code == plain.status_code == 200
     assert 'id="http-schema"' in warned.text and "https://schema.org/" in warned.text
     assert "http://schema.org/Event" in warned.text and "Строк: 0" in warned.text
