@@ -371,7 +371,8 @@ def test_the_link_shape_accepts_a_link_and_rejects_one_without_provenance(graph:
     broken.add((URIRef(BASE + "city/tehran"), OWL.sameAs, WD.Q590866))
     messages = link_messages(broken, shapes)
     assert "a link needs the date it was made (dcterms:created)" in messages
-    assert "linked to more than one Wikidata item; keep one in data/links.ttl" in messages
+    assert "linked to more than one Wikidata item; keep one in the links file (links.ttl in the data directory)" \
+        in messages
     assert not any("two or more creation dates" in m for m in messages)
 
 

@@ -25,11 +25,13 @@ import httpx2
 import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 from SPARQLWrapper import JSON, XML, SPARQLWrapper
 from starlette.responses import Response
 from starlette.testclient import TestClient
 
+from running_stores import free_port
 from twingraph.config import Limits, Settings, default_settings, find_root
 from twingraph.pipeline import build
 from twingraph.serve import create_app
@@ -168,6 +170,30 @@ def test_jsonld_uses_the_published_context(client: TestClient) -> None:
     document = client.get("/person/ilsur-metshin?format=jsonld").json()
     assert document["@context"]["name"] == "https://schema.org/name"
     assert "Ильсур Метшин" in json.dumps(document, ensure_ascii=False)
+
+
+def test_the_context_is_published_and_named_by_every_json_ld_answer(client: TestClient, settings: Settings) -> None:
+    answer = client.get("/person/ilsur-metshin", headers={"Accept": "application/ld+json"})
+    link = answer.headers["link"]
+    target = re.fullmatch(r'<([^>]+)>; rel="http://www\.w3\.org/ns/json-ld#context"; type="application/ld\+json"', link)
+    assert target is not None, link
+    context = client.get(target.group(1))
+    assert context.status_code == 200 and context.headers["content-type"].startswith("application/ld+json")
+    published = json.loads((settings.ontology_dir / "context.jsonld").read_text(encoding="utf-8"))
+    assert context.json() == {"@context": published["@context"]}
+    assert "max-age" in context.headers["cache-control"] and "link" not in context.headers
+    assert client.get(target.group(1), headers={"If-None-Match": context.headers["etag"]}).status_code == 304
+    # the document read with the linked context, as a JSON reader of it would, says what it says inline
+    document = answer.json()
+    inline = Graph().parse(data=json.dumps(document), format="json-ld")
+    linked = Graph().parse(data=json.dumps({**document, "@context": context.json()["@context"]}), format="json-ld")
+    assert len(inline) > 10 and isomorphic(inline, linked)
+    for other in ("/dataset", "/"):
+        assert client.get(other, headers={"Accept": "application/ld+json"}).headers["link"] == link
+    # a plain-JSON client, for whom JSON-LD 1.1 reads the context from the Link header
+    assert client.get("/person/ilsur-metshin", headers={"Accept": "application/json"}).headers["link"] == link
+    assert "link" not in client.get("/openapi.json").headers
+    assert "link" not in client.get("/person/ilsur-metshin", headers={"Accept": "text/turtle"}).headers
 
 
 def test_unknown_resource_and_format(client: TestClient) -> None:
@@ -499,10 +525,9 @@ def test_a_runaway_query_times_out_while_others_are_answered(server: str) -> Non
     thread = threading.Thread(target=runaway)
     thread.start()
     time.sleep(0.3)
-    started = time.monotonic()
     index = httpx2.get(server + "/", timeout=5)
     assert index.status_code == 200
-    assert time.monotonic() - started < 0.7  # answered while the runaway query still runs
+    assert thread.is_alive(), "the page is answered while the runaway query still runs"
     thread.join(timeout=10)
     response = outcome["response"]
     assert isinstance(response, httpx2.Response)
@@ -675,12 +700,6 @@ def test_idle_and_half_sent_requests_are_dropped_and_cannot_lock_clients_out(set
         process.terminate()
         process.wait(timeout=10)
     assert log_path.stat().st_size < 20_000, log_path.read_text(errors="replace")[:2000]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_until_answering(url: str, process: subprocess.Popen[bytes]) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import os
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +33,7 @@ from twingraph.pipeline import (
 from twingraph.problems import ProblemReport
 from twingraph.rdf.formats import RdfFormat
 from twingraph.store import Credentials, Publisher, RemoteStore, ServedStore, Table, endpoints_for, load_queries
-from twingraph.store.table_text import table_text
+from twingraph.store.table_text import Layout, table_text
 from twingraph.validate import Engine
 
 if TYPE_CHECKING:  # the link commands import rdflib and the linker only when they run
@@ -190,28 +192,63 @@ def parse_params(values: tuple[str, ...]) -> dict[str, str]:
     return params
 
 
-def render_table(table: Table, fmt: str) -> str:
+PIPE_WIDTH = 120  # the width a table is fitted to when the output is not a terminal and COLUMNS is unset
+
+
+def table_width(columns_env: str | None, terminal: int | None) -> int:
+    """The width to fit a table to: COLUMNS when it is a number, else the terminal's, else ``PIPE_WIDTH``.
+
+    >>> table_width("80", 200), table_width(None, 100), table_width(None, None), table_width("wide", None)
+    (80, 100, 120, 120)
+    """
+    if columns_env and columns_env.strip().isdecimal() and int(columns_env) > 0:
+        return int(columns_env)
+    return terminal or PIPE_WIDTH
+
+
+def layout_of(wide: bool, wrap: bool) -> Layout:
+    """The table layout ``--wide`` or ``--wrap`` asks for; neither: values cut to fit."""
+    if wide and wrap:
+        raise click.UsageError("give --wide or --wrap, not both")
+    return Layout.WIDE if wide else Layout.WRAP if wrap else Layout.CUT
+
+
+def render_table(table: Table, fmt: str, layout: Layout = Layout.CUT) -> str:
     if fmt == "csv":
         return rows_to_csv(list(table.columns), [list(r) for r in table.rows]).decode("utf-8")
     if fmt == "json":
         return json.dumps(table.as_dicts(), ensure_ascii=False, indent=2) + "\n"
-    return table_text(table.columns, table.rows, shutil.get_terminal_size((120, 24)).columns)
+    terminal = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    width = table_width(os.environ.get("COLUMNS"), terminal)
+    return table_text(table.columns, table.rows, width, layout, cut_hint="; --wide shows them whole")
 
 
 @main.command("query")
 @click.argument("name", required=False)
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter; repeatable.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--wide", is_flag=True, help="Table: print every value whole, however wide the table gets.")
+@click.option("--wrap", is_flag=True, help="Table: wrap long values over several lines instead of cutting them.")
 @click.pass_context
-def query_command(ctx: click.Context, name: str | None, params: tuple[str, ...], fmt: str) -> None:
+def query_command(ctx: click.Context, name: str | None, params: tuple[str, ...], fmt: str, wide: bool,
+                  wrap: bool) -> None:  # fmt: skip
     """Run a named query from queries/; without NAME, list them.
+
+    The table is fitted to the terminal's width: a value too long for its
+    column is cut and ends in "…", and the count under the table says how
+    many were cut (--wide prints them whole, --wrap over several lines).
+    When the output is not a terminal (a pipe, a file), the table is fitted
+    to $COLUMNS if set, else to 120 columns; --format csv or json never
+    cuts anything.
 
     \b
     Example:
         twingraph query who-met-whom --param person=Голамзаде --format csv
         twingraph query city-timeline -p city=Харбин
+        twingraph query who-met-whom -p person=Метшин --wide | less -S
     """
     settings = settings_from(ctx)
+    layout = layout_of(wide, wrap)
     queries = load_queries(settings.queries_dir)
     if not name:
         for query in queries.values():
@@ -223,7 +260,7 @@ def query_command(ctx: click.Context, name: str | None, params: tuple[str, ...],
     query = queries[name]
     text = query.bound(parse_params(params))
     table = open_store(settings, progress).select(text)
-    click.echo(render_table(table, fmt), nl=False)
+    click.echo(render_table(table, fmt, layout), nl=False)
 
 
 @main.command("serve")
@@ -259,6 +296,10 @@ def serve_command(ctx: click.Context, host: str, port: int, timeout: float | Non
     default), an edit to the records is rebuilt in the background and the new
     build replaces the old one only once it is complete and valid.
 
+    The address is printed once the server accepts connections; with --port 0
+    the system picks a free port, and the address shows it. A port already in
+    use is a one-line error (exit status 1), before anything is built.
+
     With --store, the pages and /sparql come from a SPARQL 1.1 store the
     dataset was published to ('twingraph publish'), its graph (--graph) seen
     as the default graph; every query is checked as in the embedded mode
@@ -271,26 +312,27 @@ def serve_command(ctx: click.Context, host: str, port: int, timeout: float | Non
         twingraph serve --store http://127.0.0.1:7878/query
     """
     from twingraph.serve import create_app
-    from twingraph.serve.listener import serve
+    from twingraph.serve.listener import bound_socket, serve
 
     settings = settings_from(ctx)
     if timeout is not None:
         settings = dataclasses.replace(settings, query_timeout=timeout)
     if serve_base:
         settings = dataclasses.replace(settings, base_iri=serve_base)
-    store: ServedStore = (
-        open_store(settings, progress)
-        if store_url is None
-        else remote_store(settings, store_url, graph, credentials_from(user, password))
-    )
-    served = len(store)
-    where = f" from {store_url}" if store_url else ""
-    refresh = Reloader(settings, progress) if watch and store_url is None else None
-    inputs = functools.partial(input_time, settings) if refresh else None
-    limits = Limits(workers, per_client, queue_wait, queue_limit, query_memory)
-    app = create_app(store, settings, limits=limits, refresh=refresh, inputs=inputs)
-    serve(app, host, port, lambda url: click.echo(f"Serving {served} triples{where} at {url}  "
-                                                  "(SPARQL: /sparql, Ctrl-C to stop)", err=True))
+    with bound_socket(host, port) as sock:  # first: a taken port fails at once, before any build
+        store: ServedStore = (
+            open_store(settings, progress)
+            if store_url is None
+            else remote_store(settings, store_url, graph, credentials_from(user, password))
+        )
+        served = len(store)
+        where = f" from {store_url}" if store_url else ""
+        refresh = Reloader(settings, progress) if watch and store_url is None else None
+        inputs = functools.partial(input_time, settings) if refresh else None
+        limits = Limits(workers, per_client, queue_wait, queue_limit, query_memory)
+        app = create_app(store, settings, limits=limits, refresh=refresh, inputs=inputs)
+        serve(app, sock, lambda url: click.echo(f"Serving {served} triples{where} at {url}  "
+                                                "(SPARQL: /sparql, Ctrl-C to stop)", err=True))  # fmt: skip
 
 
 def remote_store(settings: Settings, url: str, graph: str | None, credentials: Credentials | None) -> RemoteStore:
@@ -502,7 +544,7 @@ def link_command(ctx: click.Context, endpoint: str, input_file: Path | None, cac
         twingraph link --only cities
         twingraph link --endpoint http://127.0.0.1:7878/query --no-cache
     """
-    from twingraph.clock import clock_from_environment, today
+    from twingraph.clock import today
     from twingraph.link import Kind, relink
 
     settings = settings_from(ctx)
@@ -510,7 +552,7 @@ def link_command(ctx: click.Context, endpoint: str, input_file: Path | None, cac
     kinds = tuple(Kind(k) for k in only) or tuple(Kind)
     graph = graph_to_link(settings, input_file)
     client = link_client(endpoint, cache, no_cache, timeout, contact)
-    run, _, review = relink(client, graph, target, kinds, today(clock_from_environment()), progress)
+    run, _, review = relink(client, graph, target, kinds, today(settings.clock), progress)
     click.echo(f"{len(run.links)} linked, {len(run.reviews)} to review ({client.requests} requests to {endpoint})")
     click.echo(f"wrote {target} and {review}")
 
@@ -543,24 +585,16 @@ def giveback_command(ctx: click.Context, endpoint: str, input_file: Path | None,
         twingraph giveback
         twingraph giveback --endpoint http://127.0.0.1:7878/query -o gaps.tsv --quickstatements p190.qs
     """
-    from rdflib import Graph
-
-    from twingraph.link import find_gaps, gaps_tsv, quickstatements, read_links, summary
+    from twingraph.link import give_back, summary
 
     settings = settings_from(ctx)
-    source = links_file or settings.links_file
     gaps_path = ensure_writable(output or settings.gaps_file, "the gap report")
     qs_path = ensure_writable(qs_file or settings.quickstatements_file, "the QuickStatements")
     graph = graph_to_link(settings, input_file)
-    if not source.exists():
-        raise TwingraphError(f"{source} does not exist; run `twingraph link` first")
-    links = {link.iri: link.qid for link in read_links(Graph().parse(source, format="turtle"), graph)}
-    gaps = find_gaps(link_client(endpoint, cache, no_cache, timeout, contact), graph, links)
-    write_atomic(gaps_path, gaps_tsv(gaps))
-    lines = quickstatements(gaps)
-    write_atomic(qs_path, lines.encode("utf-8"))
+    client = link_client(endpoint, cache, no_cache, timeout, contact)
+    gaps, statements = give_back(client, graph, links_file or settings.links_file, gaps_path, qs_path)
     click.echo(summary(gaps))
-    click.echo(f"wrote {gaps_path} and {qs_path} ({len(lines.splitlines())} statements)")
+    click.echo(f"wrote {gaps_path} and {qs_path} ({statements} statements)")
 
 
 @main.command("plot")

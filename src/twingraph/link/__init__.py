@@ -2,7 +2,7 @@
 
 from twingraph.link.client import DEFAULT_ENDPOINT, ClientOptions, LinkError, SparqlClient, default_cache_dir
 from twingraph.link.entities import Entity, Kind, read_entities
-from twingraph.link.giveback import Gaps, find_gaps, gaps_tsv, quickstatements, summary
+from twingraph.link.giveback import Gaps, find_gaps, gaps_tsv, give_back, quickstatements, summary
 from twingraph.link.linking import LinkRun, link_entities, merge_runs, relink
 from twingraph.link.match import Link, Review
 from twingraph.link.output import links_graph, read_links, read_review, review_tsv
@@ -21,6 +21,7 @@ __all__ = [
     "default_cache_dir",
     "find_gaps",
     "gaps_tsv",
+    "give_back",
     "link_entities",
     "links_graph",
     "merge_runs",

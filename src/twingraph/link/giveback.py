@@ -9,13 +9,16 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+from pathlib import Path
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, RDF, RDFS
 
 from twingraph.errors import TwingraphError
+from twingraph.fileio import write_atomic
 from twingraph.link.candidates import PROLOGUE, batches, qid_of
 from twingraph.link.client import SparqlClient
+from twingraph.link.output import read_links
 from twingraph.rdf.namespaces import TG
 
 GAP_COLUMNS = ["city", "name", "qid", "home_lists_partner", "partner_lists_home", "source", "retrieved"]
@@ -163,3 +166,22 @@ def summary(gaps: Gaps) -> str:
         f"P190 missing on {gaps.home_qid}: {missing_home}, missing back: {missing_back}, "
         f"on Wikidata only: {len(gaps.wikidata_only)}"
     )
+
+
+def give_back(client: SparqlClient, graph: Graph, links_file: Path, gaps_path: Path, qs_path: Path) -> tuple[Gaps, int]:
+    """Compare the page's partners with P190 through ``client``; write the gap report and the QuickStatements.
+
+    Returns the gaps and the number of statements written. Each file is replaced only once written whole.
+
+    Raises:
+        TwingraphError: there is no links file yet (run ``twingraph link``), or the page names no home city.
+        LinkError: the endpoint failed.
+    """
+    if not links_file.exists():
+        raise TwingraphError(f"{links_file} does not exist; run `twingraph link` first")
+    links = {link.iri: link.qid for link in read_links(Graph().parse(links_file, format="turtle"), graph)}
+    gaps = find_gaps(client, graph, links)
+    write_atomic(gaps_path, gaps_tsv(gaps))
+    lines = quickstatements(gaps)
+    write_atomic(qs_path, lines.encode("utf-8"))
+    return gaps, len(lines.splitlines())

@@ -44,9 +44,13 @@ from twingraph.store import EmbeddedStore, ServedStore, StoreError, load_queries
 from twingraph.store.interface import QueryStore
 
 HTML = "text/html"
-RDF_FORMATS = {f.media_type: f for f in RdfFormat}
+JSON_LD = "application/ld+json"
+# JSON-LD 1.1 (6.1): the context of a JSON document; a JSON-LD document keeps its own inline, to stand alone
+CONTEXT_LINK = f'<{openapi.CONTEXT_PATH}>; rel="http://www.w3.org/ns/json-ld#context"; type="{JSON_LD}"'
+PLAIN_JSON = "application/json"  # asked for by plain-JSON clients; answered with the JSON-LD, under this type
+RDF_FORMATS = {f.media_type: f for f in RdfFormat} | {PLAIN_JSON: RdfFormat.JSONLD}
 GRAPH_OFFERS = [HTML, *(f.media_type for f in (RdfFormat.TURTLE, RdfFormat.JSONLD, RdfFormat.NTRIPLES,
-                                               RdfFormat.RDFXML, RdfFormat.TRIG))]  # fmt: skip
+                                               RdfFormat.RDFXML, RdfFormat.TRIG)), PLAIN_JSON]  # fmt: skip
 RESULT_OFFERS = [*results.RESULTS, HTML]
 GRAPH_NAMES = {"html": HTML, "ttl": "text/turtle", "turtle": "text/turtle", "jsonld": "application/ld+json",
                "json-ld": "application/ld+json", "json": "application/ld+json", "nt": "application/n-triples",
@@ -108,6 +112,15 @@ class Site:
             return Response(status_code=304, headers=headers)
         return Response(body, status_code=status, media_type=media_type, headers=headers)
 
+    def rdf_answer(self, request: Request, graph: Graph, media_type: str, subject: str | None = None,
+                   extra: dict[str, str] | None = None) -> Response:  # fmt: skip
+        """A graph in an RDF format; JSON-LD (as ``application/ld+json`` or ``application/json``) names its
+        context in a ``Link`` header as well as carrying it inline."""
+        rdf_format = RDF_FORMATS[media_type]
+        linked = {"Link": CONTEXT_LINK} if rdf_format is RdfFormat.JSONLD else {}
+        body = serialize(graph, rdf_format, self.context, graph_iri=subject)
+        return self.respond(request, body, media_type, extra={**linked, **(extra or {})})
+
     def error(self, request: Request, status: int, message: str, retry_after: int | None = None) -> Response:
         """An error as an HTML page for browsers, plain text for everyone else; ``Retry-After`` when given."""
         headers = {"Vary": "Accept", **({"Retry-After": str(retry_after)} if retry_after is not None else {})}
@@ -141,7 +154,7 @@ class Site:
         """A description negotiated among HTML and the RDF formats; its page looks neighbours up in ``store``."""
         media = self.pick(request, GRAPH_OFFERS, GRAPH_NAMES, wanted)
         if media != HTML:
-            return self.respond(request, serialize(graph, RDF_FORMATS[media], self.context, graph_iri=subject), media)
+            return self.rdf_answer(request, graph, media, subject)
         return self.respond(request, render.resource_page(self.renderer(), graph, subject, store), HTML)
 
     # -- pages ------------------------------------------------------------------------------------
@@ -165,25 +178,37 @@ class Site:
             return (part, False) if len(part) else None
         return (self.ontology, False) if iri == ONTOLOGY_IRI.rstrip("#/") else None
 
-    def resource(self, request: Request) -> Response:
-        """GET any dataset IRI: its description, negotiated; suffixes .ttl, .jsonld, .nt, ... override."""
-        path, store = request.path_params["path"], self.reader(request)
-        iri, wanted = self.base + path, None
-        found = self.find(store, iri)
+    def locate(self, store: QueryStore, path: str) -> tuple[str, str | None, tuple[Graph, bool]] | None:
+        """The IRI a path names, the media type its suffix asks for (if any) and what ``find`` finds of it."""
+        found = self.find(store, self.base + path)
+        if found is not None:
+            return self.base + path, None, found
         suffix = next((s for s in SUFFIXES if path.endswith(s)), None)
-        if found is None and suffix is not None:
-            iri, wanted = self.base + path.removesuffix(suffix), SUFFIXES[suffix]
-            found = self.find(store, iri)
-        if found is None:
+        if suffix is not None and (found := self.find(store, self.base + path.removesuffix(suffix))) is not None:
+            return self.base + path.removesuffix(suffix), SUFFIXES[suffix], found
+        return None
+
+    def resource(self, request: Request) -> Response:
+        """GET any dataset IRI: its description, negotiated; suffixes .ttl, .jsonld, .nt, ... override.
+
+        A path with a trailing slash that names nothing, when the path without it names a
+        resource (``/city/kazan/``), is redirected there (301), its query string kept.
+        """
+        path, store = request.path_params["path"], self.reader(request)
+        located = self.locate(store, path)
+        if located is None:
+            bare = without_slash(path)
+            if bare is not None and self.locate(store, bare) is not None:
+                return moved(request.url.path.rstrip("/"), request.url.query)
             return self.error(request, 404, f"no resource {self.base + path} in this dataset")
-        graph, with_store = found
+        iri, wanted, (graph, with_store) = located
         return self.graph_response(request, graph, iri, wanted, store if with_store else None)
 
     def index(self, request: Request) -> Response:
         void = self.void_graph()
         media = self.pick(request, GRAPH_OFFERS, GRAPH_NAMES)
         if media != HTML:
-            return self.respond(request, serialize(void, RDF_FORMATS[media], self.context), media)
+            return self.rdf_answer(request, void, media)
         return self.respond(request, render.index_page(self.renderer(), self.reader(request), void), HTML)
 
     def view(self, request: Request) -> Response:
@@ -205,8 +230,7 @@ class Site:
 
     async def to_list(self, request: Request) -> Response:
         """/city and the like: the list, at its path with a slash."""
-        query = request.url.query
-        return RedirectResponse(request.url.path + "/" + (f"?{query}" if query else ""), status_code=301)
+        return moved(request.url.path + "/", request.url.query)
 
     def search(self, request: Request) -> Response:
         text = request.query_params.get("q", "").strip()
@@ -240,7 +264,7 @@ class Site:
                                     named=pages.json_script(texts))  # fmt: skip
                 return self.respond(request, page, HTML)
             graph = results.service_description(self.base)
-            return self.respond(request, serialize(graph, RDF_FORMATS[media], self.context), media)
+            return self.rdf_answer(request, graph, media)
         return await self.answer(request, operation.query, operation.dataset)
 
     async def answer(self, request: Request, query: str, dataset: sparql.Dataset | None = None) -> Response:
@@ -251,7 +275,7 @@ class Site:
             graph = results.triples_graph(outcome.triples)
             media = self.pick(request, [*GRAPH_OFFERS[1:], HTML], GRAPH_NAMES)
             if media != HTML:
-                return self.respond(request, serialize(graph, RDF_FORMATS[media], self.context), media, extra=extra)
+                return self.rdf_answer(request, graph, media, extra=extra)
         else:
             media = self.pick(request, RESULT_OFFERS, results.RESULT_NAMES | {"html": HTML})
             if media != HTML:
@@ -304,6 +328,11 @@ class Site:
         body = json.dumps(openapi.openapi_document(api), ensure_ascii=False).encode("utf-8")
         return self.respond(request, body, "application/json")
 
+    async def json_ld_context(self, request: Request) -> Response:
+        """The JSON-LD context, as ``ontology/context.jsonld`` holds it; cacheable by its ETag."""
+        body = json.dumps({"@context": self.context}, ensure_ascii=False, indent=2).encode("utf-8")
+        return self.respond(request, body, JSON_LD, extra={"Cache-Control": "public, max-age=86400"})
+
     async def protocol_errors(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, sparql.ProtocolError)
         return self.error(request, exc.status, exc.message, exc.retry_after)
@@ -312,6 +341,21 @@ class Site:
         """A remote store that failed while a page was made: 502, with what failed."""
         logging.getLogger(__name__).warning("the triple store failed: %s", exc)
         return self.error(request, 502, f"the triple store failed: {exc}")
+
+
+def moved(path: str, query: str) -> Response:
+    """A permanent redirect to another path of this site, with the request's query string."""
+    return RedirectResponse(path + (f"?{query}" if query else ""), status_code=301)
+
+
+def without_slash(path: str) -> str | None:
+    """A resource path without its trailing slashes; None when it has none, or nothing (or a host) is left.
+
+    >>> without_slash("city/kazan/"), without_slash("city/kazan"), without_slash("/"), without_slash("/evil.example/")
+    ('city/kazan', None, None, None)
+    """
+    bare = path.rstrip("/")
+    return bare if bare != path and bare and not bare.startswith("/") else None
 
 
 def client_of(request: Request) -> str:
@@ -367,6 +411,7 @@ def routes(site: Site) -> list[BaseRoute]:
         *(Route(f"/{name}", site.dump) for name in DUMP_TYPES),
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
         Route("/openapi.json", in_thread(site.api_description)),
+        Route(openapi.CONTEXT_PATH, site.json_ld_context),
         *(Route(f"/{kind}/", in_thread(site.listing)) for kind in listings.LISTINGS),
         *(Route(f"/{kind}", site.to_list) for kind in listings.LISTINGS),
         Route("/{path:path}", in_thread(site.resource)),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import os
 import resource
 import socket
 import time
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 import h11
+import uvicorn
 from starlette.types import ASGIApp
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -121,18 +123,30 @@ class QuietLoopErrors:
 
 
 def bound_socket(host: str, port: int) -> socket.socket:
-    """A listening socket on host and port (0: any free port), bound before anything is announced.
+    """A listening socket on host and port (0: any free port), bound before anything is built or announced.
 
     Raises:
-        TwingraphError: the address is taken, not this machine's, or not allowed, with what to do.
+        TwingraphError: the address is taken, not this machine's, or not allowed: one line, with what to do.
     """
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
         return socket.create_server((host, port), family=family, backlog=2048)
     except OSError as exc:
-        hint = "choose another with --port, or --port 0 for any free port" if exc.errno == errno.EADDRINUSE else \
-            "check --host and --port"  # fmt: skip
-        raise TwingraphError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; {hint}") from None
+        raise TwingraphError(listen_error(host, port, exc)) from None
+
+
+def listen_error(host: str, port: int, exc: OSError) -> str:
+    """The one line that says why the server cannot listen, and what to do.
+
+    >>> listen_error("::1", 80, OSError(errno.EADDRINUSE, "Address already in use (binding)")).split("; ")
+    ['cannot listen on ::1:80: port 80 is already in use', 'choose another with --port, or --port 0 for any free port']
+    """
+    if exc.errno == errno.EADDRINUSE:
+        return (f"cannot listen on {host}:{port}: port {port} is already in use; choose another with --port, "
+                "or --port 0 for any free port")  # fmt: skip
+    # create_server's own message repeats the address; a host that does not resolve has a negative (EAI_) errno
+    reason = os.strerror(exc.errno) if isinstance(exc.errno, int) and exc.errno > 0 else exc.strerror or str(exc)
+    return f"cannot listen on {host}:{port}: {reason}; check --host and --port"
 
 
 def url_of(sock: socket.socket) -> str:
@@ -146,25 +160,31 @@ def url_of(sock: socket.socket) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
 
 
-def serve(app: ASGIApp, host: str, port: int, announce: Callable[[str], None]) -> None:
-    """Bind, ``announce`` the URL, then run the app under uvicorn until stopped (deadline, cap, quiet log).
+class AnnouncingServer(uvicorn.Server):
+    """uvicorn's server, calling ``announce`` with its URL once it has started and accepts connections."""
 
-    Raises:
-        TwingraphError: the address cannot be listened on (nothing is announced then).
+    def __init__(self, config: uvicorn.Config, sock: socket.socket, announce: Callable[[str], None]) -> None:
+        super().__init__(config)
+        self.sock, self.announce = sock, announce
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and not self.should_exit:
+            self.announce(url_of(self.sock))
+
+
+def serve(app: ASGIApp, sock: socket.socket, announce: Callable[[str], None]) -> None:
+    """Run the app under uvicorn on a bound socket until stopped (deadline, cap, quiet log).
+
+    ``announce`` is called with the socket's URL once the app has started (its query
+    workers ready) and uvicorn accepts connections on it; never when the start fails.
     """
-    import uvicorn
-
-    sock = bound_socket(host, port)
     config = uvicorn.Config(app, log_level="warning", http=DeadlineProtocol,
                             limit_concurrency=connection_cap(raise_file_limit()))  # fmt: skip
-    server = uvicorn.Server(config)
-    announce(url_of(sock))
+    server = AnnouncingServer(config, sock, announce)
 
     async def main() -> None:
         asyncio.get_running_loop().set_exception_handler(QuietLoopErrors())
         await server.serve(sockets=[sock])
 
-    try:
-        asyncio.run(main())
-    finally:
-        sock.close()
+    asyncio.run(main())

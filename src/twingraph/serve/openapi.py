@@ -195,10 +195,16 @@ def get(operation_id: str, summary: str, response_map: dict[str, Any],
     return {"get": operation}
 
 
+SLASH_MOVED = {"301": {"description": "Moved permanently: the resource is at the path without its trailing slash "
+                                      "(given in Location, with the query string)."}}  # fmt: skip
+
+
 def page_paths(api: Api) -> dict[str, Any]:
     """The home page, search, views, the dataset description and every resource of the dataset."""
     graphs = format_param(api.graph_formats, api.graph_types)
-    described = content("The description, negotiated among HTML and the RDF formats.", api.graph_types)
+    described = content("The description, negotiated among HTML and the RDF formats; `application/json` (asked "
+                        "for alone, as a plain-JSON client does) gets the JSON-LD, with its context inline.",
+                        api.graph_types)  # fmt: skip
     void = get("dataset", "The dataset's VoID description", responses(described, 400, 404, 406), [graphs])
     return {
         "/": get("home", "The home page: the dataset, its partner cities and what to read next",
@@ -214,10 +220,11 @@ def page_paths(api: Api) -> dict[str, Any]:
         "/dataset": void,
         "/.well-known/void": {"get": {**void["get"], "operationId": "well-known-void"}},
         "/{path}": get("resource", "Any IRI of the dataset, dereferenced",
-                       responses(described, 400, 404, 406, *QUERYING),
+                       responses(described, 400, 404, 406, *QUERYING) | SLASH_MOVED,
                        [path_param("path", "The IRI's path under the base IRI; a suffix such as .ttl, .jsonld, "
                                            ".nt, .rdf, .trig or .html asks for that format."), graphs],
-                       "The request path P names the IRI base + P."),
+                       "The request path P names the IRI base + P. A path with a trailing slash that names no "
+                       "resource, when the path without it does (`/city/kazan/`), is moved there (301)."),
     }  # fmt: skip
 
 
@@ -347,6 +354,9 @@ def query_param(param: Param) -> dict[str, Any]:
             "schema": PARAM_SCHEMAS[param.kind]}  # fmt: skip
 
 
+CONTEXT_PATH = "/ns/context.jsonld"
+
+
 def file_paths(api: Api) -> dict[str, Any]:
     """The dumps (under ``/dumps/`` and at the root), the static files and this description."""
     name = path_param("name", "The dump's file name.", {"type": "string", "enum": list(api.dumps)})
@@ -359,7 +369,10 @@ def file_paths(api: Api) -> dict[str, Any]:
                  [path_param("path", "The file's path under static/.")])  # fmt: skip
     spec = get("openapi", "This description of the HTTP API (OpenAPI)",
                responses(content("The OpenAPI document.", ["application/json"], {"type": "object"})))  # fmt: skip
-    return {**dumps, "/static/{path}": static, "/openapi.json": spec}
+    context = get("context", "The JSON-LD context of every JSON-LD document served (ontology/context.jsonld); the "
+                  "documents name it in a Link header",
+                  responses(content("The context.", ["application/ld+json"], {"type": "object"})))  # fmt: skip
+    return {**dumps, "/static/{path}": static, "/openapi.json": spec, CONTEXT_PATH: context}
 
 
 def dump_responses(media_types: Iterable[str]) -> dict[str, Any]:
