@@ -173,6 +173,7 @@ def test_the_error_statuses_are_documented_with_their_meaning(described: dict[st
         ("GET /queries/network", "/queries/network", {"params": {"node": "http://["}}, 400),
         ("GET /queries/network", "/queries/network", {"params": {"node": "http://x.example/\x01"}}, 400),
         ("GET /queries/who-met-whom", "/queries/who-met-whom", {"params": {"person": "Мет\x02шин"}}, 400),
+        ("GET /queries/timeline", "/queries/timeline", {"params": {"person": "\\u003c"}}, 400),
         ("GET /sparql", "/sparql", {"params": {"query": " # nothing\n"}}, 400),
         ("POST /sparql", "/sparql", {"data": {"query": ""}}, 400),
         ("GET /twingraph.nt", "/twingraph.nt", {"headers": {"range": "bytes=0-99"}}, 206),

@@ -17,12 +17,15 @@ from rdflib.namespace import RDFS, SKOS
 from twingraph.rdf.namespaces import PREFIXES, SCHEMA
 from twingraph.serve.results import triples_graph
 from twingraph.store.interface import QueryStore
+from twingraph.store.queries import name_key
 
 PROLOGUE = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in PREFIXES.items())
 LABEL = "?{v} schema:name|rdfs:label|skos:prefLabel ?{v}Label"
 # the name of ?{v} in Russian (or without language), as ?{v}Name; aggregate it with MIN or SAMPLE
 NAME = 'OPTIONAL {{ ?{v} schema:name|skos:prefLabel ?{v}Name FILTER(lang(?{v}Name) IN ("ru", "")) }}'
 ROWS = 200  # at most this many rows in one section of a page
+# the properties that name a resource, as search reads them (and the named queries' name parameters)
+OWN_NAMES = "schema:name|skos:prefLabel|skos:altLabel|schema:alternateName|rdfs:label"
 
 
 def rows(store: QueryStore, query: str) -> list[dict[str, Any]]:
@@ -339,12 +342,23 @@ def meetings(store: QueryStore, person: str) -> list[dict[str, Any]]:
 
 
 def search(store: QueryStore, text: str, limit: int = 100) -> list[dict[str, Any]]:
-    """Resources whose schema:name contains the text, any case."""
-    needle = str(ox.Literal(text.lower()))
+    """Resources with a name that contains the text as people type it, each with its schema:name and tg: type.
+
+    Every name counts: ``schema:name``, ``skos:prefLabel``, ``skos:altLabel``, ``schema:alternateName``
+    and ``rdfs:label``, the resource's own and those of the Wikidata item it is the same as (its
+    English label); each is compared lower-cased with ``ё`` as ``е``, with the text's ``name_key``,
+    as the named queries compare their name parameters. Only the dataset's resources (those with a
+    ``schema:name``) are found, not the Wikidata items themselves.
+    """
+    needle = str(ox.Literal(name_key(text)))
     return rows(
         store,
-        f"""SELECT ?s (SAMPLE(?n) AS ?name) (SAMPLE(?t) AS ?type) WHERE {{
-      ?s schema:name ?n . FILTER(isIRI(?s) && CONTAINS(LCASE(STR(?n)), {needle}))
+        f"""SELECT ?s (MIN(?n) AS ?name) (SAMPLE(?t) AS ?type) WHERE {{
+      {{ SELECT DISTINCT ?s WHERE {{
+        {{ ?s {OWN_NAMES} ?found }} UNION {{ ?s owl:sameAs|schema:sameAs ?same . ?same {OWN_NAMES} ?found }}
+        FILTER(isIRI(?s) && CONTAINS(REPLACE(LCASE(STR(?found)), "ё", "е"), {needle}))
+      }} }}
+      ?s schema:name ?n .
       OPTIONAL {{ ?s a ?t FILTER(STRSTARTS(STR(?t), STR(tg:))) }}
     }} GROUP BY ?s ORDER BY ?name LIMIT {int(limit)}""",
     )

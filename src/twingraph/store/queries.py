@@ -7,6 +7,13 @@ A query file starts with comment lines that describe it::
     # param: person  text  a person's name, or part of it (either side)
     # param: year    year  only meetings in this year
 
+A ``text`` parameter is a name as people type it: its value is bound as its ``name_key``
+(lower case, ``ё`` as ``е``, spaces collapsed), and the query keeps a resource when the key is
+part of any of its names (``schema:name``, ``skos:prefLabel``, ``skos:altLabel``,
+``schema:alternateName``, ``rdfs:label``, on the resource or on the Wikidata item it is
+``owl:sameAs`` / ``schema:sameAs``), each compared as ``REPLACE(LCASE(STR(?name)), "ё", "е")``:
+plain SPARQL 1.1, so every store finds the same resources.
+
 Each parameter ``p`` is the variable ``?param_p`` in the query; a parameter not
 given stays unbound, so the query's FILTERs test ``BOUND(?param_p)``. A query says
 where its parameters bind with a one-row ``VALUES`` block of them, all ``UNDEF``::
@@ -103,11 +110,16 @@ def to_term(param: Param, value: str, query: str) -> ox.Literal | ox.NamedNode:
     >>> to_term(Param("person", "string", ""), "Мет" + chr(1) + "шин", "who-met-whom")
     Traceback (most recent call last):
     twingraph.errors.TwingraphError: query 'who-met-whom': parameter 'person' has a control character (U+0001)
+    >>> to_term(Param("person", "text", ""), chr(92) + "u003c", "timeline")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    twingraph.errors.TwingraphError: query 'timeline': parameter 'person' has a backslash, ...
     """
     where = f"query {query!r}: parameter {param.name!r}"
     control = next((c for c in value if unicodedata.category(c) == "Cc"), None)
     if control is not None:
         raise TwingraphError(f"{where} has a control character (U+{ord(control):04X})")
+    if "\\" in value:  # no name, year or IRI has one, and in the query text it could start an escape
+        raise TwingraphError(f"{where} has a backslash, which no name, year or IRI holds")
     if param.kind == "year":
         if not re.fullmatch(r"[0-9]{4}", value):
             raise TwingraphError(f"{where} must be a year like 2023, not {value!r}")
@@ -119,7 +131,21 @@ def to_term(param: Param, value: str, query: str) -> ox.Literal | ox.NamedNode:
         except ValueError:  # pyoxigraph's IRI check: "http://[" has no valid host
             pass
         raise TwingraphError(f"{where} must be an http(s) IRI, not {value!r}")
-    return ox.Literal(value)
+    return ox.Literal(name_key(value))
+
+
+def name_key(text: str) -> str:
+    """A name as the queries compare it: lower case, ``ё`` as ``е``, runs of spaces as one, trimmed.
+
+    The queries compare each name a resource has as ``REPLACE(LCASE(STR(?name)), "ё", "е")``, so
+    a key found in that is a part of the name, in any case and with either letter.
+
+    >>> name_key("  Пётр   ХАРБИН ")
+    'петр харбин'
+    >>> name_key("ЁЛКИН") == name_key("елкин")
+    True
+    """
+    return " ".join(text.lower().replace("ё", "е").split())
 
 
 def parse_query_file(path: Path) -> NamedQuery:
