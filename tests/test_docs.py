@@ -162,7 +162,9 @@ class Examples:
                 continue
             words = shlex.split(self.local(command))
             if words[0] == "curl":
-                done = subprocess.run(["curl", "--silent", "--fail", *words[1:]], capture_output=True, timeout=60)
+                # --retry: a busy server may answer 429/503 with Retry-After, which curl then honours
+                done = subprocess.run(["curl", "--silent", "--fail", "--retry", "5", *words[1:]], capture_output=True,
+                                      timeout=120)  # fmt: skip
                 assert done.returncode == 0 and done.stdout, f"`{command}` failed: {done.stderr!r}"
             else:
                 assert words[0] == "twingraph", f"README example of an unknown program: {command}"

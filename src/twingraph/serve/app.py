@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
-import hashlib
 import json
 import logging
 import traceback
@@ -35,7 +34,7 @@ from twingraph.errors import TwingraphError
 from twingraph.export import load_context, load_description, serialize
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.vocabulary import load_ontology
-from twingraph.serve import listings, lookups, openapi, pages, render, results, sparql, views
+from twingraph.serve import listings, lookups, openapi, page_cache, pages, render, results, sparql, views
 from twingraph.serve.evaluator import Evaluator
 from twingraph.serve.headers import SecurityHeaders
 from twingraph.serve.negotiation import choose
@@ -62,22 +61,6 @@ DUMP_TYPES = {name: "application/gzip" if name.endswith(".gz") else RdfFormat.fr
 BODY_LIMIT = 64 * 1024
 
 
-def etag_of(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-def etag_matches(header: str | None, etag: str) -> bool:
-    """Whether If-None-Match names this entity tag (weak comparison, ``*`` matches all).
-
-    >>> etag_matches('W/"a", "b"', '"b"'), etag_matches('"a"', '"b"'), etag_matches(None, '"b"')
-    (True, False, False)
-    """
-    if not header:
-        return False
-    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
-    return "*" in tags or etag in tags
-
-
 def last_modified(settings: Settings, clock: Clock = system_clock) -> str:
     """The HTTP date of the build being served; the clock's time when there is no build (``serve --store``)."""
     dump = settings.dist_dir / DUMP
@@ -95,20 +78,24 @@ class Site:
         self.evaluator = Evaluator(self.store, self.base, settings.query_timeout, settings.row_limit, limits)
         self.modified = last_modified(settings)
         self.ontology = load_ontology(settings.ontology_dir)
+        # the embedded store's pages change only with the build; a remote store's may change at any time
+        self.cache = page_cache.PageCache() if self.evaluator.embedded else None
 
     def swap(self, store: EmbeddedStore) -> None:
         """Serve another store from now on; queries already running finish on the old one."""
         self.store = store.raw()
         self.evaluator.swap(self.store)
         self.modified = last_modified(self.settings)
+        if self.cache is not None:
+            self.cache.clear()
 
     # -- responses --------------------------------------------------------------------------------
 
     def respond(self, request: Request, body: bytes, media_type: str, status: int = 200,
                 extra: dict[str, str] | None = None) -> Response:  # fmt: skip
         """The body with ETag, Last-Modified and Vary; 304 when If-None-Match names it."""
-        headers = {"ETag": etag_of(body), "Last-Modified": self.modified, "Vary": "Accept", **(extra or {})}
-        if status == 200 and etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+        headers = {"ETag": page_cache.etag_of(body), "Last-Modified": self.modified, "Vary": "Accept", **(extra or {})}
+        if status == 200 and page_cache.etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
             return Response(status_code=304, headers=headers)
         return Response(body, status_code=status, media_type=media_type, headers=headers)
 
@@ -291,16 +278,24 @@ class Site:
         return self.respond(request, json.dumps(listing, ensure_ascii=False).encode("utf-8"), media)
 
     async def named_query(self, request: Request) -> Response:
-        """Run a named query with its parameters from the query string (``format`` excepted)."""
+        """Run a named query with its parameters from the query string (``format`` excepted; an empty
+        one, as a form sends a field left blank, is not given). A browser gets the query's page."""
         named = self.queries.get(request.path_params["name"])
         if named is None:
             return self.error(request, 404, f"no query named {request.path_params['name']!r}; see /queries")
-        values = {k: v for k, v in request.query_params.items() if k != "format"}
+        values = {k: v for k, v in request.query_params.items() if k != "format" and v != ""}
         try:
             text = named.bound(values)
         except TwingraphError as exc:
             raise sparql.ProtocolError(400, str(exc)) from exc
-        return await self.answer(request, text)
+        wanted = request.query_params.get("format")
+        accept = request.headers.get("accept")
+        if not (wanted.lower() == "html" if wanted is not None else choose(RESULT_OFFERS, accept) == HTML):
+            return await self.answer(request, text)  # the results themselves, negotiated
+        outcome = await self.evaluator.run(text, None, client_of(request))
+        extra = {"X-Row-Limit-Reached": str(self.settings.row_limit)} if outcome.truncated else {}
+        page = render.results_page(self.renderer(), text, outcome, named, values)
+        return self.respond(request, page, HTML, extra=extra)
 
     # -- dataset and files ------------------------------------------------------------------------
 
@@ -387,6 +382,30 @@ def in_thread(handler: Callable[[Request], Response]) -> Callable[[Request], Res
     return run
 
 
+def cached(site: Site, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+    """A page handler whose complete answers are kept for the build (``serve.page_cache``); ``X-Cache`` says which.
+
+    Without a cache (``serve --store``) the handler answers every request itself.
+    """
+
+    @functools.wraps(handler)
+    def run(request: Request) -> Response:
+        cache = site.cache
+        if cache is None:
+            return handler(request)
+        key, generation = page_cache.request_key(request), cache.generation
+        page = cache.get(key)
+        if page is not None:
+            return page_cache.answer(page, request)
+        response = handler(request)
+        made = page_cache.page_of(response)
+        if made is not None and cache.put(key, made, generation):
+            response.headers["X-Cache"] = "miss"
+        return response
+
+    return run
+
+
 def chained(exc: BaseException) -> list[BaseException]:
     """An error and those it was raised from or during, each once."""
     found: list[BaseException] = []
@@ -399,22 +418,22 @@ def chained(exc: BaseException) -> list[BaseException]:
 
 def routes(site: Site) -> list[BaseRoute]:
     return [
-        Route("/", in_thread(site.index)),
-        Route("/search", in_thread(site.search)),
+        Route("/", in_thread(cached(site, site.index))),
+        Route("/search", in_thread(cached(site, site.search))),
         Route("/sparql", site.endpoint, methods=["GET", "POST"]),
         Route("/queries", in_thread(site.query_list)),
         Route("/queries/{name}", site.named_query),
-        Route("/views/{name}", in_thread(site.view)),
-        Route("/dataset", in_thread(site.dataset)),
-        Route("/.well-known/void", in_thread(site.dataset)),
+        Route("/views/{name}", in_thread(cached(site, site.view))),
+        Route("/dataset", in_thread(cached(site, site.dataset))),
+        Route("/.well-known/void", in_thread(cached(site, site.dataset))),
         Route("/dumps/{name}", site.dump),
         *(Route(f"/{name}", site.dump) for name in DUMP_TYPES),
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
         Route("/openapi.json", in_thread(site.api_description)),
         Route(openapi.CONTEXT_PATH, site.json_ld_context),
-        *(Route(f"/{kind}/", in_thread(site.listing)) for kind in listings.LISTINGS),
+        *(Route(f"/{kind}/", in_thread(cached(site, site.listing))) for kind in listings.LISTINGS),
         *(Route(f"/{kind}", site.to_list) for kind in listings.LISTINGS),
-        Route("/{path:path}", in_thread(site.resource)),
+        Route("/{path:path}", in_thread(cached(site, site.resource))),
     ]
 
 

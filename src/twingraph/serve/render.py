@@ -22,7 +22,7 @@ from twingraph.export import serialize
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.namespaces import SCHEMA, TG
 from twingraph.rdf.schemaorg import http_schema_iris
-from twingraph.serve import listings, lookups, pages
+from twingraph.serve import listings, lookups, pages, query_page
 from twingraph.serve.sparql import Outcome
 from twingraph.store.interface import QueryStore
 from twingraph.store.queries import NamedQuery
@@ -421,15 +421,23 @@ def list_links(current: str) -> list[dict[str, Any]]:
 
 
 def queries_page(renderer: Renderer) -> bytes:
-    """The catalogue of named queries."""
-    return pages.render(renderer.env, "queries.html", title="Запросы", queries=list(renderer.queries.values()))
+    """The catalogue of named queries, each with its form (on the server) or its text (in the static site)."""
+    shown = [{"q": q, "fields": query_page.form_fields(q, {})} for q in renderer.queries.values()]
+    return pages.render(renderer.env, "queries.html", title="Запросы", queries=shown)
 
 
-def results_page(renderer: Renderer, query: str, outcome: Outcome) -> bytes:
+def results_page(renderer: Renderer, query: str, outcome: Outcome, named: NamedQuery | None = None,
+                 values: dict[str, str] | None = None) -> bytes:  # fmt: skip
     """The results of a query as a table (a CONSTRUCT's triples as s, p, o), or an ASK's answer.
 
-    A query that uses ``http://schema.org/`` terms gets a warning: the dataset's are ``https://schema.org/``.
+    A named query's (``query`` is its text bound with ``values``; a query that is a named one's own
+    text is that query, unbound) is its page (``query_page``). A query that uses ``http://schema.org/``
+    terms gets a warning: the dataset's are ``https://schema.org/``.
     """
+    named = named or next((q for q in renderer.queries.values() if q.text == query), None)
+    if named is not None:
+        return query_page.named_page(renderer.env, renderer.base, named, values or {}, query, outcome,
+                                     http_schema_iris(query))  # fmt: skip
     if outcome.triples is not None:
         rows = [{"s": s, "p": p, "o": o} for s, p, o in outcome.triples]
         columns: tuple[str, ...] = ("s", "p", "o")

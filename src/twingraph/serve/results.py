@@ -31,6 +31,9 @@ RESULTS = {
 }
 RESULT_NAMES = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
                 "csv": "text/csv", "tsv": "text/tab-separated-values"}  # fmt: skip
+# how a page offers each of them for download, in the order it lists them
+RESULT_LABELS = {"csv": "CSV", "json": "JSON (SPARQL Results)", "tsv": "TSV", "xml": "XML (SPARQL Results)"}
+
 
 def term_json(term: Any) -> dict[str, str]:
     if isinstance(term, ox.NamedNode):
