@@ -275,6 +275,27 @@ def test_the_score_tables_are_what_score_prints(page: str, records: str | None, 
     assert table in readme(), f"the README's score table for {page} is not what `twingraph score` prints"
 
 
+def score_rows(table: str) -> dict[str, list[str]]:
+    """The rows of a `twingraph score` table: group -> precision, recall, F1, found / gold."""
+    rows = [line.split("|")[1:-1] for line in table.splitlines() if line.startswith("| ") and "---" not in line]
+    return {cells[0].strip(): [c.strip() for c in cells[1:]] for cells in rows[1:]}
+
+
+@pytest.mark.slow
+def test_the_blind_page_table_is_its_first_run_and_what_score_prints_now(runner: CliRunner) -> None:
+    blind = ROOT / "tests" / "fixtures" / "extract" / "blind"
+    result = runner.invoke(main, ["score", str(blind / "sources" / "blind-partner-cities.txt"), "-r",
+                                  str(blind / "records")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    first, now = score_rows((blind / "first-run.txt").read_text(encoding="utf-8")), score_rows(result.stdout)
+    start = readme().index("| group | first run (blind): P / R / F1 |")
+    stated = score_rows(readme()[start : readme().index("\n\n", start)])
+    assert stated.keys() == first.keys() == now.keys()
+    for group, (was, after, found) in stated.items():
+        assert was == " / ".join(first[group][:3]) and after == " / ".join(now[group][:3]), group
+        assert found == now[group][3], group
+
+
 def limits_table() -> dict[str, str]:
     """The rows of the README's table of limits: what -> limit."""
     text = section_text("### Safety and limits")

@@ -161,6 +161,7 @@ class AgreementType(enum.StrEnum):
     MEMORANDUM_OF_INTENT = "memorandum-of-intent"
     PROTOCOL_OF_INTENT = "protocol-of-intent"
     ACTION_PLAN = "action-plan"
+    OTHER = "other"  # a document of a kind none of the above names; its title says what it is
 
 
 class Agreement(Quoted):
@@ -169,6 +170,7 @@ class Agreement(Quoted):
     type: AgreementType
     year: int | None = None
     parties: Annotated[tuple[Text, ...], Field(min_length=1)]
+    note: str | None = None  # for the reviewer, as an Event's («review: ...» when a check is wanted)
 
 
 class Organization(Quoted):

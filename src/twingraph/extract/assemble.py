@@ -65,6 +65,7 @@ def notes(draft: Draft, section: str) -> str | None:
         found.append("date taken from the paragraph")
     if not draft.persons and not draft.delegations and not draft.cities and not draft.place:
         found.append(f"review: no participant or place found; the section's city ({section}) is listed")
+    found.extend(dict.fromkeys(m.review for m in draft.persons if m.review))
     return "; ".join(found) or None
 
 
@@ -91,8 +92,8 @@ def to_event(draft: Draft, section: str, ident: str, part_of: str | None, places
 def larger_key(larger: Larger, models: Models) -> str:
     """What identifies a larger event across the page: its quoted name (else its words) and its year.
 
-    >>> larger_key(Larger("II Международного форума «РОСТКИ: Россия»", "2024-11", None, "", False), None)
-    'ростки-2024'
+    >>> larger_key(Larger("II Международного форума «ВЕСНА: Энск»", "2024-11", None, "", False), None)
+    'весна-2024'
     """
     quoted = re.search(r"«([^»:–—-]+)", larger.name)
     if quoted:

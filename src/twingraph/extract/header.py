@@ -19,43 +19,25 @@ MEASURE = re.compile(rf"(?P<number>{NUMBER})\s*(?P<mult>тыс|млн|млрд)?
 YEAR_NOTE = re.compile(r"\((?:[^()]*?\D)?(?P<year>\d{4})\s*(?:г\.?|года?)?\s*\)")
 OFFSET = re.compile(r"(?:GMT|UTC|МСК)?\s*(?P<sign>[+\-−–])\s*(?P<hours>\d{1,2})(?:[:.](?P<minutes>\d{2}))?", re.I)
 URL = re.compile(r"https?://\S+")
-# the country's short name when the official one is «<adjective> Республика»
-COUNTRY_ADJECTIVES = {
-    "китайская": "Китай", "итальянская": "Италия", "французская": "Франция", "турецкая": "Турция",
-    "российская": "Россия", "киргизская": "Киргизия", "кыргызская": "Киргизия", "чешская": "Чехия",
-    "словацкая": "Словакия", "португальская": "Португалия", "аргентинская": "Аргентина",
-    "федеративная": "Германия", "боливарианская": "Венесуэла", "египетская": "Египет",
-    "сирийская": "Сирия", "азербайджанская": "Азербайджан", "туркменская": "Туркмения",
-    "корейская": "Корея", "вьетнамская": "Вьетнам", "монгольская": "Монголия", "польская": "Польша",
-    "венгерская": "Венгрия", "эстонская": "Эстония", "литовская": "Литва", "латвийская": "Латвия",
-}  # fmt: skip
-FORM_WORDS = {"республика", "государство", "королевство", "федерация", "княжество", "султанат", "эмират",
-              "исламская", "народная", "демократическая", "социалистическая", "арабская", "объединенная",
-              "союзная", "кооперативная", "содружество", "штат", "штаты"}  # fmt: skip
+# the first pattern found in a document's title gives its type; a title none matches is of type «other»
 AGREEMENT_RULES: tuple[tuple[str, AgreementType], ...] = (
     (r"меморандум\w* о намерени", AgreementType.MEMORANDUM_OF_INTENT),
     (r"меморандум\w* о взаимопонимани", AgreementType.MEMORANDUM_OF_UNDERSTANDING),
     (r"протокол\w* о намерени", AgreementType.PROTOCOL_OF_INTENT),
-    (r"план\w* (?:мероприятий|действий)", AgreementType.ACTION_PLAN),
+    # a plan, or a programme of joint measures for some years, implements the cities' relations
+    (
+        r"план\w* (?:мероприятий|действий)|^программ\w* (?:сотрудничеств|совместн|мероприятий|действий)",
+        AgreementType.ACTION_PLAN,
+    ),
     (r"побратим|породн[её]нн", AgreementType.SISTER_CITY),
-    (r"дружественных отношени|дружеских отношени", AgreementType.FRIENDSHIP),
-    (r"партн[её]рских отношени|партн[её]рств", AgreementType.PARTNERSHIP),
-    (r"сотрудничеств", AgreementType.COOPERATION),
+    (r"дружественных (?:отношени|связ)|дружеских (?:отношени|связ)", AgreementType.FRIENDSHIP),
+    (r"партн[её]рских (?:отношени|связ)|партн[её]рств", AgreementType.PARTNERSHIP),
+    # «о развитии торгово-экономических связей»: developing ties between the cities is cooperation
+    (
+        r"сотрудничеств|(?:развити|укреплени|расширени)\w*\s+(?:[\w-]+\s+){0,3}?(?:связ|отношени)",
+        AgreementType.COOPERATION,
+    ),
 )
-
-
-def short_country(written: str) -> str:
-    """The short nominative name of a country given by its official name.
-
-    >>> short_country("Исламская Республика Иран"), short_country("Итальянская Республика")
-    ('Иран', 'Италия')
-    """
-    words = written.split()
-    named = [w for w in words if w.lower() not in FORM_WORDS and w.lower() not in COUNTRY_ADJECTIVES]
-    if named:
-        return " ".join(named)
-    adjective = next((w.lower() for w in words if w.lower() in COUNTRY_ADJECTIVES), None)
-    return COUNTRY_ADJECTIVES[adjective] if adjective else written
 
 
 def roman(text: str) -> int | None:
@@ -155,13 +137,15 @@ def header_facts(block: Block) -> dict[str, object]:
     return facts
 
 
-def agreement_type(title: str) -> AgreementType | None:
-    """The agreement type its title names.
+def agreement_type(title: str) -> AgreementType:
+    """The agreement type its title names; «other» when it names none of them.
 
     >>> agreement_type("Договор об установлении побратимских связей").value
     'sister-city'
+    >>> agreement_type("Соглашение о развитии научных связей").value, agreement_type("Хартия городов").value
+    ('cooperation', 'other')
     """
-    return first_match(AGREEMENT_RULES, title.lower())
+    return first_match(AGREEMENT_RULES, title.lower()) or AgreementType.OTHER
 
 
 def document_titles(value: str) -> list[tuple[str, int | None]]:

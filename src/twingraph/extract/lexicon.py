@@ -12,17 +12,44 @@ from twingraph.extract.models import Models
 
 T = TypeVar("T")
 
-ROLE_HEADS = frozenset(
-    """мэр вице-мэр заместитель замести глава руководитель начальник председатель директор президент
+# Posts, in the nominative singular: the head noun of a phrase that names what a person is («мэр г.Энска»,
+# «генеральный консул», «член городского собрания»). A name right after one is a person's (see posts.py).
+RUSSIAN_POSTS = frozenset(
+    """мэр вице-мэр заместитель глава руководитель начальник председатель директор президент
     вице-президент губернатор вице-губернатор министр замминистра консул генконсул секретарь архитектор
     представитель посол советник сопредседатель депутат спикер ректор проректор декан помощник атташе
-    координатор менеджер исполняющий заведующий премьер-министр канцлер бургомистр префект мер
-    управляющий консультант специалист эксперт уполномоченный профессор доцент академик хоким аким алькальд
-    обер-бургомистр староста комиссар интендант мадам""".split()
+    координатор менеджер исполняющий заведующий премьер-министр канцлер управляющий консультант специалист
+    эксперт уполномоченный профессор доцент академик староста комиссар член""".split()
 )
+# The heads of a town or district in other countries, as Russian names them: the class of «мэр»'s
+# equivalents abroad (German and Dutch, Spanish, Central Asian, French, Italian and Polish posts).
+LOCAL_HEADS_ABROAD = frozenset(
+    """бургомистр обер-бургомистр лорд-мэр алькальд хоким аким префект супрефект интендант синдик войт
+    старейшина""".split()
+)
+ROLE_HEADS = RUSSIAN_POSTS | LOCAL_HEADS_ABROAD
+# Forms of address written before a name («г-жой», «господина»), Russian ones and those of other languages
+# as Russian writes them (Italian, Spanish, German, French, English, Polish), in the forms a sentence
+# puts them in: a name after one is a person's too.
 HONORIFICS = frozenset(
-    """господин господина господину господином госпожа госпожи госпожой г-н г-на г-ном г-жа г-жи г-жой мистер
-    миссис д-р доктор синьор синьора синьору синьором синьоры синьорой фрау герр месье мадам сеньор сеньора""".split()
+    """господин господина господину господином госпожа госпожи госпоже госпожой г-н г-на г-ну г-ном г-жа г-жи
+    г-же г-жой д-р доктор доктора доктором синьор синьора синьору синьором синьоры синьорой синьорина
+    сеньор сеньора сеньору сеньором сеньоры сеньорой сеньорита фрау герр герра герру герром месье мсье
+    мадам мадемуазель мистер мистера мистеру мистером миссис мисс сэр сэра сэром пан пана пану паном пани""".split()
+)
+# Particles written in lower case between the parts of a foreign name as Russian writes it (Romance «ди», «да»,
+# «дос»; Germanic and Dutch «фон», «ван», «дер»; Arabic «ибн», «бин», «аль»). Joined by a hyphen («аль-Саифи»)
+# a particle is part of its word, and posts.py needs no list for it.
+NAME_PARTICLES = frozenset(
+    "ди да де дос дас ду дель делла ла ле дю фон ван дер ден тер цу ибн бин бен аль эль ас".split()
+)
+# Nouns of territories and institutions, in the nominative singular, whose own proper name follows them
+# («провинции Энской», «префектуры Ниси», «Университета Энска»): that name is not a person's.
+UNIT_NOUNS = frozenset(
+    """г город провинция префектура область округ район штат уезд волость кантон графство департамент регион
+    республика королевство эмират княжество султанат федерация государство университет институт академия
+    компания корпорация мэрия муниципалитет собрание палата совет правительство министерство комитет управление
+    канцелярия ассоциация организация фонд банк школа колледж театр музей""".split()
 )
 
 

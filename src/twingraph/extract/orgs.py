@@ -1,7 +1,7 @@
 """Organizations of a block: quoted names in lists, lists of organizations, natasha's ORG spans.
 
 Spans are joined when only a space parts them, run on over the city they belong to («Управления
-образования г.Цицикара»), take an abbreviation in brackets as theirs and are put in the nominative.
+образования г.Энска»), take an abbreviation in brackets as theirs and are put in the nominative.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from twingraph.model import Organization
 
 # heads of names that are places, buildings or events rather than organizations
 NOT_ORGANIZATIONS = re.compile(
-    r"\b(?:собор|мечеть|дворец|музей|ратуш|кремл|центр семьи|город-|бюро|неделя|экспо|выставоч|парк|озер|площад)", re.I
+    r"\b(?:собор|мечеть|дворец|музей|ратуш|бюро|неделя|экспо|выставоч|парк|озер|площад)", re.I
 )
 CITY_TAIL = re.compile(r"^\s*(?:(?:г\.|города|город)\s*)?[А-ЯЁ][а-яё\-]+")
 ABBREVIATION = re.compile(r"^\s*\((?P<abbr>[A-ZА-ЯЁ]{2,10})\)")
@@ -48,7 +48,7 @@ def _sentence(paragraph: str, name: str) -> str:
 
 
 def pattern_organizations(text: str, places: Places, models: Models) -> list[tuple[str, str | None]]:
-    """«Общество дружбы «...»», «ансамбля народного танца «...»», «Заречинского ... завода (ЗМЗ)»."""
+    """«Общество дружбы «...»», «ансамбля народного танца «...»», «Энского ... завода (ЭМЗ)»."""
     out: list[tuple[str, str | None]] = []
     for match in QUOTED.finditer(text):
         before = list(BEFORE.finditer(text[max(0, match.start() - 60) : match.start()]))[-4:]
@@ -128,9 +128,9 @@ ABBREVIATION_IN_CONTEXT = re.compile(
 
 
 def numbered_institutions(text: str, places: Places, models: Models) -> list[tuple[str, str | None]]:
-    """Schools and the like written in lower case with their number: «казанской средней школы № 9».
+    """Schools and the like written in lower case with their number: «энской средней школы № 9».
 
-    The adjectives before the head are kept, but not one made of a city's name («казанской»).
+    The adjectives before the head are kept, but not one made of a city's name («энской»).
     """
     out: list[tuple[str, str | None]] = []
     for match in NUMBERED.finditer(text):
@@ -141,7 +141,7 @@ def numbered_institutions(text: str, places: Places, models: Models) -> list[tup
             if text[offset + word.end() : start].strip() or _pos(word.group(), models) != "ADJF":
                 break
             if word.group()[:1].islower() and _is_city(word.group(), places):
-                break  # «казанской школы № 9»: the city's adjective, not the name's; «Энская гимназия» keeps it
+                break  # «энской школы № 9»: the city's adjective, not the name's; «Энская гимназия» keeps it
             start = offset + word.start()
         start, end = _with_part(text, start), match.end()
         tail = CITY_TAIL.match(text[end:])
@@ -278,7 +278,7 @@ TAIL_WORD = re.compile(r"\s+([А-Яа-яЁё\-]+\+?|№\s?\d+|[A-ZА-ЯЁ]{2,}\+
 
 
 def _genitive_tail(text: str, end: int, limit: int, models: Models) -> int:
-    """Extend a name over the genitive words that follow it: «Агентства ... развития» + «Республики Татарстан».
+    """Extend a name over the genitive words that follow it: «Агентства ... развития» + «Республики Энии».
 
     The name stops before ``limit``, where a person's name begins.
     """

@@ -11,16 +11,17 @@ from threadpoolctl import threadpool_limits
 
 from twingraph.errors import TwingraphError
 from twingraph.extract.assemble import larger_key, to_event
+from twingraph.extract.countries import short_country
 from twingraph.extract.events import Draft, Larger, drafts_of_paragraph
 from twingraph.extract.grammars import find_dates
-from twingraph.extract.header import agreement_type, document_titles, header_facts, party_names, short_country
+from twingraph.extract.header import agreement_type, document_titles, header_facts, party_names
 from twingraph.extract.models import Models
 from twingraph.extract.orgs import block_organizations, link_abbreviations
 from twingraph.extract.people import resolve_initials
 from twingraph.extract.phrases import nominative_phrase
 from twingraph.extract.places import Places, place_name
 from twingraph.extract.segment import Block, split_blocks
-from twingraph.model import Agreement, City, CityFile, Event, EventType, Person
+from twingraph.model import Agreement, AgreementType, City, CityFile, Event, EventType, Person
 from twingraph.rdf.iris import slugify
 
 
@@ -75,7 +76,7 @@ def _extract(text: str, source: str, models: Models, name: str) -> Extraction:
     partner_files = [block_file(block, source, state, models) for block in blocks]
     files = [(f"{f.city.id}.yaml", f) for f in partner_files]
     if home:
-        files.insert(0, (f"{slugify(home)}.yaml", home_file(home, home_country, home_quote, source, state)))
+        files.insert(0, (f"{slugify(home)}.yaml", home_file(home, home_country, home_quote, source, models)))
     files = with_person_aliases(files)
     linked = link_abbreviations([list(f.organizations) for _, f in files])
     files = [(n, f.model_copy(update={"organizations": tuple(o)})) for (n, f), o in zip(files, linked, strict=True)]
@@ -124,11 +125,11 @@ def home_city(blocks: list[Block], models: Models) -> tuple[str | None, str | No
     return home, country.group(1) if country else None, line
 
 
-def home_file(home: str, country: str | None, quote: str | None, source: str, state: PageState) -> CityFile:
+def home_file(home: str, country: str | None, quote: str | None, source: str, models: Models) -> CityFile:
     city = City(
         id=slugify(home),
         name=home,
-        country=short_country(country) if country else "не указана",
+        country=short_country(country, models) if country else "не указана",
         country_as_written=country,
         role="home",
         quote=quote or home,
@@ -143,7 +144,7 @@ def block_file(block: Block, source: str, state: PageState, models: Models) -> C
     city = City(
         id=city_id,
         name=block.name,
-        country=short_country(block.country_as_written),
+        country=short_country(block.country_as_written, models),
         country_as_written=block.country_as_written,
         role="partner",
         quote=block.heading,
@@ -180,19 +181,21 @@ def split_about(block: Block, models: Models) -> tuple[list[str], list[str]]:
     return about, dated
 
 
+UNKNOWN_TYPE = "review: the type of this document is not one the rules know; its title is as written"
+
+
 def block_agreements(block: Block, city_id: str, state: PageState, models: Models,
                      events: list[Event]) -> list[Agreement]:  # fmt: skip
-    """The «Документ:» lines of a block.
+    """The «Документ:» lines of a block: every document is an agreement.
 
+    A document of no known type is of type «other», its title as written and a note for the reviewer.
     A document without a year takes that of its signing in ``events``; that event's note says so.
     """
     out = []
     for field in (f for f in block.fields if f.kind == "document"):
         for title, year in document_titles(field.value):
             kind = agreement_type(title)
-            if kind is None:
-                state.review.append(Review(block.name, f"document type not recognised: {title}", field.line))
-                continue
+            note = UNKNOWN_TYPE if kind == AgreementType.OTHER else None
             parties = party_names(title, list(state.places.cities), models.morph) or []
             if not parties:
                 parties = [p for p in (state.home, block.name) if p]
@@ -200,7 +203,7 @@ def block_agreements(block: Block, city_id: str, state: PageState, models: Model
                 year, events[:] = year_of_signing(title, parties, events)
             ident = state.unique(f"{city_id}-{kind.value}" + (f"-{year}" if year else ""))
             out.append(Agreement(id=ident, title=title, type=kind, year=year, parties=tuple(parties),
-                                 quote=field.line))  # fmt: skip
+                                 note=note, quote=field.line))  # fmt: skip
     return out
 
 

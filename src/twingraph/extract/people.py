@@ -9,7 +9,10 @@ from collections.abc import Iterable
 from natasha import Doc
 
 from twingraph.extract.lexicon import HONORIFICS, ROLE_HEADS, is_role_head
+from twingraph.extract.lexicon import parse as _parses
 from twingraph.extract.models import Models
+from twingraph.extract.posts import is_place as _is_place
+from twingraph.extract.posts import post_name_spans
 
 INITIALS = re.compile(r"^(?P<initials>(?:[А-ЯЁ]\.\s?){1,2})(?P<surname>[А-ЯЁ][а-яё\-]+)$")
 INITIALS_AFTER = re.compile(r"^(?P<surname>[А-ЯЁ][а-яё\-]+)\s?(?P<initials>(?:[А-ЯЁ]\.\s?){1,2})$")
@@ -27,6 +30,7 @@ class Mention:
     start: int
     stop: int
     role: str | None = None
+    review: str | None = None  # why a reviewer should check the name's nominative
 
 
 def entity_spans(text: str, models: Models) -> list[tuple[int, int, str, str]]:
@@ -80,22 +84,6 @@ def _inside_quotes(text: str, at: int) -> bool:
     return before.count("«") > before.count("»")
 
 
-def _is_place(word: str, places: set[str], models: Models) -> bool:
-    lowered = word.lower()
-    if lowered in places or any(
-        len(p) >= 4 and lowered.startswith(p[:-1]) and 0 <= len(lowered) - len(p) <= 2 for p in places
-    ):
-        return True
-    return any(p.normal_form in places for p in _parses(word, models))
-
-
-def _parses(word: str, models: Models) -> list:  # type: ignore[type-arg]
-    cache = models.cache.setdefault("parse", {})
-    if word not in cache:
-        cache[word] = models.morph.parse(word)
-    return cache[word]  # type: ignore[no-any-return]
-
-
 NAME_ENDINGS = {
     "ablt": (("ом", ""), ("ём", ""), ("ым", ""), ("им", ""), ("ой", "а"), ("ей", "я"), ("ем", "ь")),
     "gent": (("ой", "а"), ("ы", "а"), ("а", ""), ("я", "ь")),
@@ -114,6 +102,11 @@ def nominative_token(word: str, case: str | None, models: Models, gender: str | 
     """
     if case in (None, "nomn") or not re.match(r"^[А-Яа-яЁё\-]+$", word):
         return word
+    return dictionary_nominative(word, case, models) or _strip_ending(word, case)
+
+
+def dictionary_nominative(word: str, case: str, models: Models) -> str | None:
+    """The nominative pymorphy3's dictionary gives for a word in ``case``; None when it does not know the word."""
     for parse in _parses(word, models):
         tag = parse.tag
         if tag.case != case or tag.number == "plur" or not parse.is_known:
@@ -122,7 +115,27 @@ def nominative_token(word: str, case: str | None, models: Models, gender: str | 
             form = parse.inflect({"nomn", "sing"}) or parse.inflect({"nomn"})
             if form is not None:
                 return _same_case(form.word, word)
-    return _strip_ending(word, case)
+    return None
+
+
+CASE_NAMES = {"gent": "genitive", "datv": "dative", "accs": "accusative", "ablt": "instrumental",
+              "loct": "prepositional"}  # fmt: skip
+
+
+def name_review(written: str, name: str, case: str | None, models: Models) -> str | None:
+    """A note for the reviewer when a name in an oblique case has words the dictionary does not know.
+
+    Such a word was put in the nominative by its ending alone, or kept as written when it has none.
+    """
+    if case in (None, "nomn"):
+        return None
+    words = [w for w in re.findall(r"[А-Яа-яЁё][А-Яа-яЁё\-]*", written) if len(w) > 1 or w.islower()]
+    unknown = [w for w in words if w[:1].isupper() and dictionary_nominative(w, case, models) is None]
+    if not unknown:
+        return None
+    how = "kept as written" if name == written else f"put in the nominative as «{name}» by its endings"
+    return (f"review: «{written}» stands in the {CASE_NAMES.get(case, case)} and the dictionary does not know "
+            f"{', '.join(f'«{w}»' for w in unknown)}: {how}")  # fmt: skip
 
 
 def _strip_ending(word: str, case: str) -> str:
@@ -171,7 +184,24 @@ def mention_case(role_head: str | None, before: str, tokens: list[str], models: 
 def nominative_name(tokens: list[str], case: str | None, models: Models) -> str:
     """«Марией Сидоровой» -> «Мария Сидорова»; «Амир Хоссейни» (undeclined) stays."""
     gender = _name_gender(tokens, case, models)
-    return " ".join(nominative_token(t, case, models, gender) for t in tokens)
+    return " ".join(given_name_first([nominative_token(t, case, models, gender) for t in tokens], models))
+
+
+def given_name_first(words: list[str], models: Models) -> list[str]:
+    """«Ласточкина Татьяна» -> «Татьяна Ласточкина»: records write the given name first.
+
+    Only a surname and a given name the dictionary knows are swapped; a name whose order the
+    dictionary cannot tell (Chinese, Japanese, Korean) stays in the page's order.
+    """
+    surname = _known_as(words[0], "Surn", models) or _known_as(words[0], "Poss", models)  # «Ласточкина», «Кольцова»
+    if len(words) == 2 and _known_as(words[1], "Name", models) and surname:
+        return [words[1], words[0]]
+    return words
+
+
+def _known_as(word: str, grammeme: str, models: Models) -> bool:
+    """Whether the dictionary knows the word as a given name («Name») or surname («Surn») in the nominative."""
+    return any(p.is_known and {grammeme, "sing", "nomn"} <= set(p.tag.grammemes) for p in _parses(word, models))
 
 
 def _name_gender(tokens: list[str], case: str | None, models: Models) -> str | None:
@@ -279,7 +309,7 @@ def find_mentions(text: str, places: set[str], models: Models, starts: tuple[int
     """
     mentions: list[Mention] = []
     floor = 0
-    spans = [c for s in person_spans(text, models) if (c := clean_span(text, s[0], s[1], places, models))]
+    spans = person_and_post_spans(text, places, models)
     for n, (a, b) in enumerate(spans):
         floor = max([floor, *(s for s in starts if s <= a)])
         limit = spans[n + 1][0] if n + 1 < len(spans) else len(text)
@@ -295,12 +325,20 @@ def find_mentions(text: str, places: set[str], models: Models, starts: tuple[int
     return mentions
 
 
+def person_and_post_spans(text: str, places: set[str], models: Models) -> list[tuple[int, int]]:
+    """The names of ``text``: those after a post (posts.py), then NER's that overlap none of them, in order."""
+    posts = [s for s in post_name_spans(text, places, models) if not _inside_quotes(text, s[0])]
+    tagged = [c for s in person_spans(text, models) if (c := clean_span(text, s[0], s[1], places, models))]
+    kept = [t for t in tagged if all(t[1] <= a or t[0] >= b for a, b in posts)]
+    return sorted([*posts, *kept])
+
+
 def _named(text: str, a: int, b: int, role: str | None, head: str | None, floor: int, models: Models) -> Mention:
     written = text[a:b]
     tokens = written.split()
     case = mention_case(head, text[floor:a], tokens, models)
     name = _initials_name(written, case, models) or nominative_name(tokens, case, models)
-    return Mention(name, written, a, b, role)
+    return Mention(name, written, a, b, role, name_review(written, name, case, models))
 
 
 def _initials_name(written: str, case: str | None, models: Models) -> str | None:

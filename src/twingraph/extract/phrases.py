@@ -11,7 +11,7 @@ TOKEN = re.compile(r"[А-Яа-яЁё\-]+|\S")
 
 
 def nominative_phrase(text: str, models: Models) -> str:
-    """«Международного форума «РОСТКИ»» -> «Международный форум «РОСТКИ»».
+    """«Международного форума «ВЕСНА»» -> «Международный форум «ВЕСНА»».
 
     Words up to the first noun are put in the nominative (number kept); the rest stays as written.
     """

@@ -13,10 +13,13 @@ PLACE = re.compile(rf"\b(?:в|во|из)\s+(?:(?:г\.|г|город[еау]?|г�
 DELEGATION = re.compile(
     rf"\bделегаци\w*\s+(?:из\s+)?(?:[а-яё]+\s+)?(?:(?:г\.|город[ауе]?|провинции)\s*)?(?P<w>{CAP})(?:\s+(?P<w2>{CAP}))?"
 )
+# people who stand for a city: its representatives, a team of its people («команда пловцов г.Энска»), or
+# people from it («студенты из Энска»: a plural animate noun, checked in represented())
 REPRESENTED = re.compile(
-    rf"\b(?:представител\w*|команд\w*\s+шахматистов|шахматист\w*\s+из|юные\s+шахматисты\s+из|делегаты\s+из)"
+    rf"\b(?:представител\w*|команд\w*(?:\s+[а-яё]+)?|(?P<people>[а-яё]+)\s+из)"
     rf"\s+(?:(?:г\.|города|город)\s*)?(?P<w>{CAP})"
 )
+# nouns of territorial units, whose name follows them («в Республике Энии», «из провинции Энской»)
 FORM_WORDS = {"республика", "провинция", "область", "край", "штат", "округ", "государство"}
 
 
@@ -111,10 +114,17 @@ def _nominative_geo(word: str, models: Models) -> str:
 
 
 def represented(sentence: str, places: Places, models: Models) -> list[str]:
-    """Cities represented by their people: «представители г.Энска», «команда шахматистов города Энск»."""
+    """Cities represented by their people: «представители г.Энска», «команда пловцов города Энск»."""
     found = []
     for match in REPRESENTED.finditer(_unquoted(sentence)):
+        if match["people"] and not _are_people(match["people"], models):
+            continue
         name = place_name(match["w"], places, models)
         if name and name not in found:
             found.append(name)
     return found
+
+
+def _are_people(word: str, models: Models) -> bool:
+    """A plural animate noun: «делегаты», «студенты», «спортсмены»."""
+    return any({"NOUN", "anim", "plur", "nomn"} <= p.tag.grammemes for p in parse(word, models))

@@ -243,6 +243,8 @@ class Mapper:
             yield from self.place(party)
             yield iri, TG.party, self.names.city(party)
             yield iri, SCHEMA.spatialCoverage, self.names.city(party)
+        if agreement.note:
+            yield iri, TG.note, Literal(agreement.note, lang="en")
         yield from self.quoted(iri, agreement.quote, source)
 
     def event(self, event: Event, source: Source, section: City) -> Iterator[Triple]:
