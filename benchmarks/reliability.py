@@ -124,11 +124,19 @@ def serve_args(data: list[str], dist: Path, port: int | str) -> list[str]:
                      "--per-client", DEFAULT_LIMITS.workers)  # fmt: skip
 
 
-def start_server(data: list[str], dist: Path, requests: list[tuple[str, str]]) -> Server:
-    """A server over dist/, once each request of the mix has been answered 200."""
+def start_server(data: list[str], dist: Path, requests: list[tuple[str, str]], tries: int = 30) -> Server:
+    """A server over dist/, once each request of the mix has been answered 200.
+
+    A 429 or 503 (the readiness check's own requests may still hold the slots, or a worker be
+    starting) is tried again after its Retry-After, ``tries`` times at most.
+    """
     server = Server(lambda port: serve_args(data, dist, port), "/", cwd=ROOT)
     for accept, path in requests:
-        answer = httpx2.get(server.base + path, headers={"Accept": accept}, timeout=600)
+        for _ in range(tries):
+            answer = httpx2.get(server.base + path, headers={"Accept": accept}, timeout=600)
+            if answer.status_code not in (429, 503):
+                break
+            time.sleep(float(answer.headers.get("retry-after", "1")))
         if answer.status_code != 200:
             server.stop()
             raise SystemExit(f"{path} ({accept}) answered {answer.status_code}: {answer.text[:200]}")
