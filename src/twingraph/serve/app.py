@@ -203,7 +203,11 @@ class Site:
         name = request.path_params["name"]
         if name not in views.VIEWS or views.VIEWS[name].query not in self.queries:
             return self.error(request, 404, f"no view named {name!r}: the views are {', '.join(views.VIEWS)}")
-        return self.respond(request, views.view_page(self.renderer(), self.reader(request), name), HTML)
+        try:
+            page = views.view_page(self.renderer(), self.reader(request), name, request.query_params)
+        except TwingraphError as exc:
+            raise sparql.ProtocolError(400, str(exc)) from exc
+        return self.respond(request, page, HTML)
 
     def listing(self, request: Request) -> Response:
         """GET /city/, /person/, /organization/, /event/, /agreement/: a page of the list, with

@@ -199,6 +199,23 @@ SLASH_MOVED = {"301": {"description": "Moved permanently: the resource is at the
                                       "(given in Location, with the query string)."}}  # fmt: skip
 
 
+def view_param(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema or {"type": "string"}}  # fmt: skip
+
+
+VIEW_PARAMS = (
+    view_param("city", "timeline, years: only the events (and agreements) of the cities with this in a name."),
+    view_param("person", "timeline: only the events of the persons with this in a name."),
+    view_param("organization", "timeline: only the events of the organizations with this in a name."),
+    view_param("year", "timeline: only the events that started in this year.", {"type": "string",
+                                                                               "pattern": "^[0-9]{4}$"}),
+    view_param("page", "timeline: the page of a zoomed list, 300 events a page, from 1.", {"type": "string"}),
+    view_param("node", "network: the neighbourhood of this participant (an http(s) IRI).", {"type": "string"}),
+    view_param("q", "network: the persons, cities and organizations with this in a name, to pick a neighbourhood."),
+)
+
+
 def page_paths(api: Api) -> dict[str, Any]:
     """The home page, search, views, the dataset description and every resource of the dataset."""
     graphs = format_param(api.graph_formats, api.graph_types)
@@ -215,8 +232,12 @@ def page_paths(api: Api) -> dict[str, Any]:
                        [{"name": "q", "in": "query", "required": False, "schema": {"type": "string"},
                          "description": "The text to look for; none: an empty search page."}]),
         "/views/{name}": get("view", "A view: the drawing and its table",
-                             responses(content("The view's page.", [HTML]), 404, *QUERYING),
-                             [path_param("name", "The view.", {"type": "string", "enum": list(api.views)})]),
+                             responses(content("The view's page.", [HTML]), 400, 404, *QUERYING),
+                             [path_param("name", "The view.", {"type": "string", "enum": list(api.views)}),
+                              *VIEW_PARAMS],
+                             "Past a few hundred items a view is an overview (events per year and city, the "
+                             "participants with most events, the busiest cities) and says what it left out; "
+                             "its parameters zoom in. A view ignores the parameters of the others, and empty ones."),
         "/dataset": void,
         "/.well-known/void": {"get": {**void["get"], "operationId": "well-known-void"}},
         "/{path}": get("resource", "Any IRI of the dataset, dereferenced",

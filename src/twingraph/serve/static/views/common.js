@@ -1,7 +1,9 @@
 // Shared helpers of the views: fetch a named query's SPARQL JSON, links, dates, filters.
 // The data always comes from the figure's data-source (a named query of the store).
 
+// A page that aggregates or zooms carries the rows it draws (data-rows names their element).
 export async function loadRows(figure) {
+  if (figure.dataset.rows) return JSON.parse(document.getElementById(figure.dataset.rows).textContent);
   const response = await fetch(figure.dataset.source, { headers: { Accept: "application/sparql-results+json" } });
   if (!response.ok) throw new Error(`${figure.dataset.source}: HTTP ${response.status}`);
   const json = await response.json();

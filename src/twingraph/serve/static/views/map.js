@@ -27,13 +27,17 @@ async function draw(figure, rows) {
     svg.append("g").attr("class", "routes").selectAll("path").data(placed.filter((r) => r !== home)).join("path")
       .attr("d", (r) => path({ type: "LineString", coordinates: [[+home.lon, +home.lat], [+r.lon, +r.lat]] }));
   }
+  // past data-labelled markers, only the cities with most agreements and events get a name beside them
+  const weight = (r) => Number(r.agreements || 0) + Number(r.events || 0);
+  const labelled = Number(figure.dataset.labelled || Infinity);
+  const named = new Set([...placed].sort((a, b) => weight(b) - weight(a)).slice(0, labelled));
   const marker = svg.append("g").selectAll("a").data(placed).join("a")
     .attr("class", (r) => `map-marker role-${r.role}`)
     .attr("href", (r) => hrefOf(r.city, base))
     .attr("data-city", (r) => r.city)
     .attr("transform", (r) => `translate(${projection([+r.lon, +r.lat])})`);
   marker.append("circle").attr("r", (r) => (r.role === "home" ? 6 : 4.5));
-  marker.append("text").attr("x", 7).attr("y", 4).text((r) => r.name);
+  marker.filter((r) => named.has(r)).append("text").attr("x", 7).attr("y", 4).text((r) => r.name);
   marker.append("title").text((r) => `${r.name}: соглашений ${r.agreements}, событий ${r.events}`);
 
   const layout = document.createElement("div");
@@ -43,7 +47,9 @@ async function draw(figure, rows) {
   const heading = document.createElement("h2");
   heading.textContent = `Без координат (${unplaced.length})`;
   const list = document.createElement("ul");
-  for (const r of unplaced) {
+  const listed = Number(figure.dataset.listed || Infinity);
+  const busiest = (a, b) => (b.role === "home") - (a.role === "home") || weight(b) - weight(a);
+  for (const r of unplaced.length > listed ? [...unplaced].sort(busiest).slice(0, listed) : unplaced) {
     const item = document.createElement("li");
     const a = document.createElement("a");
     a.href = hrefOf(r.city, base);
@@ -53,6 +59,12 @@ async function draw(figure, rows) {
     list.append(item);
   }
   aside.append(heading, list);
+  if (unplaced.length > listed) {
+    const more = document.createElement("p");
+    more.className = "muted";
+    more.textContent = `Показаны ${listed} из ${unplaced.length}: с наибольшим числом соглашений и событий.`;
+    aside.append(more);
+  }
   layout.append(svg.node(), aside);
   figure.prepend(layout);
 }

@@ -18,14 +18,20 @@ export function joinRows(rows, year, focus) {
     const key = `${r.a} ${r.b}`;
     if (!edges.has(key)) edges.set(key, { source: r.a, target: r.b, events: new Map() });
     edges.get(key).events.set(r.event, r.date);
+    if (r.count) Object.assign(edges.get(key), { weight: Number(r.count), last: r.last });
   }
-  for (const e of edges.values()) e.dates = [...new Set(e.events.values())].sort();
+  for (const e of edges.values()) {
+    e.dates = [...new Set([...e.events.values(), ...(e.last ? [e.last] : [])])].sort();
+    e.weight = e.weight || e.events.size;
+  }
   return { nodes: [...nodes.values()], edges: [...edges.values()] };
 }
 
 function draw(figure, rows) {
   const base = figure.dataset.base || "";
   const focus = figure.dataset.focus || "";
+  // an overview's rows are pairs with their number of events and first and last date, not one per event
+  const overview = figure.dataset.mode === "overview";
   const width = Math.max(figure.clientWidth, 600);
   const height = focus ? 420 : 640;
   const svg = d3.create("svg").attr("class", "network").attr("viewBox", [0, 0, width, height]).attr("role", "img");
@@ -57,12 +63,14 @@ function draw(figure, rows) {
     link.append("line")
       .attr("x1", (e) => e.source.x).attr("y1", (e) => e.source.y)
       .attr("x2", (e) => e.target.x).attr("y2", (e) => e.target.y)
-      .attr("stroke-width", (e) => Math.min(6, e.events.size));
-    link.append("title").text((e) => `${e.source.name} — ${e.target.name}: ${e.dates.map(formatDate).join(", ")}`);
+      .attr("stroke-width", (e) => Math.min(6, e.weight));
+    const dates = (e) => e.dates.map(formatDate).join(overview ? " – " : ", ");
+    link.append("title").text((e) => `${e.source.name} — ${e.target.name}: ${dates(e)}`
+      + (overview ? ` (событий: ${e.weight})` : ""));
     if (edges.length <= 60) {
       link.append("text").attr("class", "edge-label")
         .attr("x", (e) => (e.source.x + e.target.x) / 2).attr("y", (e) => (e.source.y + e.target.y) / 2)
-        .text((e) => e.dates.map(formatDate).join(", "));
+        .text(dates);
     }
     const node = svg.append("g").attr("class", "nodes").selectAll("a").data(nodes).join("a")
       .attr("class", (n) => `network-node kind-${n.kind}${n.id === focus ? " focus" : ""}`)
@@ -75,8 +83,8 @@ function draw(figure, rows) {
   }
 
   const years = uniqueSorted(rows.filter((r) => !focus || r.a === focus || r.b === focus).map((r) => r.date.slice(0, 4)));
-  const box = focus ? figure.querySelector(".view-filters") : document.getElementById("filters");
-  if (box) addSelect(box, "Год", years, render);
+  const box = figure.querySelector(".view-filters") || document.getElementById("filters");
+  if (box && !overview) addSelect(box, "Год", years, render);
   render("");
 }
 

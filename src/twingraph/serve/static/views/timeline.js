@@ -1,5 +1,7 @@
 // The timeline: one mark per event, as wide as its date's precision (a day, a month or a year),
 // in one lane per partner city; filters by partner city, person, organization and year.
+// An overview page (too many events to draw one by one) gives events per year and city instead:
+// one cell per lane and year, darker for more events, each a link to that city's events of that year.
 import { addSelect, formatDate, hrefOf, spanOf, start, uniqueSorted } from "./common.js";
 
 const d3 = window.d3;
@@ -65,4 +67,26 @@ function draw(figure, rows) {
   update({});
 }
 
-start(draw);
+function drawCells(figure, rows) {
+  const lanes = [...new Set(rows.map((r) => r.city))];
+  const years = uniqueSorted(rows.map((r) => r.year));
+  const margin = { top: 20, right: 20, bottom: 30, left: 140 };
+  const width = Math.max(figure.clientWidth, 600);
+  const height = margin.top + margin.bottom + lanes.length * 18;
+  const x = d3.scaleBand().domain(years).range([margin.left, width - margin.right]).padding(0.05);
+  const y = d3.scaleBand().domain(lanes).range([margin.top, height - margin.bottom]).padding(0.1);
+  const shade = d3.scaleLinear().domain([0, d3.max(rows, (r) => Number(r.count)) || 1]).range([0.1, 1]);
+  const svg = d3.create("svg").attr("class", "timeline overview").attr("viewBox", [0, 0, width, height])
+    .attr("role", "img").attr("aria-label", `Хронология: события по годам, ${lanes.length} городов`);
+  svg.append("g").attr("transform", `translate(0,${height - margin.bottom})`).call(d3.axisBottom(x)
+    .tickValues(years.filter((_, j) => j % Math.ceil(years.length / 20) === 0)));
+  svg.append("g").attr("transform", `translate(${margin.left},0)`).call(d3.axisLeft(y));
+  const cells = svg.append("g").selectAll("a").data(rows).join("a").attr("class", "timeline-cell")
+    .attr("href", (r) => r.href);
+  cells.append("rect").attr("x", (r) => x(r.year)).attr("width", x.bandwidth())
+    .attr("y", (r) => y(r.city)).attr("height", y.bandwidth()).attr("fill-opacity", (r) => shade(Number(r.count)));
+  cells.append("title").text((r) => `${r.city}, ${r.year}: событий ${r.count}`);
+  figure.prepend(svg.node());
+}
+
+start((figure, rows) => (figure.dataset.mode === "overview" ? drawCells(figure, rows) : draw(figure, rows)));
