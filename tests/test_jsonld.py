@@ -17,13 +17,17 @@ from pyld import jsonld as pyld
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, XSD
+from starlette.testclient import TestClient
 
 from twingraph.cli import main
 from twingraph.config import Settings
 from twingraph.errors import TwingraphError
 from twingraph.export import FRAMES, city_bundles, export_framed, jsonld, load_context, load_frame
-from twingraph.rdf.jsonld import DATE_TYPES, framed, refuse_remote, to_triples
+from twingraph.pipeline import Built
+from twingraph.rdf.jsonld import DATE_TYPES, frame_types, framed, refuse_remote, to_triples
 from twingraph.rdf.namespaces import SCHEMA, TG
+from twingraph.serve.app import create_app
+from twingraph.store.embedded import EmbeddedStore
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"@context", "@id", "@type", "@graph", "@value", "@language", "@reverse"}
@@ -227,6 +231,72 @@ def test_split_bundles_stand_alone_one_per_partner_city(graph: Graph, settings: 
     stated = to_triples(harbin)
     assert all(t in graph for t in stated)
     assert (URIRef(harbin["@id"]), SCHEMA.name, Literal("Харбин", lang="ru")) in stated
+
+
+# -- 1. the served description of a resource, framed by its kind ---------------------------------
+
+SERVED = {"event": "/event/tehran-2023-05-25-meeting", "person": "/person/ilsur-metshin", "city": "/city/harbin",
+          "agreement": "/agreement/wuhan-memorandum-of-intent-2025"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def client(built: Built, settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(EmbeddedStore.from_file(settings.dist_dir / "twingraph.nt"), settings)) as app:
+        yield app
+
+
+def embedded_terms(frame: dict[str, Any]) -> set[str]:
+    """The terms a frame nests an object under (a sub-frame that embeds)."""
+    return {key for key, sub in frame.items() if isinstance(sub, dict) and sub.get("@embed") == "@always"}
+
+
+def described_both_ways(client: TestClient, path: str, accept: str = "application/ld+json") -> tuple[Any, Graph]:
+    """A resource's JSON-LD answer, parsed, and its Turtle answer as a graph."""
+    answer = client.get(path, headers={"Accept": accept})
+    assert answer.status_code == 200, answer.text
+    turtle = client.get(path, headers={"Accept": "text/turtle"}).text
+    return json.loads(answer.text), Graph().parse(data=turtle, format="turtle", publicID=str(client.base_url))
+
+
+@pytest.mark.parametrize("kind", FRAMES)
+def test_a_served_description_is_framed_by_its_kind_and_holds_the_turtle(
+    client: TestClient, settings: Settings, context: dict[str, Any], kind: str
+) -> None:
+    document, turtle = described_both_ways(client, SERVED[kind])
+    frame = load_frame(settings.ontology_dir, kind)
+    root, *rest = document["@graph"]
+    assert root["@id"] == "https://twingraph.example" + SERVED[kind], "the resource comes first"
+    assert frame_types(frame, context) & {context.get(t, t) for t in values(root, "@type")}
+    nested = embedded_terms(frame) & set(root)
+    assert nested, f"the {kind} nests none of the objects its frame embeds"
+    for term in nested:
+        for item in values(root, term):
+            assert isinstance(item, dict) and "@id" in item and len(item) > 1, f"{term} is not a nested object: {item}"
+    assert rest, "what the frame does not nest follows as flat nodes (names of what links here)"
+    assert isomorphic(to_triples(document), turtle), "the JSON-LD holds the Turtle's triples, no more, no fewer"
+
+
+def test_a_served_event_nests_its_place_and_attendees_with_their_names(client: TestClient) -> None:
+    document, _ = described_both_ways(client, SERVED["event"], accept="application/json")
+    event = document["@graph"][0]
+    assert event["location"]["name"] and all(person["name"] for person in values(event, "attendee"))
+    assert event["startDate"] == "2023-05-25"
+
+
+def test_a_resource_of_no_framed_kind_is_served_flat(client: TestClient, graph: Graph) -> None:
+    organization = next(iter(graph.subjects(RDF.type, SCHEMA.Organization)))
+    path = str(organization).removeprefix("https://twingraph.example")
+    document, turtle = described_both_ways(client, path)
+    assert list(nodes(document["@graph"])) == document["@graph"], "no node is nested in another"
+    assert isomorphic(to_triples(document), turtle)
+
+
+def test_the_page_embeds_the_framed_json_ld_for_search_engines(client: TestClient) -> None:
+    page = client.get(SERVED["event"], headers={"Accept": "text/html"}).text
+    script = page.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    served = client.get(SERVED["event"], headers={"Accept": "application/ld+json"}).text
+    assert json.loads(script) == json.loads(served)
+    assert json.loads(script)["@graph"][0]["location"]["name"], "Google's Event needs its location, with a name"
 
 
 def test_export_frame_event_writes_the_128_events(runner: CliRunner, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from twingraph.config import VOID as VOID_FILE
 from twingraph.errors import TwingraphError
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.iris import Minter
-from twingraph.rdf.jsonld import compacted, framed
+from twingraph.rdf.jsonld import compacted, described, frame_types, framed
 from twingraph.rdf.namespaces import PREFIXES, SCHEMA, TG, prefixed_graph
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -43,16 +43,24 @@ def load_description(dist_dir: Path) -> Graph:
     return graph
 
 
-def serialize(graph: Graph, fmt: RdfFormat, context: dict[str, Any], graph_iri: str | None = None) -> bytes:
+def serialize(graph: Graph, fmt: RdfFormat, context: dict[str, Any], graph_iri: str | None = None,
+              frames: Mapping[str, dict[str, Any]] | None = None) -> bytes:  # fmt: skip
     """The graph in one format; JSON-LD is compacted with the context, UTF-8, not escaped.
 
     N-Triples and Turtle are written in a stable order (pyoxigraph writes the Turtle),
     so the same graph always gives the same bytes.
+
+    Args:
+        graph_iri: the resource the graph describes (the graph's name in TriG).
+        frames: the frames by kind (:func:`load_frames`): given with ``graph_iri``, the JSON-LD
+            of a resource of a framed kind is framed around it (:func:`description_jsonld`).
     """
     if fmt is RdfFormat.NTRIPLES:
         return ntriples(graph)
     if fmt is RdfFormat.TURTLE:
         return turtle(ntriples(graph), prefixes(graph))
+    if fmt is RdfFormat.JSONLD and frames and graph_iri:
+        return description_jsonld(graph, graph_iri, context, frames)
     if fmt is RdfFormat.JSONLD:
         return jsonld(graph, context)
     if fmt is RdfFormat.TRIG:
@@ -87,14 +95,46 @@ def framed_jsonld(graph: Graph, frame: dict[str, Any], context: dict[str, Any]) 
     return json_bytes(framed(graph, frame, context))
 
 
-def json_bytes(document: dict[str, Any]) -> bytes:
+def json_bytes(document: dict[str, Any], lead: int = 0) -> bytes:
     """A JSON-LD document as UTF-8 JSON, not escaped: its context first, then its body sorted (:func:`ordered`).
 
     Sorting changes nothing in the graph: the members of a JSON-LD array are a set unless it is an ``@list``.
+
+    Args:
+        lead: how many nodes at the head of the ``@graph`` stay there, ahead of the sorted rest.
     """
     body = ordered({key: value for key, value in document.items() if key != "@context"})
+    if lead:
+        nodes = document["@graph"]
+        body["@graph"] = [ordered(node) for node in nodes[:lead]] + ordered(nodes[lead:])
     stable = {"@context": document["@context"], **body} if "@context" in document else body
     return (json.dumps(stable, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def description_jsonld(graph: Graph, subject: str, context: dict[str, Any],
+                       frames: Mapping[str, dict[str, Any]]) -> bytes:  # fmt: skip
+    """A resource's description as JSON-LD, its object nested by the frame of its kind, then the rest flat.
+
+    The document holds the description's triples, no more and no fewer
+    (:func:`twingraph.rdf.jsonld.described`); a resource of no framed kind is compacted flat.
+    """
+    frame = frame_of(graph, subject, context, frames)
+    if frame is None:
+        return json_bytes(compacted(graph, context))
+    document, framed_nodes = described(graph, subject, frame, context)
+    return json_bytes(document, lead=framed_nodes)
+
+
+def frame_of(graph: Graph, subject: str, context: Mapping[str, Any],
+             frames: Mapping[str, dict[str, Any]]) -> dict[str, Any] | None:  # fmt: skip
+    """The frame of the first kind (in the order of ``frames``) whose type the subject has in the graph."""
+    types = {str(t) for t in graph.objects(URIRef(subject), RDF.type)}
+    return next((frame for frame in frames.values() if frame_types(frame, context) & types), None)
+
+
+def load_frames(ontology_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every kind's frame (:data:`FRAMES`), by kind."""
+    return {kind: load_frame(ontology_dir, kind) for kind in FRAMES}
 
 
 def load_frame(ontology_dir: Path, kind: str) -> dict[str, Any]:

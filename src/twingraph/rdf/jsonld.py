@@ -184,6 +184,89 @@ def framed(graph: Graph, frame: Mapping[str, Any], context: Mapping[str, Any]) -
     return with_plain_dates(document, context)
 
 
+def frame_types(frame: Mapping[str, Any], context: Mapping[str, Any]) -> set[str]:
+    """The IRIs of the types a frame's root matches, its ``@type`` terms read with the context.
+
+    >>> sorted(frame_types({"@type": "Event"}, {"Event": "https://schema.org/Event"}))
+    ['https://schema.org/Event']
+    """
+    named = frame.get("@type", [])
+    terms = named if isinstance(named, list) else [named]
+    found = (context.get(term, term) for term in terms if isinstance(term, str))
+    return {item if isinstance(item, str) else item.get("@id", "") for item in found} - {""}
+
+
+def property_iri(term: str, context: Mapping[str, Any]) -> str | None:
+    """The IRI of the property a frame's key names (a term of the context or a full IRI); None for a reverse term.
+
+    >>> property_iri("name", {"name": "https://schema.org/name"}), property_iri("http://x.example/p", {})
+    ('https://schema.org/name', 'http://x.example/p')
+    >>> property_iri("partyTo", {"partyTo": {"@reverse": "https://twingraph.example/ns#party"}}) is None
+    True
+    """
+    definition = context.get(term, term)
+    if isinstance(definition, dict):
+        definition = None if "@reverse" in definition else definition.get("@id")
+    return definition if isinstance(definition, str) and definition.startswith(("http://", "https://")) else None
+
+
+def frame_paths(frame: Mapping[str, Any], context: Mapping[str, Any],
+                prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:  # fmt: skip
+    """The chains of properties, forward from the root, whose values a frame nests: what a description
+    needs so that the frame finds its nested objects (their type and the properties the frame selects).
+
+    Reverse properties (``@reverse``) are left out: what points at a resource is not part of it.
+
+    >>> context = {"location": "https://schema.org/location", "name": "https://schema.org/name"}
+    >>> paths = frame_paths({"@type": "Event", "location": {"@embed": "@always", "@type": {}, "name": {}}}, context)
+    >>> [[iri.rsplit("/", 1)[-1] for iri in path] for path in paths]
+    [['location'], ['location', '22-rdf-syntax-ns#type'], ['location', 'name']]
+    """
+    found: list[tuple[str, ...]] = []
+    for key, sub in frame.items():
+        iri = str(RDF.type) if key == "@type" else None if key.startswith("@") else property_iri(key, context)
+        embeds = isinstance(sub, dict) and sub.get("@embed") == "@always"
+        if iri is None or not (prefix or embeds):  # the root's own values are in any description
+            continue
+        found.append((*prefix, iri))
+        if embeds:
+            found += frame_paths(sub, context, (*prefix, iri))
+    return found
+
+
+def described(graph: Graph, subject: str, frame: Mapping[str, Any],
+              context: Mapping[str, Any]) -> tuple[dict[str, Any], int]:  # fmt: skip
+    """One resource's description with the resource framed: its nested object first, then every other triple.
+
+    The frame (one of ``ontology/frames/``) is applied to the resource alone. What the
+    framed object states is taken out of the description, and the rest follows as flat
+    nodes, so the document holds exactly the description's triples: as many as its Turtle.
+    Triples with a blank node stay flat (framing would copy a shared blank node).
+
+    Args:
+        graph: the description, as the server gives it in every format.
+        subject: the resource described.
+        frame: the frame of the resource's kind, without its ``@context``.
+        context: the published context.
+
+    Returns:
+        The document, and how many nodes at the head of its ``@graph`` are framed (1, or 0
+        when the resource is not of the frame's kind).
+    """
+    ground, blank = Graph(), Graph()
+    for triple in graph:
+        (blank if any(isinstance(term, BNode) for term in triple) else ground).add(triple)
+    root = framed(ground, {**frame, "@id": subject}, context)
+    stated, rest = to_triples(root), Graph()
+    for triple in blank:
+        rest.add(triple)
+    for triple in ground:
+        if triple not in stated:
+            rest.add(triple)
+    flat = compacted(rest, context)["@graph"] if len(rest) else []
+    return {"@context": root["@context"], "@graph": [*root["@graph"], *flat]}, len(root["@graph"])
+
+
 def to_triples(document: Mapping[str, Any]) -> Graph:
     """What a JSON-LD processor (pyld) reads in a document, as a graph: how tests check a document holds the data."""
     nquads = jsonld.to_rdf(dict(document), {"format": "application/n-quads", "documentLoader": refuse_remote})

@@ -31,7 +31,7 @@ from starlette.staticfiles import StaticFiles
 from twingraph.clock import Clock, system_clock
 from twingraph.config import DEFAULT_LIMITS, DUMP, DUMPS, ONTOLOGY_IRI, Limits, Settings
 from twingraph.errors import TwingraphError
-from twingraph.export import load_context, load_description, serialize
+from twingraph.export import load_context, load_description, load_frames, serialize
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.vocabulary import load_ontology
 from twingraph.serve import listings, lookups, openapi, page_cache, pages, render, results, sparql, views
@@ -74,6 +74,7 @@ class Site:
         self.store, self.settings, self.base = store.raw(), settings, settings.base_iri
         self.env = pages.environment()
         self.context = load_context(settings.ontology_dir)
+        self.frames = load_frames(settings.ontology_dir)
         self.queries = load_queries(settings.queries_dir) if settings.queries_dir.is_dir() else {}
         self.evaluator = Evaluator(self.store, self.base, settings.query_timeout, settings.row_limit, limits)
         self.modified = last_modified(settings)
@@ -105,7 +106,7 @@ class Site:
         context in a ``Link`` header as well as carrying it inline."""
         rdf_format = RDF_FORMATS[media_type]
         linked = {"Link": CONTEXT_LINK} if rdf_format is RdfFormat.JSONLD else {}
-        body = serialize(graph, rdf_format, self.context, graph_iri=subject)
+        body = serialize(graph, rdf_format, self.context, graph_iri=subject, frames=self.frames)
         return self.respond(request, body, media_type, extra={**linked, **(extra or {})})
 
     def error(self, request: Request, status: int, message: str, retry_after: int | None = None) -> Response:
@@ -150,7 +151,7 @@ class Site:
 
     def renderer(self) -> render.Renderer:
         """What the page rendering shared with ``twingraph site`` needs besides the store."""
-        return render.Renderer(self.env, self.base, self.context, self.queries)
+        return render.Renderer(self.env, self.base, self.context, self.queries, self.frames)
 
     def find(self, store: QueryStore, iri: str) -> tuple[Graph, bool] | None:
         """An IRI's description and whether its page looks neighbours up in the store.
@@ -159,7 +160,7 @@ class Site:
         and the ontology's document (``/ns``), which pages link to as well.
         """
         if lookups.exists(store, iri):
-            return lookups.describe(store, iri), True
+            return lookups.described(store, iri, self.context, self.frames), True
         if iri.startswith(self.base + "dataset/"):
             part = lookups.describe_in(self.void_graph(), iri)
             return (part, False) if len(part) else None

@@ -27,7 +27,7 @@ from rdflib import Graph, URIRef
 
 from twingraph.config import DUMPS, ONTOLOGY_IRI, Settings
 from twingraph.errors import TwingraphError
-from twingraph.export import load_context, load_description, serialize
+from twingraph.export import load_context, load_description, load_frames, serialize
 from twingraph.fileio import copy_atomic, ensure_writable, replacing_directory, write_atomic
 from twingraph.rdf.vocabulary import load_ontology
 from twingraph.serve import hosting, listings, lookups, pages, render, results, sparql, views
@@ -169,7 +169,8 @@ def write_description(root: Path, renderer: render.Renderer, document: Document,
     graph, files = document.describe(), description_files(path)
     write_file(root, files["html"], render.resource_page(renderer, graph, document.iri, document.store))
     for fmt in hosting.SITE_FORMATS:
-        write_file(root, files[fmt.label], serialize(graph, fmt, renderer.context, graph_iri=document.iri))
+        write_file(root, files[fmt.label], serialize(graph, fmt, renderer.context, graph_iri=document.iri,
+                                                            frames=renderer.frames))  # fmt: skip
 
 
 def place(root: Path, iri: str, base: str) -> PurePosixPath:
@@ -196,7 +197,8 @@ def documents(renderer: render.Renderer, store: QueryStore, void: Graph, ontolog
     parts = sorted({str(s) for s in void.subjects() if isinstance(s, URIRef) and str(s).startswith(dataset + "/")})
     found = [Document(dataset, lambda: void, None)]
     found += [Document(iri, functools.partial(lookups.describe_in, void, iri), None) for iri in parts]
-    found += [Document(iri, functools.partial(lookups.describe, store, iri), store)
+    found += [Document(iri, functools.partial(lookups.described, store, iri, renderer.context, renderer.frames),
+                       store)
               for iri in lookups.subjects(store, renderer.base)]  # fmt: skip
     ontology_iri = ONTOLOGY_IRI.rstrip("#/")
     if ontology_iri.startswith(renderer.base):
@@ -311,7 +313,7 @@ def site_renderer(settings: Settings) -> render.Renderer:
     """The renderer of the server, with the templates' static links."""
     queries = load_queries(settings.queries_dir) if settings.queries_dir.is_dir() else {}
     return render.Renderer(pages.environment(static=True), settings.base_iri, load_context(settings.ontology_dir),
-                           queries)  # fmt: skip
+                           queries, load_frames(settings.ontology_dir))  # fmt: skip
 
 
 def export_site(store: EmbeddedStore, settings: Settings, target: Path,

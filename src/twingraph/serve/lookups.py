@@ -7,13 +7,15 @@ look-up that could grow with the data has a LIMIT, so a page stays small.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDFS, SKOS
 
+from twingraph.export import frame_of
+from twingraph.rdf.jsonld import frame_paths
 from twingraph.rdf.namespaces import PREFIXES, SCHEMA
 from twingraph.serve.results import triples_graph
 from twingraph.store.interface import QueryStore
@@ -76,6 +78,38 @@ def describe(store: QueryStore, iri: str, incoming: int = 500) -> Graph:
     )
     assert isinstance(outgoing, ox.QueryTriples) and isinstance(backlinks, ox.QueryTriples)
     return triples_graph([*outgoing, *backlinks])
+
+
+def described(store: QueryStore, iri: str, context: Mapping[str, Any], frames: Mapping[str, dict[str, Any]]) -> Graph:
+    """A resource's description (:func:`describe`) with what the frame of its kind nests (:func:`nested`).
+
+    The same graph is served in every format; in JSON-LD it is framed (``export.description_jsonld``).
+    """
+    graph = describe(store, iri)
+    frame = frame_of(graph, iri, context, frames)
+    if frame is not None:
+        graph += nested(store, iri, frame_paths(frame, context))
+    return graph
+
+
+def nested(store: QueryStore, iri: str, paths: Iterable[tuple[str, ...]]) -> Graph:
+    """The triples along chains of properties forward from a resource (``rdf.jsonld.frame_paths``).
+
+    What a resource's description adds so that the frame of its kind finds the objects it
+    nests: an event's place with its name, a person's posts with their events. One query,
+    a branch per chain; a chain the data does not have adds nothing.
+    """
+    template, branches = [], []
+    for n, chain in enumerate(sorted(set(paths))):
+        steps = [str(ox.NamedNode(iri))] + [f"?n{n}_{depth}" for depth in range(len(chain))]
+        triples = [f"{steps[d]} {ox.NamedNode(p)} {steps[d + 1]} ." for d, p in enumerate(chain)]
+        template += triples
+        branches.append("{ " + " ".join(triples) + " }")
+    if not branches:
+        return Graph()
+    found = store.query(f"CONSTRUCT {{ {' '.join(template)} }} WHERE {{ {' UNION '.join(branches)} }}")
+    assert isinstance(found, ox.QueryTriples)
+    return triples_graph(list(found))
 
 
 def describe_in(graph: Graph, iri: str) -> Graph:

@@ -37,12 +37,13 @@ LIST_TITLES = {"city": "Города", "person": "Люди", "organization": "О
 
 @dataclasses.dataclass(frozen=True)
 class Renderer:
-    """What every page needs besides the store: templates, base IRI, JSON-LD context, named queries."""
+    """What every page needs besides the store: templates, base IRI, JSON-LD context and frames, named queries."""
 
     env: jinja2.Environment
     base: str
     context: dict[str, Any]
     queries: dict[str, NamedQuery]
+    frames: dict[str, dict[str, Any]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -273,7 +274,7 @@ def resource_page(renderer: Renderer, graph: Graph, iri: str, store: QueryStore 
     if store is not None:
         sections |= store_sections(Subject(renderer, store, graph, iri, sources))
     view = pages.resource_view(graph, URIRef(iri), renderer.base, sections.pop("meanings"))
-    jsonld = serialize(graph, RdfFormat.JSONLD, renderer.context)
+    jsonld = serialize(graph, RdfFormat.JSONLD, renderer.context, graph_iri=iri, frames=renderer.frames)
     return pages.render(renderer.env, "resource.html", title=view["label"], r=view, sources=sources.notes,
                         path=pages.href(iri, renderer.base), jsonld=pages.json_script(jsonld), **sections)  # fmt: skip
 
