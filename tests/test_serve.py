@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
 
 import httpx2
 import pyoxigraph as ox
@@ -42,6 +41,7 @@ from twingraph.serve.negotiation import choose, parse_accept
 from twingraph.serve.page_store import PageStore
 from twingraph.serve.sparql import ProtocolError, check_query
 from twingraph.store import EmbeddedStore
+from twingraph.store.interface import read_through
 
 ROOT = find_root(Path(__file__).resolve().parent)
 BASE = "https://twingraph.example/"
@@ -582,6 +582,29 @@ def test_a_page_query_past_its_deadline_is_stopped_and_its_slot_freed(store: Emb
         evaluator.close()
 
 
+def dropped_elsewhere(make: Callable[[], object]) -> list[str]:
+    """What Python reports when what ``make`` gives (or raises), made on a thread of its own, is dropped on this one."""
+    kept: list[object] = []
+
+    def call() -> None:
+        try:
+            kept.append(make())
+        except ProtocolError as exc:
+            kept.append(exc)
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    thread.join()
+    seen: list[str] = []
+    previous, sys.unraisablehook = sys.unraisablehook, lambda u: seen.append(repr(u.exc_value))
+    try:
+        kept.clear()  # what the thread made is dropped here, on another thread
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+    return seen
+
+
 def test_a_failing_page_drops_its_pyoxigraph_results_on_its_own_thread() -> None:
     """pyoxigraph results may only be dropped on the thread that made them; a page's error must not carry them off."""
 
@@ -589,29 +612,23 @@ def test_a_failing_page_drops_its_pyoxigraph_results_on_its_own_thread() -> None
         results = ox.Store().query("SELECT * {}")
         raise ProtocolError(503, f"late, with {results} in this frame", retry_after=1)
 
-    def reported(page: Callable[[Any], Response]) -> list[str]:
-        caught: list[BaseException] = []
+    assert any("unsendable" in text for text in dropped_elsewhere(lambda: handler(None))), "the hazard guarded against"
+    assert dropped_elsewhere(lambda: in_thread(handler)(None)) == []
 
-        def call() -> None:
-            try:
-                page(None)
-            except ProtocolError as exc:
-                caught.append(exc)
 
-        thread = threading.Thread(target=call)
-        thread.start()
-        thread.join()
-        seen: list[str] = []
-        previous, sys.unraisablehook = sys.unraisablehook, lambda u: seen.append(repr(u.exc_value))
-        try:
-            caught.clear()  # the error, and whatever its frames hold, is dropped here, on another thread
-            gc.collect()
-        finally:
-            sys.unraisablehook = previous
-        return seen
-
-    assert any("unsendable" in text for text in reported(handler)), "the hazard the wrapper guards against"
-    assert reported(in_thread(handler)) == []
+@pytest.mark.parametrize("query", ["SELECT ?s { ?s ?p ?o } LIMIT 2", "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 2"])
+def test_results_that_leave_their_thread_are_read_through_first(store: EmbeddedStore, settings: Settings,
+                                                                  query: str) -> None:  # fmt: skip
+    """A page's results (and a remote store's, read the same way) may be dropped on any thread."""
+    assert any("unsendable" in text for text in dropped_elsewhere(lambda: store.raw().query(query))), "the hazard"
+    assert dropped_elsewhere(lambda: read_through(store.raw().query(query))) == []
+    evaluator = Evaluator(store.raw(), settings.base_iri, timeout=30.0, row_limit=10, limits=Limits(workers=1))
+    try:
+        evaluator.start()
+        assert len(list(PageStore(evaluator, "a reader").query(query))) == 2
+        assert dropped_elsewhere(lambda: PageStore(evaluator, "a reader").query(query)) == []
+    finally:
+        evaluator.close()
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from email.utils import formatdate
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from rdflib import Graph
 from starlette.applications import Starlette
@@ -35,7 +36,7 @@ from twingraph.export import load_context, load_description, load_frames, serial
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.vocabulary import load_ontology
 from twingraph.serve import listings, lookups, openapi, page_cache, pages, render, results, sparql, views
-from twingraph.serve.evaluator import Evaluator
+from twingraph.serve.evaluator import Evaluator, drop_frames
 from twingraph.serve.headers import SecurityHeaders
 from twingraph.serve.negotiation import choose
 from twingraph.serve.page_store import PageStore
@@ -46,6 +47,8 @@ HTML = "text/html"
 JSON_LD = "application/ld+json"
 # JSON-LD 1.1 (6.1): the context of a JSON document; a JSON-LD document keeps its own inline, to stand alone
 CONTEXT_LINK = f'<{openapi.CONTEXT_PATH}>; rel="http://www.w3.org/ns/json-ld#context"; type="{JSON_LD}"'
+P = ParamSpec("P")
+T = TypeVar("T")
 PLAIN_JSON = "application/json"  # asked for by plain-JSON clients; answered with the JSON-LD, under this type
 RDF_FORMATS = {f.media_type: f for f in RdfFormat} | {PLAIN_JSON: RdfFormat.JSONLD}
 GRAPH_OFFERS = [HTML, *(f.media_type for f in (RdfFormat.TURTLE, RdfFormat.JSONLD, RdfFormat.NTRIPLES,
@@ -367,21 +370,20 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
-def in_thread(handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
-    """A plain handler (Starlette runs it in its thread pool) whose errors leave its thread without their frames.
+def in_thread(function: Callable[P, T]) -> Callable[P, T]:
+    """A function run in a worker thread (a plain handler, a reload) whose errors leave it without their frames.
 
     An error is raised again on the event loop; the frames of its traceback would take
     their locals with them, pyoxigraph results among them, which must be dropped on the
     thread that made them. So the frames are cleared first, on this thread.
     """
 
-    @functools.wraps(handler)
-    def run(request: Request) -> Response:
+    @functools.wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
-            return handler(request)
+            return function(*args, **kwargs)
         except Exception as exc:
-            for error in chained(exc):
-                traceback.clear_frames(error.__traceback__)
+            drop_frames(exc)
             raise
 
     return run
@@ -409,16 +411,6 @@ def cached(site: Site, handler: Callable[[Request], Response]) -> Callable[[Requ
         return response
 
     return run
-
-
-def chained(exc: BaseException) -> list[BaseException]:
-    """An error and those it was raised from or during, each once."""
-    found: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in found:
-        found.append(current)
-        current = current.__cause__ or current.__context__
-    return found
 
 
 def routes(site: Site) -> list[BaseRoute]:
@@ -512,7 +504,7 @@ async def watch(site: Site, refresh: Refresh, backoff: Backoff, inputs: Stamp | 
         await pause(backoff.delay(failures), backoff.interval, inputs if failures else None, seen, sleep)
         stamp = await asyncio.to_thread(inputs) if inputs is not None else None
         try:
-            store = await asyncio.to_thread(refresh)
+            store = await asyncio.to_thread(in_thread(refresh))
         except Exception as exc:  # a failed reload must not stop the server or later reloads
             failures = failures + 1 if stamp == seen else 1
             seen = stamp

@@ -26,6 +26,7 @@ import asyncio
 import logging
 import threading
 import time
+import traceback
 from collections.abc import Callable
 
 import pyoxigraph as ox
@@ -223,6 +224,7 @@ def in_thread(work: Callable[[str, Dataset | None], Outcome], query: str, datase
         except ProtocolError as exc:  # a fresh error: no traceback, so no frame of this thread crosses over
             result = ProtocolError(exc.status, exc.message, exc.retry_after)
         except BaseException as exc:  # whatever it is, the waiting request must be answered
+            drop_frames(exc)  # the log keeps the traceback, and may drop it on another thread
             logging.getLogger(__name__).exception("a query failed")
             result = ProtocolError(500, f"the query failed: {type(exc).__name__}: {exc}")
         finally:
@@ -234,6 +236,27 @@ def in_thread(work: Callable[[str, Dataset | None], Outcome], query: str, datase
 
     threading.Thread(target=target, name="twingraph-query", daemon=True).start()
     return future
+
+
+def chained(exc: BaseException) -> list[BaseException]:
+    """An error and those it was raised from or during, each once."""
+    found: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in found:
+        found.append(current)
+        current = current.__cause__ or current.__context__
+    return found
+
+
+def drop_frames(exc: BaseException) -> None:
+    """Clear the locals of the frames an error (and those chained to it) keeps, so it can leave its thread.
+
+    A pyoxigraph result may only be dropped on the thread that made it; an error's
+    traceback keeps its frames and their locals, results among them. What a traceback
+    tells (files, lines, functions) stays.
+    """
+    for error in chained(exc):
+        traceback.clear_frames(error.__traceback__)
 
 
 def settle(future: asyncio.Future[Outcome], result: Outcome | BaseException) -> None:

@@ -18,7 +18,7 @@ from twingraph.export import frame_of
 from twingraph.rdf.jsonld import frame_paths
 from twingraph.rdf.namespaces import PREFIXES, SCHEMA
 from twingraph.serve.results import triples_graph
-from twingraph.store.interface import QueryStore
+from twingraph.store.interface import CONSTRUCTED, SELECTED, QueryStore
 from twingraph.store.queries import name_key
 
 PROLOGUE = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in PREFIXES.items())
@@ -33,7 +33,7 @@ OWN_NAMES = "schema:name|skos:prefLabel|skos:altLabel|schema:alternateName|rdfs:
 def rows(store: QueryStore, query: str) -> list[dict[str, Any]]:
     """The solutions of a SELECT as dicts of pyoxigraph terms (unbound ones left out)."""
     solutions = store.query(PROLOGUE + query)
-    assert isinstance(solutions, ox.QuerySolutions)
+    assert isinstance(solutions, SELECTED)
     names = [v.value for v in solutions.variables]
     return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
 
@@ -76,7 +76,7 @@ def describe(store: QueryStore, iri: str, incoming: int = 500) -> Graph:
       OPTIONAL {{ ?in ?lp ?label . VALUES ?lp {{ schema:name rdfs:label skos:prefLabel }} }}
     }}"""
     )
-    assert isinstance(outgoing, ox.QueryTriples) and isinstance(backlinks, ox.QueryTriples)
+    assert isinstance(outgoing, CONSTRUCTED) and isinstance(backlinks, CONSTRUCTED)
     return triples_graph([*outgoing, *backlinks])
 
 
@@ -108,7 +108,7 @@ def nested(store: QueryStore, iri: str, paths: Iterable[tuple[str, ...]]) -> Gra
     if not branches:
         return Graph()
     found = store.query(f"CONSTRUCT {{ {' '.join(template)} }} WHERE {{ {' UNION '.join(branches)} }}")
-    assert isinstance(found, ox.QueryTriples)
+    assert isinstance(found, CONSTRUCTED)
     return triples_graph(list(found))
 
 

@@ -16,7 +16,7 @@ import time
 import pyoxigraph as ox
 
 from twingraph.serve.evaluator import Evaluator
-from twingraph.store.interface import GraphName, Results, count_triples
+from twingraph.store.interface import GraphName, Results, count_triples, read_through
 from twingraph.store.remote import as_triples
 
 
@@ -39,7 +39,8 @@ class PageStore:
         answer = self.evaluator.serialized(query, self.deadline - time.monotonic(), self.client)
         if answer.triples:
             return as_triples(io.BytesIO(answer.data), ox.RdfFormat.N_TRIPLES, limit=len(answer.data))
-        return ox.parse_query_results(answer.data, format=ox.QueryResultsFormat.JSON)
+        # read here: the page's thread may end before its results are dropped (see ``Solutions``)
+        return read_through(ox.parse_query_results(answer.data, format=ox.QueryResultsFormat.JSON))
 
     def __len__(self) -> int:
         return count_triples(self)

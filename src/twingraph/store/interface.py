@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from itertools import islice
 from typing import Protocol
 
 import pyoxigraph as ox
@@ -10,7 +12,56 @@ import pyoxigraph as ox
 from twingraph.errors import TwingraphError
 
 GraphName = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
-Results = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+@dataclasses.dataclass(frozen=True)
+class Solutions:
+    """SELECT results read to the end: rows that any thread may hold and drop.
+
+    pyoxigraph's ``QuerySolutions`` (and ``QueryTriples``) belong to the thread that
+    made them. Dropped on another thread (by the garbage collector, say, when an
+    error's frames held one) the object leaks and Python reports it as "unsendable".
+    Results made in one thread and used or dropped in another are read into these
+    first (``read_through``); the single rows and terms have no such tie.
+    """
+
+    variables: tuple[ox.Variable, ...]
+    rows: tuple[ox.QuerySolution, ...]
+
+    def __iter__(self) -> Iterator[ox.QuerySolution]:
+        return iter(self.rows)
+
+
+@dataclasses.dataclass(frozen=True)
+class Triples:
+    """CONSTRUCT or DESCRIBE results read to the end (see ``Solutions`` for why)."""
+
+    triples: tuple[ox.Triple, ...]
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        return iter(self.triples)
+
+
+Results = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | Solutions | Triples
+SELECTED = (ox.QuerySolutions, Solutions)  # what a SELECT gives, for isinstance
+CONSTRUCTED = (ox.QueryTriples, Triples)  # what a CONSTRUCT or DESCRIBE gives
+
+
+def read_through(results: Results, limit: int | None = None) -> Solutions | ox.QueryBoolean | Triples:
+    """Results read in the calling thread (at most ``limit`` rows or triples) into objects any thread may drop.
+
+    >>> store = ox.Store()
+    >>> [row["x"].value for row in read_through(store.query("SELECT ?x { VALUES ?x { 1 2 3 } }"), limit=2)]
+    ['1', '2']
+    """
+    try:
+        if isinstance(results, ox.QuerySolutions):
+            return Solutions(tuple(results.variables), tuple(islice(results, limit)))
+        if isinstance(results, ox.QueryTriples):
+            return Triples(tuple(islice(results, limit)))
+        return results
+    finally:
+        del results  # an error's traceback keeps this frame: it must not keep the results too
 
 
 class StoreError(TwingraphError):
@@ -44,7 +95,7 @@ def count_triples(store: QueryStore) -> int:
     0
     """
     found = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-    assert isinstance(found, ox.QuerySolutions)
+    assert isinstance(found, SELECTED)
     count = next(iter(found))["n"]
     assert isinstance(count, ox.Literal)
     return int(count.value)
@@ -88,7 +139,7 @@ def select(store: QueryStore, query: str) -> Table:
         solutions = store.query(query)
     except SyntaxError as exc:
         raise TwingraphError(f"SPARQL syntax error: {exc}") from exc
-    if not isinstance(solutions, ox.QuerySolutions):
+    if not isinstance(solutions, SELECTED):
         raise TwingraphError("not a SELECT query: use select() for SELECT only")
     columns = tuple(v.value for v in solutions.variables)
     rows = tuple(tuple(term_text(solution[c]) for c in columns) for solution in solutions)

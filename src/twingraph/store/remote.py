@@ -12,9 +12,9 @@ procedures, and a prefixed name ``bif:x`` is found as well as a full IRI);
 pyoxigraph then parses it on an empty store so a syntax error is reported as the
 embedded store reports it.
 
-SELECT and ASK results are read as SPARQL JSON and parsed lazily, so a caller that
-stops after its row limit stops reading; CONSTRUCT and DESCRIBE are read as
-N-Triples, at most ``row_limit + 1`` of them.
+SELECT and ASK results are read as SPARQL JSON, CONSTRUCT and DESCRIBE as N-Triples,
+at most ``row_limit + 1`` rows or triples of them, in the calling thread (see
+``interface.Solutions`` for why not lazily).
 """
 
 from __future__ import annotations
@@ -27,7 +27,15 @@ import pyoxigraph as ox
 
 from twingraph.rdf.query_guard import QueryGuardError, read_query
 from twingraph.sparql_http import FORM, encode_form
-from twingraph.store.interface import GraphName, QueryRefusedError, Results, StoreError, count_triples
+from twingraph.store.interface import (
+    GraphName,
+    QueryRefusedError,
+    Results,
+    StoreError,
+    Triples,
+    count_triples,
+    read_through,
+)
 from twingraph.store.transport import Credentials, store_endpoint
 
 SOLUTIONS = "application/sparql-results+json"
@@ -61,17 +69,10 @@ def check_forwarded(text: str) -> str:
     return facts.form
 
 
-def as_triples(stream: IO[bytes], rdf_format: ox.RdfFormat, limit: int) -> ox.QueryTriples:
-    """At most ``limit`` triples of a CONSTRUCT answer, as the ``QueryTriples`` the embedded store gives.
-
-    pyoxigraph makes ``QueryTriples`` only from a query, so the triples are put in
-    a small store of their own and read back by one.
-    """
-    holder = ox.Store()
-    holder.extend(ox.Quad(q.subject, q.predicate, q.object) for q in islice(ox.parse(stream, rdf_format), limit))
-    found = holder.query("CONSTRUCT WHERE { ?s ?p ?o }")
-    assert isinstance(found, ox.QueryTriples)
-    return found
+def as_triples(stream: IO[bytes], rdf_format: ox.RdfFormat, limit: int) -> Triples:
+    """At most ``limit`` triples of a CONSTRUCT answer, read to the end (``Triples``, like a read-through result)."""
+    quads = islice(ox.parse(stream, rdf_format), limit)
+    return Triples(tuple(ox.Triple(quad.subject, quad.predicate, quad.object) for quad in quads))
 
 
 class RemoteStore:
@@ -82,7 +83,7 @@ class RemoteStore:
         graph: the graph the dataset was published to, queried as the default graph;
             None: the store's own default graph.
         timeout: seconds one request may take in all, its answer's body included.
-        row_limit: at most this many triples are read from a CONSTRUCT answer
+        row_limit: at most this many rows or triples are read from an answer
             (plus one, so a caller can tell it was cut).
         credentials: for a query endpoint that asks for them.
     """
@@ -138,7 +139,8 @@ class RemoteStore:
         media, stream = answer.media_type, io.BufferedReader(answer)  # read within the request's deadline
         try:
             if media in RESULT_FORMATS and accept == SOLUTIONS:
-                return ox.parse_query_results(stream, RESULT_FORMATS[media])
+                with stream:
+                    return read_through(ox.parse_query_results(stream, RESULT_FORMATS[media]), self.row_limit + 1)
             if media in GRAPH_FORMATS and accept == TRIPLES:
                 with stream:
                     return as_triples(stream, GRAPH_FORMATS[media], self.row_limit + 1)

@@ -33,7 +33,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from twingraph.rdf.query_guard import QueryGuardError, read_query
-from twingraph.store.interface import Results
+from twingraph.store.interface import CONSTRUCTED, Results
 from twingraph.store.sandbox import NetworkLockError, lock_network
 
 STACK_SIZE = 256 * 1024 * 1024  # the evaluating thread's stack: room for rdflib's and pyoxigraph's recursion
@@ -103,7 +103,7 @@ def collect(results: Results, row_limit: int) -> Outcome:
     """At most row_limit rows or triples of a pyoxigraph result, as plain data (read in the calling thread)."""
     if isinstance(results, ox.QueryBoolean):
         return Outcome(boolean=bool(results))
-    if isinstance(results, ox.QueryTriples):
+    if isinstance(results, CONSTRUCTED):
         triples = tuple(islice(results, row_limit + 1))
         return Outcome(triples=triples[:row_limit], truncated=len(triples) > row_limit)
     variables = tuple(v.value for v in results.variables)
