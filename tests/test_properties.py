@@ -28,9 +28,9 @@ from twingraph.link.match import normalise
 from twingraph.model import SLUG, Precision, Source
 from twingraph.model import PartialDate as Date
 from twingraph.problems import Severity
-from twingraph.rdf.iris import slugify
 from twingraph.rdf.mapping import date_literal, decimal_literal
 from twingraph.records import load_sources, read_file
+from twingraph.rdf.iris import slugify
 from twingraph.spelling import near_match, normalise_name, normalise_space
 from twingraph.synth import MONTHS_GENITIVE, MONTHS_PREPOSITIONAL, date_phrase
 
@@ -43,7 +43,11 @@ RUSSIAN = st.text(st.sampled_from("абвгдеёжзийклмнопрстуф�
                   max_size=12)  # fmt: skip
 # words of the date expressions, to make text that is nearly a date far more often than random text is
 DATE_WORDS = ("в В с С по и - – — ( ) . , г. г гг. год года году годах 1 2 12 28 30 31 1999 2023 2100 0999 "
-              "мая июня декабря января феврале марте летом конце начале 12.05.2022 01.13.2020").split()  # fmt: skip
+              "мая июня декабря января феврале марте летом конце начале 12.05.2022 01.13.2020 XI IV XIII февр. "
+              "сент. дек 1-го 9-е -го / квартале I 16.10.23 2020/2021").split()  # fmt: skip
+# how Russian writes a month short (GOST R 7.0.12: May, June and July are not shortened)
+MONTHS_SHORT = "янв. февр. мар. апр. мая июня июля авг. сент. окт. нояб. дек.".split()
+ROMAN = "I II III IV V VI VII VIII IX X XI XII".split()
 
 
 # what pydantic strips from a field: Unicode's White_Space, which (unlike str.isspace) leaves out U+001C..U+001F
@@ -105,19 +109,28 @@ def test_a_date_keeps_its_precision_and_round_trips(day: datetime.date, precisio
 
 
 @PROPERTY
-@given(DATES, PRECISIONS, st.sampled_from(["", "Делегация прибыла в Казань. ", "Казань, "]), st.integers(0, 3))
+@given(DATES, PRECISIONS, st.sampled_from(["", "Делегация прибыла в Казань. ", "Казань, "]), st.integers(0, 8))
 @example(datetime.date(2100, 1, 1), Precision.YEAR, "", 0).via("В 2100 году, a year past 2099")
+@example(datetime.date(2023, 10, 16), Precision.DAY, "", 8).via("«16.10.23», a two-digit year")
+@example(datetime.date(1998, 10, 16), Precision.DAY, "", 8).via("«16.10.98», a two-digit year of the last century")
 def test_a_date_written_as_the_pages_write_it_is_found_at_its_precision(
     dates_parser: Parser, day: datetime.date, precision: Precision, before: str, form: int
 ) -> None:
     text = text_of(day, precision)
+    genitive = MONTHS_GENITIVE[day.month - 1]
     written = {
-        Precision.DAY: [date_phrase(Date.parse(text)), f"{day.day} {MONTHS_GENITIVE[day.month - 1]} {day.year} года",
-                        f"{day.day:02d}.{day.month:02d}.{day.year}", f"с {day.day} {MONTHS_GENITIVE[day.month - 1]}"
-                        f" {day.year} г."],
-        Precision.MONTH: [date_phrase(Date.parse(text)), f"в {MONTHS_PREPOSITIONAL[day.month - 1]} {day.year} года"],
+        Precision.DAY: [date_phrase(Date.parse(text)), f"{day.day} {genitive} {day.year} года",
+                        f"{day.day:02d}.{day.month:02d}.{day.year}", f"с {day.day} {genitive} {day.year} г.",
+                        f"{day.day}.{ROMAN[day.month - 1]}.{day.year}", f"{day.day}-го {genitive} {day.year} г.",
+                        f"{day.year} г., {day.day} {genitive}",
+                        f"{day.day} {MONTHS_SHORT[day.month - 1]} {day.year} г."]
+                       # a two-digit year stands for 1969-2068 only
+                       + [f"{day.day:02d}.{day.month:02d}.{day.year % 100:02d}"] * (1969 <= day.year <= 2068),
+        Precision.MONTH: [date_phrase(Date.parse(text)), f"в {MONTHS_PREPOSITIONAL[day.month - 1]} {day.year} года",
+                          f"в {MONTHS_PREPOSITIONAL[day.month - 1]} {day.year}-го"],
         Precision.YEAR: [date_phrase(Date.parse(text)), f"в {day.year} г.", f"({day.year} г.)",
-                         f"летом {day.year} года"],
+                         f"летом {day.year} года", f"весной {day.year}-го", f"в I квартале {day.year} года",
+                         f"во втором полугодии {day.year} г."],
     }[precision]  # fmt: skip
     sentence = before + written[form % len(written)] + " состоялась встреча."
     (found,) = find_dates(dates_parser, sentence)
@@ -153,6 +166,22 @@ def test_a_range_never_ends_before_it_starts(dates_parser: Parser, text: str, ye
                                              expected: tuple[str, str | None]) -> None:  # fmt: skip
     (found,) = find_dates(dates_parser, text)
     assert found.resolved(year) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("21–23.09.2022", ("2022-09-21", "2022-09-23")),
+    ("с 5-го по 9-е июня 2023 г.", ("2023-06-05", "2023-06-09")),
+    ("17 и 18 мая 2023 года", ("2023-05-17", "2023-05-18")),
+    ("5 и 9 мая 2023 года", ("2023-05-05", None)),  # two dates, not a span: the first dates the happening
+    ("В 2020/2021 учебном году", ("2020", "2021")),
+    ("2019/2021", ("2019", None)),
+    ("30.12.2023 – 02.01.2024", ("2023-12-30", "2024-01-02")),
+])  # fmt: skip
+def test_days_and_years_written_together_are_a_span_when_they_follow_each_other(
+    dates_parser: Parser, text: str, expected: tuple[str, str | None]
+) -> None:
+    (found,) = find_dates(dates_parser, text + " состоялась встреча.")
+    assert found.resolved(None) == expected
 
 
 @PROPERTY
