@@ -46,7 +46,7 @@ from measure import Server
 from provenance import NOISE, ROOT, header, publish, run_info, say
 
 from twingraph.config import DEFAULT_LIMITS, DUMPS
-from twingraph.rdf.iris import slugify
+from twingraph.slugs import slugify
 from twingraph.synth import HOME_PERSONS, city_name, person_name
 
 HERE = Path(__file__).resolve().parent

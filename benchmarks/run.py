@@ -27,7 +27,7 @@ from provenance import run_info, say
 from report import write_readme
 
 from twingraph.config import DEFAULT_LIMITS
-from twingraph.rdf.iris import slugify
+from twingraph.slugs import slugify
 from twingraph.store import load_queries
 from twingraph.synth import HOME_PERSONS, city_name, person_name
 

@@ -30,7 +30,7 @@ from twingraph.model import PartialDate as Date
 from twingraph.problems import Severity
 from twingraph.rdf.mapping import date_literal, decimal_literal
 from twingraph.records import load_sources, read_file
-from twingraph.rdf.iris import slugify
+from twingraph.slugs import slugify
 from twingraph.spelling import near_match, normalise_name, normalise_space
 from twingraph.synth import MONTHS_GENITIVE, MONTHS_PREPOSITIONAL, date_phrase
 

@@ -28,7 +28,8 @@ from twingraph.pipeline import (
     export_dataset,
     input_time,
     open_store,
-    publish_graph,  # fmt: skip
+    publish_graph,
+    write_graph,  # fmt: skip
 )
 from twingraph.problems import ProblemReport
 from twingraph.rdf.formats import RdfFormat
@@ -644,11 +645,14 @@ def extract_command(ctx: click.Context, page: Path, output: Path, fmt: str, sour
         twingraph extract page.html --format turtle -o page.ttl
     """
     from twingraph.extract import load_models
-    from twingraph.extract.run import write_extraction
+    from twingraph.extract.run import extract_dataset, write_extraction
 
-    settings = settings_from(ctx)
-    written = write_extraction(page, output, fmt, load_models(), settings.ontology_dir, settings.base_iri,
-                               force, source_id, max_size * 1024 * 1024)  # fmt: skip
+    settings, limit = settings_from(ctx), max_size * 1024 * 1024
+    if fmt == "records":
+        written = write_extraction(page, output, load_models(), force, source_id, limit)
+    else:  # the records go to the build's own mapping
+        dataset = extract_dataset(page, load_models(), source_id, limit)
+        written = [write_graph(dataset, RdfFormat.from_label(fmt), output, settings)]
     for path in written:
         click.echo(f"wrote {path}")
 

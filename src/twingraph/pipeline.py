@@ -121,13 +121,25 @@ def graph_of(loaded: LoadedRecords, settings: Settings, progress: Progress = lam
         if city_file.unparsed:
             progress(f"{name}: {len(city_file.unparsed)} statements under 'unparsed:' await review (not published)")
     progress(f"mapping {len(dataset.files)} records files to RDF")
-    graph = records_to_graph(dataset, settings.base_iri)
-    for triple in concept_triples(load_ontology(settings.ontology_dir)):
-        graph.add(triple)
+    graph = mapped_graph(dataset, settings)
     if settings.links_file.exists():
         progress(f"merging links from {settings.links_file}")
         graph += links_for_base(settings.links_file, settings.base_iri)
     return graph
+
+
+def mapped_graph(dataset: Dataset, settings: Settings) -> Graph:
+    """The records' graph by the dataset's mapping (with its schema.org view) and the vocabulary's concepts."""
+    graph = records_to_graph(dataset, settings.base_iri)
+    for triple in concept_triples(load_ontology(settings.ontology_dir)):
+        graph.add(triple)
+    return graph
+
+
+def write_graph(dataset: Dataset, fmt: RdfFormat, path: Path, settings: Settings) -> Path:
+    """Write the graph of a dataset (such as one extracted page: ``extract --format``) as the build maps it."""
+    graph = mapped_graph(dataset, settings)
+    return write_atomic(path, serialize(graph, fmt, load_context(settings.ontology_dir), settings.base_iri))
 
 
 def checked_graph(settings: Settings, progress: Progress = lambda _: None) -> tuple[Dataset, Graph, Report]:

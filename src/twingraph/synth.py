@@ -37,7 +37,7 @@ from twingraph.model import (
     TimeZone,
     Website,
 )
-from twingraph.rdf.iris import slugify
+from twingraph.slugs import slugify
 
 FIRST_NAMES = ("Алексей Борис Вадим Глеб Денис Егор Захар Игорь Кирилл Леонид Марат Никита Олег Павел Руслан "
                "Семён Тимур Фарид Эльдар Юрий").split()  # fmt: skip

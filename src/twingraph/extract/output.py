@@ -1,18 +1,14 @@
-"""An extraction -> files: records files for review, or the page's graph through the dataset's mapping."""
+"""An extraction -> records files for review (its graph is the build's to make: ``pipeline.write_graph``)."""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
 
-from twingraph.export import load_context, serialize
 from twingraph.extract.page import ExtractError, Extraction
 from twingraph.extract.records_out import city_file_yaml
-from twingraph.fileio import write_atomic, write_files
+from twingraph.fileio import write_files
 from twingraph.model import CityFile, Dataset, Source, Unparsed
-from twingraph.rdf.formats import RdfFormat
-from twingraph.rdf.mapping import records_to_graph
-from twingraph.rdf.vocabulary import concept_triples, load_ontology
 
 
 def with_review(city_file: CityFile, extraction: Extraction) -> CityFile:
@@ -52,16 +48,6 @@ def page_source(source_id: str, text: str, url: str, retrieved: str, title: str)
     return Source(id=source_id, url=url, retrieved=retrieved, sha256=digest, title=title, text=text)
 
 
-def page_graph_bytes(
-    extraction: Extraction, source: Source, fmt: RdfFormat, ontology_dir: Path, base_iri: str
-) -> bytes:
-    """The page's graph in ``fmt``, built by the dataset's mapping (with its schema.org view)."""
-    dataset = Dataset(sources=(source,), files=extraction.files)
-    graph = records_to_graph(dataset, base_iri)
-    for triple in concept_triples(load_ontology(ontology_dir)):
-        graph.add(triple)
-    return serialize(graph, fmt, load_context(ontology_dir), base_iri)
-
-
-def write_graph(data: bytes, path: Path) -> Path:
-    return write_atomic(path, data)
+def extraction_dataset(extraction: Extraction, source: Source) -> Dataset:
+    """The page and its records as a dataset of their own, for the build's mapping to turn into a graph."""
+    return Dataset(sources=(source,), files=extraction.files)

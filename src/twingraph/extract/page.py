@@ -22,7 +22,7 @@ from twingraph.extract.phrases import nominative_phrase
 from twingraph.extract.places import Places, place_name
 from twingraph.extract.segment import Block, split_blocks
 from twingraph.model import Agreement, AgreementType, City, CityFile, Event, EventType, Person
-from twingraph.rdf.iris import slugify
+from twingraph.slugs import slugify
 
 
 class ExtractError(TwingraphError):

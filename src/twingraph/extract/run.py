@@ -8,12 +8,11 @@ import re
 from pathlib import Path
 
 from twingraph.extract.models import Models
-from twingraph.extract.output import page_graph_bytes, page_source, write_records
+from twingraph.extract.output import extraction_dataset, page_source, write_records
 from twingraph.extract.page import ExtractError, Extraction, extract_page
 from twingraph.extract.score import GroupScore, compare
 from twingraph.extract.text import PAGE_LIMIT, check_size, page_text
-from twingraph.model import CityFile, Source
-from twingraph.rdf.formats import RdfFormat
+from twingraph.model import CityFile, Dataset, Source
 from twingraph.records import parse_city_file, read_text
 from twingraph.yamltext import read_yaml
 
@@ -86,23 +85,28 @@ def extract_file(path: Path, models: Models, source_id: str | None = None,
     return page, extraction
 
 
-def write_extraction(path: Path, output: Path, fmt: str, models: Models, ontology_dir: Path, base_iri: str,
-                     overwrite: bool = False, source_id: str | None = None,
-                     limit: int = PAGE_LIMIT) -> list[Path]:  # fmt: skip
-    """Extract a page and write its records files (fmt ``records``) or its graph (``turtle``, ``jsonld``).
+def write_extraction(path: Path, output: Path, models: Models, overwrite: bool = False,
+                     source_id: str | None = None, limit: int = PAGE_LIMIT) -> list[Path]:  # fmt: skip
+    """Extract a page and write its records files into the directory ``output``.
 
     A page larger than ``limit`` bytes is refused (PageError) before it is read; nothing is written.
     """
     page, extraction = extract_file(path, models, source_id, limit)
-    if fmt == "records":
-        # the quotes are checked against the page's text: a page given as HTML or in another
-        # encoding gets its text written beside the records, to go into data/sources/
-        converted = page.text != page.data.decode("utf-8", "replace")
-        return write_records(extraction, output, overwrite, {f"{page.id}.txt": page.text} if converted else None)
-    from twingraph.fileio import write_atomic
+    # the quotes are checked against the page's text: a page given as HTML or in another
+    # encoding gets its text written beside the records, to go into data/sources/
+    converted = page.text != page.data.decode("utf-8", "replace")
+    return write_records(extraction, output, overwrite, {f"{page.id}.txt": page.text} if converted else None)
 
-    data = page_graph_bytes(extraction, page.source, RdfFormat.from_label(fmt), ontology_dir, base_iri)
-    return [write_atomic(output, data)]
+
+def extract_dataset(path: Path, models: Models, source_id: str | None = None, limit: int = PAGE_LIMIT) -> Dataset:
+    """Extract a page into a dataset of its own: its Source record and its records files.
+
+    Raises:
+        PageError: the page is larger than ``limit`` bytes, empty, binary or undecodable.
+        ExtractError: the page yields no event and no agreement.
+    """
+    page, extraction = extract_file(path, models, source_id, limit)
+    return extraction_dataset(extraction, page.source)
 
 
 def gold_records(directory: Path, source_id: str) -> list[CityFile]:

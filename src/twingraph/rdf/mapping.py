@@ -25,10 +25,11 @@ from twingraph.model import (
     Source,
 )
 from twingraph.problems import Problem, Site, error
-from twingraph.rdf.iris import Minter, slugify
+from twingraph.rdf.iris import Minter
 from twingraph.rdf.meetings import Attendance, meeting_triples
 from twingraph.rdf.names import Names
 from twingraph.rdf.namespaces import AGREEMENT_TYPE, EVENT_TYPE, OA, SCHEMA, TG, prefixed_graph
+from twingraph.slugs import slugify
 
 Triple = tuple[URIRef | BNode, URIRef, URIRef | Literal | BNode]
 DATE_TYPES = {Precision.YEAR: XSD.gYear, Precision.MONTH: XSD.gYearMonth, Precision.DAY: XSD.date}
