@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from razdel import sentenize
 from rdflib import Graph, Literal
 from rdflib.namespace import RDF, XSD
 
@@ -22,6 +23,7 @@ from twingraph.rdf.mapping import records_to_graph
 from twingraph.rdf.namespaces import SCHEMA
 from twingraph.rdf.vocabulary import concept_triples, load_ontology
 from twingraph.records import load_dataset, parse_city_file
+from twingraph.spelling import normalise_space
 from twingraph.validate import load_shapes, validate_graph
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,6 +95,20 @@ def test_persons_are_nominative_and_initials_resolved(models: Models) -> None:
     assert not {"Е.А.Лодвигова", "Людмилой Андреевой", "Р.Н.Минниханов"} & people
     aliases = {a: p.name for _, f in extraction.files for p in f.persons for a in p.also_written}
     assert aliases["Е.А.Лодвигова"] == "Евгения Лодвигова"
+
+
+@pytest.mark.parametrize("page", [KAZAN, FICTIONAL])
+def test_an_organization_keeps_the_sentence_that_names_it(models: Models, page: Path) -> None:
+    read, extraction = extract_file(page, models)
+    organizations = [o for _, f in extraction.files for o in f.organizations]
+    assert len(organizations) > 10
+    page_text_flat = normalise_space(read.text)
+    for org in organizations:
+        assert normalise_space(org.quote) in page_text_flat, org
+        assert len(list(sentenize(org.quote))) == 1, f"{org.name}: {org.quote!r} is not one sentence"
+        stems = [w[:4].lower() for w in re.findall(r"[А-Яа-яЁёA-Za-z]{4,}", org.name)] or [org.name.lower()]
+        written = [org.abbreviation.lower()] if org.abbreviation else []
+        assert any(part in org.quote.lower() for part in stems + written), f"{org.name}: not in {org.quote!r}"
 
 
 def test_extract_writes_records_a_reviewer_can_check(tmp_path: Path) -> None:

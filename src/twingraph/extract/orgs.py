@@ -7,6 +7,9 @@ Spans are joined when only a space parts them, run on over the city they belong 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
+
+from razdel import sentenize
 
 from twingraph.extract.lexicon import parse
 from twingraph.extract.models import Models
@@ -24,6 +27,14 @@ CITY_TAIL = re.compile(r"^\s*(?:(?:г\.|города|город)\s*)?[А-ЯЁ][�
 ABBREVIATION = re.compile(r"^\s*\((?P<abbr>[A-ZА-ЯЁ]{2,10})\)")
 
 
+class Found(NamedTuple):
+    """An organization a paragraph names: its name in the nominative, its abbreviation, where the mention starts."""
+
+    name: str
+    abbreviation: str | None
+    at: int
+
+
 def block_organizations(block: Block, places: Places, models: Models) -> list[Organization]:
     """Organizations a block names, once each, in the nominative, with the sentence that names them."""
     found: dict[str, Organization] = {}
@@ -34,22 +45,27 @@ def block_organizations(block: Block, places: Places, models: Models) -> list[Or
         found.setdefault(photo.value.lower(), Organization(name=photo.value, quote=photo.line))
     for paragraph in [*block.about, *block.paragraphs]:
         found_here = [*pattern_organizations(paragraph, places, models), *ner_organizations(paragraph, places, models)]
-        for name, abbreviation in found_here:
+        for name, abbreviation, at in found_here:
             key = name.lower()
             if any(key in other for other in found):
                 continue  # a quoted part of a name already found («Всемирная организация «...»»)
             if key not in found and not any(key == (o.abbreviation or "").lower() for o in found.values()):
-                found[key] = Organization(name=name, abbreviation=abbreviation, quote=_sentence(paragraph, name))
+                found[key] = Organization(name=name, abbreviation=abbreviation, quote=sentence_at(paragraph, at))
     return list(found.values())
 
 
-def _sentence(paragraph: str, name: str) -> str:
-    return paragraph
+def sentence_at(paragraph: str, at: int) -> str:
+    """The sentence of a paragraph (razdel's) in which the character at ``at`` stands.
+
+    >>> sentence_at("Визит прошел. Делегацию принял Университет Энска. Встреча была теплой.", 31)
+    'Делегацию принял Университет Энска.'
+    """
+    return next((s.text for s in sentenize(paragraph) if s.start <= at < s.stop), paragraph)
 
 
-def pattern_organizations(text: str, places: Places, models: Models) -> list[tuple[str, str | None]]:
+def pattern_organizations(text: str, places: Places, models: Models) -> list[Found]:
     """«Общество дружбы «...»», «ансамбля народного танца «...»», «Энского ... завода (ЭМЗ)»."""
-    out: list[tuple[str, str | None]] = []
+    out: list[Found] = []
     for match in QUOTED.finditer(text):
         before = list(BEFORE.finditer(text[max(0, match.start() - 60) : match.start()]))[-4:]
         offset = max(0, match.start() - 60)
@@ -58,7 +74,7 @@ def pattern_organizations(text: str, places: Places, models: Models) -> list[tup
             continue
         head = heads[-1]
         if _lemma(head.group(), models) in NAME_ONLY_HEADS:
-            out.append((match["name"].strip(), None))
+            out.append(Found(match["name"].strip(), None, match.start()))
             continue
         start = offset + head.start()
         adjective = re.search(r"([А-ЯЁа-яё]+(?:ая|ое|ий|ый|ой|ого|ую))\s+$", text[:start])
@@ -67,16 +83,18 @@ def pattern_organizations(text: str, places: Places, models: Models) -> list[tup
         phrase = nominative_phrase(text[start : match.start()].strip(), models)
         name = f"{phrase} «{match['name'].strip()}»"
         if not NOT_ORGANIZATIONS.search(name):
-            out.append((name, None))
+            out.append(Found(name, None, start))
     out.extend(governing_bodies(text, places, models))
     out.extend(numbered_institutions(text, places, models))
     out.extend(
-        (m["abbr"], None) for m in ABBREVIATION_IN_CONTEXT.finditer(text) if _unknown_abbreviation(m["abbr"], models)
+        Found(m["abbr"], None, m.start("abbr"))
+        for m in ABBREVIATION_IN_CONTEXT.finditer(text)
+        if _unknown_abbreviation(m["abbr"], models)
     )
     for match in WITH_ABBREVIATION.finditer(text):
         words = match["phrase"].split()
         if any(_lemma(w, models) in ORG_HEADS for w in words):
-            out.append((nominative_phrase(match["phrase"], models), match["abbr"]))
+            out.append(Found(nominative_phrase(match["phrase"], models), match["abbr"], match.start()))
     return out
 
 
@@ -84,14 +102,14 @@ GOVERNING = frozenset({"правительство", "мэрия", "админи
 GOVERNING_STEM = re.compile(r"\b(?:правительств|мэри|администраци|консульств|посольств|исполком)[а-яё]*", re.I)
 
 
-def governing_bodies(text: str, places: Places, models: Models) -> list[tuple[str, str | None]]:
+def governing_bodies(text: str, places: Places, models: Models) -> list[Found]:
     """«Правительством Энской области», «администрация Энска», «консульства Энии в Энске».
 
     A governing body's noun (with the adjectives before it) and the genitive words after it, when
     they name the place it governs (a capitalised word); the NER does not always tag these.
     """
     persons = [a for a, _, kind, _ in entity_spans(text, models) if kind == "PER"]
-    out: list[tuple[str, str | None]] = []
+    out: list[Found] = []
     for word in GOVERNING_STEM.finditer(text):
         parses = parse(word.group().lower(), models)
         if not parses or parses[0].normal_form not in GOVERNING or parses[0].tag.number != "sing":
@@ -111,7 +129,7 @@ def governing_bodies(text: str, places: Places, models: Models) -> list[tuple[st
         if any(is_role_head(w, models) for w in tail.split()):
             continue  # «правительство премьер-министра ...»: a person's office, not a body's name
         if re.search(r"[А-ЯЁ]", tail) or any(_is_city(w, places) for w in tail.split()):
-            out.append((nominative_phrase(text[start:end].strip(), models), None))
+            out.append(Found(nominative_phrase(text[start:end].strip(), models), None, start))
     return out
 
 
@@ -127,12 +145,12 @@ ABBREVIATION_IN_CONTEXT = re.compile(
 )
 
 
-def numbered_institutions(text: str, places: Places, models: Models) -> list[tuple[str, str | None]]:
+def numbered_institutions(text: str, places: Places, models: Models) -> list[Found]:
     """Schools and the like written in lower case with their number: «энской средней школы № 9».
 
     The adjectives before the head are kept, but not one made of a city's name («энской»).
     """
-    out: list[tuple[str, str | None]] = []
+    out: list[Found] = []
     for match in NUMBERED.finditer(text):
         if _lemma(match["head"], models) not in ORG_HEADS:
             continue
@@ -148,7 +166,7 @@ def numbered_institutions(text: str, places: Places, models: Models) -> list[tup
         if tail and re.fullmatch(r"\s+[А-ЯЁ][а-яё\-]+", tail.group()) and _is_city(tail.group().strip(), places):
             end += tail.end()  # «школа №4 Энска»
         head = nominative_phrase(text[start : match.end("head")], models)
-        out.append((head[:1].upper() + head[1:] + text[match.end("head") : end], None))
+        out.append(Found(head[:1].upper() + head[1:] + text[match.end("head") : end], None, start))
     return out
 
 
@@ -209,7 +227,7 @@ def _lemma(word: str, models: Models) -> str:
     return str(parses[0].normal_form) if parses else word.lower()
 
 
-def ner_organizations(text: str, places: Places, models: Models) -> list[tuple[str, str | None]]:
+def ner_organizations(text: str, places: Places, models: Models) -> list[Found]:
     """ORG spans of a paragraph, joined, extended over their city, in the nominative."""
     entities = entity_spans(text, models)
     spans = [(a, b) for a, b, kind, _ in entities if kind == "ORG"]
@@ -252,7 +270,7 @@ def ner_organizations(text: str, places: Places, models: Models) -> list[tuple[s
         name = quoted.group(1) if quoted else name
         if not _is_organization(name, places, models):
             continue
-        out.append((nominative_phrase(name, models), abbr))
+        out.append(Found(nominative_phrase(name, models), abbr, a))
     return out
 
 
