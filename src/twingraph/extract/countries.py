@@ -11,7 +11,7 @@ import unicodedata
 
 import pycountry
 
-from twingraph.extract.lexicon import parse
+from twingraph.extract import morph
 from twingraph.extract.models import Models
 
 # the shortest shared beginning that ties an adjective to a country's name («российск-» and «росси-я»)
@@ -59,19 +59,15 @@ def short_country(written: str, models: Models) -> str:
     named = [w for w in words if not _is_form_word(w, models)]
     if known and (named or len(words) == 1):
         return known
-    if named and not all(_pos(w, models) == "ADJF" for w in named):
+    if named and not all(morph.pos(w, models) == "ADJF" for w in named):
         return " ".join(named)
-    adjectives = (w for w in words if _pos(w, models) == "ADJF")
+    adjectives = (w for w in words if morph.pos(w, models) == "ADJF")
     return next((name for w in adjectives if (name := _country_of_adjective(w, table, models))), known or written)
-
-
-def _pos(word: str, models: Models) -> str | None:
-    return parse(word.lower(), models)[0].tag.POS  # type: ignore[no-any-return]
 
 
 def _is_form_word(word: str, models: Models) -> bool:
     """A common word of a state's long name: «Республика», «Федеративная», «Народная»."""
-    parses = parse(word.lower(), models)
+    parses = morph.parses(word.lower(), models)
     best = parses[0]
     if not best.is_known or {"Geox", "Name", "Surn"} & best.tag.grammemes:
         return False
@@ -84,7 +80,7 @@ def _country_of_adjective(adjective: str, table: dict[str, str], models: Models)
     The candidates are pycountry's one-word short names and pymorphy3's geographic nouns that begin
     like the adjective; the one sharing the longest beginning with its stem wins.
     """
-    stem = str(parse(adjective.lower(), models)[0].normal_form)
+    stem = morph.lemma(adjective, models)
     for suffix in ("ский", "цкий", "ий", "ый", "ой"):
         if stem.endswith(suffix):
             stem = stem[: -len(suffix)]
@@ -93,9 +89,8 @@ def _country_of_adjective(adjective: str, table: dict[str, str], models: Models)
         return None
     prefix = stem[:MIN_SHARED_STEM]
     candidates = {s.lower(): s for s in set(table.values()) if " " not in s and s.lower().startswith(prefix)}
-    for word, tag, *_ in models.morph.dictionary.iter_known_words(prefix):
-        if {"Geox", "NOUN", "nomn", "sing"} <= tag.grammemes:
-            candidates.setdefault(word, word.capitalize())
+    for word in morph.place_nouns(prefix, models):
+        candidates.setdefault(word, word.capitalize())
     best = max(sorted(candidates), key=lambda c: (_shared(c, stem), c in table), default=None)
     return candidates[best] if best else None
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from pymorphy3 import MorphAnalyzer
-
+from twingraph.extract import morph
 from twingraph.extract.lexicon import first_match
+from twingraph.extract.models import Models
 from twingraph.extract.segment import Block, Field
 from twingraph.model import AgreementType, Credit, Founding, Measure, TimeZone, Website
 
@@ -181,7 +181,7 @@ def _untangle(value: str, found: list[tuple[str, int | None]]) -> list[tuple[str
     return out
 
 
-def party_names(title: str, known: list[str], morph: MorphAnalyzer) -> list[str]:
+def party_names(title: str, known: list[str], models: Models) -> list[str]:
     """The cities a title names after «между», in the nominative, in the title's order."""
     _, sep, tail = title.partition("между")
     if not sep:
@@ -189,23 +189,23 @@ def party_names(title: str, known: list[str], morph: MorphAnalyzer) -> list[str]
     tail = re.sub(r"\([^()]*\)", " ", tail)
     names: list[str] = []
     for word in re.findall(r"[А-ЯЁ][а-яё\-]+", tail):
-        name = nominative_place(word, known, morph)
+        name = nominative_place(word, known, models)
         if name and name not in names:
             names.append(name)
     return names
 
 
-def nominative_place(word: str, known: list[str], morph: MorphAnalyzer) -> str | None:
+def nominative_place(word: str, known: list[str], models: Models) -> str | None:
     """A place name's nominative: a known city when one of its forms matches, else pymorphy's lemma."""
     lowered = word.lower()
-    lemmas = {p.normal_form for p in morph.parse(lowered)}
+    lemmas = {p.normal_form for p in morph.parses(lowered, models)}
     for name in known:
         if name.lower() == lowered or name.lower() in lemmas:
             return name
-    geo = [p for p in morph.parse(word) if "Geox" in p.tag]
+    geo = [p for p in morph.parses(word, models) if "Geox" in p.tag]
     if geo:
         return str(geo[0].normal_form).capitalize()
     if any(p.tag.POS == "NOUN" and "Name" not in p.tag and "Geox" not in p.tag and p.score > 0.5
-           for p in morph.parse(lowered)):  # fmt: skip
+           for p in morph.parses(lowered, models)):  # fmt: skip
         return None
-    return str(morph.parse(word)[0].normal_form).capitalize()
+    return str(morph.parses(word, models)[0].normal_form).capitalize()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import TypeVar
 
+from twingraph.extract import morph
 from twingraph.extract.models import Models
 
 T = TypeVar("T")
@@ -62,14 +63,6 @@ def first_match(rules: tuple[tuple[str, T], ...], text: str) -> T | None:
     return next((value for pattern, value in rules if re.search(pattern, text)), None)
 
 
-def parse(word: str, models: Models) -> list:  # type: ignore[type-arg]
-    """pymorphy3's parses of a word, each word parsed once per run."""
-    cache = models.cache.setdefault("parse", {})
-    if word not in cache:
-        cache[word] = models.morph.parse(word)
-    return cache[word]  # type: ignore[no-any-return]
-
-
 def is_role_head(word: str, models: Models) -> bool:
     """True when a word is a form of a post («Вице-мэром», «заместителя», «Губернатор»)."""
     lowered = word.lower()
@@ -80,6 +73,6 @@ def is_role_head(word: str, models: Models) -> bool:
     cache = models.cache.setdefault("role", {})
     if lowered not in cache:
         cache[lowered] = any(
-            p.normal_form in ROLE_HEADS for p in parse(lowered, models) if p.tag.POS in {"NOUN", "PRTF"}
+            p.normal_form in ROLE_HEADS for p in morph.parses(lowered, models) if p.tag.POS in {"NOUN", "PRTF"}
         )
     return bool(cache[lowered])

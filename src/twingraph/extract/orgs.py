@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from razdel import sentenize
 
-from twingraph.extract.lexicon import parse
+from twingraph.extract import morph
 from twingraph.extract.models import Models
 from twingraph.extract.people import entity_spans
 from twingraph.extract.phrases import nominative_phrase
@@ -69,16 +69,16 @@ def pattern_organizations(text: str, places: Places, models: Models) -> list[Fou
     for match in QUOTED.finditer(text):
         before = list(BEFORE.finditer(text[max(0, match.start() - 60) : match.start()]))[-4:]
         offset = max(0, match.start() - 60)
-        heads = [w for w in before if _lemma(w.group(), models) in ORG_HEADS | NAME_ONLY_HEADS]
+        heads = [w for w in before if morph.lemma(w.group(), models) in ORG_HEADS | NAME_ONLY_HEADS]
         if not heads or not re.fullmatch(r"[\sа-яё\-]*", text[offset + heads[-1].end() : match.start()]):
             continue
         head = heads[-1]
-        if _lemma(head.group(), models) in NAME_ONLY_HEADS:
+        if morph.lemma(head.group(), models) in NAME_ONLY_HEADS:
             out.append(Found(match["name"].strip(), None, match.start()))
             continue
         start = offset + head.start()
         adjective = re.search(r"([А-ЯЁа-яё]+(?:ая|ое|ий|ый|ой|ого|ую))\s+$", text[:start])
-        if adjective and _pos(adjective.group(1), models) == "ADJF":
+        if adjective and morph.pos(adjective.group(1), models) == "ADJF":
             start = adjective.start(1)
         phrase = nominative_phrase(text[start : match.start()].strip(), models)
         name = f"{phrase} «{match['name'].strip()}»"
@@ -89,11 +89,11 @@ def pattern_organizations(text: str, places: Places, models: Models) -> list[Fou
     out.extend(
         Found(m["abbr"], None, m.start("abbr"))
         for m in ABBREVIATION_IN_CONTEXT.finditer(text)
-        if _unknown_abbreviation(m["abbr"], models)
+        if not morph.is_geo(m["abbr"].lower(), models)
     )
     for match in WITH_ABBREVIATION.finditer(text):
         words = match["phrase"].split()
-        if any(_lemma(w, models) in ORG_HEADS for w in words):
+        if any(morph.lemma(w, models) in ORG_HEADS for w in words):
             out.append(Found(nominative_phrase(match["phrase"], models), match["abbr"], match.start()))
     return out
 
@@ -111,17 +111,17 @@ def governing_bodies(text: str, places: Places, models: Models) -> list[Found]:
     persons = [a for a, _, kind, _ in entity_spans(text, models) if kind == "PER"]
     out: list[Found] = []
     for word in GOVERNING_STEM.finditer(text):
-        parses = parse(word.group().lower(), models)
+        parses = morph.parses(word.group().lower(), models)
         if not parses or parses[0].normal_form not in GOVERNING or parses[0].tag.number != "sing":
             continue
         start = word.start()
         before = re.search(r"((?:[А-ЯЁа-яё]+(?:ого|его|ой|ей|ым|им|ая|ое|ую|ом)\s+){1,2})$", text[:start])
-        if before and all(_pos(w, models) == "ADJF" for w in before.group(1).split()):
+        if before and all(morph.pos(w, models) == "ADJF" for w in before.group(1).split()):
             start = before.start(1)
         limit = min([p for p in persons if p >= word.end()], default=len(text))
         end = _genitive_tail(text, word.end(), limit, models)
         where = LOCATED.match(text[end:limit])
-        if where and (where["adj"] or _is_geo(where["w"], models)):
+        if where and (where["adj"] or morph.is_geo(where["w"], models)):
             end += where.end()
         tail = text[word.end() : end]
         from twingraph.extract.lexicon import is_role_head
@@ -152,11 +152,11 @@ def numbered_institutions(text: str, places: Places, models: Models) -> list[Fou
     """
     out: list[Found] = []
     for match in NUMBERED.finditer(text):
-        if _lemma(match["head"], models) not in ORG_HEADS:
+        if morph.lemma(match["head"], models) not in ORG_HEADS:
             continue
         offset, start = max(0, match.start() - 80), match.start()
         for word in reversed(list(re.finditer(r"[А-Яа-яЁё\-]+", text[offset:start]))):
-            if text[offset + word.end() : start].strip() or _pos(word.group(), models) != "ADJF":
+            if text[offset + word.end() : start].strip() or morph.pos(word.group(), models) != "ADJF":
                 break
             if word.group()[:1].islower() and _is_city(word.group(), places):
                 break  # «энской школы № 9»: the city's adjective, not the name's; «Энская гимназия» keeps it
@@ -174,11 +174,6 @@ def _with_part(text: str, start: int) -> int:
     """Where a name begins when a part of the body comes before it («образовательной группы» + name)."""
     part = PART_BEFORE.search(text[max(0, start - 40) : start])
     return max(0, start - 40) + part.start() if part else start
-
-
-def _unknown_abbreviation(word: str, models: Models) -> bool:
-    """An abbreviation the dictionary does not know as a place's: «АБВ» but not «РФ» or «КНР»."""
-    return not any("Geox" in p.tag and p.is_known for p in parse(word.lower(), models))
 
 
 def _initials(name: str) -> str:
@@ -222,11 +217,6 @@ def link_abbreviations(organizations: list[list[Organization]]) -> list[list[Org
     return out
 
 
-def _lemma(word: str, models: Models) -> str:
-    parses = parse(word.lower(), models)
-    return str(parses[0].normal_form) if parses else word.lower()
-
-
 def ner_organizations(text: str, places: Places, models: Models) -> list[Found]:
     """ORG spans of a paragraph, joined, extended over their city, in the nominative."""
     entities = entity_spans(text, models)
@@ -241,8 +231,8 @@ def ner_organizations(text: str, places: Places, models: Models) -> list[Found]:
     out = []
     for a, b in joined:
         stray = re.search(r"[А-ЯЁ][а-яё\-]+\s([а-яё\-]+)$", text[a:b])
-        head_case = _case(text[a:b].split()[0], models)
-        if stray and _case(stray.group(1), models) not in {"gent", head_case, None}:
+        head_case = morph.case(text[a:b].split()[0], models)
+        if stray and morph.case(stray.group(1), models) not in {"gent", head_case, None}:
             b = a + stray.start(1) - 1  # natasha ran on past the proper noun that ends the name
         if EVENT_CONTEXT.search(text[max(0, a - 30) : a]):
             continue  # a larger event named as the frame of a happening, not an organization
@@ -252,7 +242,7 @@ def ner_organizations(text: str, places: Places, models: Models) -> list[Found]:
         limit = min([p for p in persons if p >= b], default=len(text))
         b = _genitive_tail(text, b, limit, models)
         where = LOCATED.match(text[b:limit])
-        if where and (where["adj"] or _is_geo(where["w"], models) or _is_city(where["w"], places)):
+        if where and (where["adj"] or morph.is_geo(where["w"], models) or _is_city(where["w"], places)):
             b += where.end()
         under = UNDER.match(text[b:limit])
         b += under.end() if under else 0
@@ -264,7 +254,7 @@ def ner_organizations(text: str, places: Places, models: Models) -> list[Found]:
         abbreviation = ABBREVIATION.match(text[b:])
         abbr = inner.group(1) if inner else abbreviation["abbr"] if abbreviation else None
         name = _without_role(re.sub(r"\s*\([^()]*\)\s*$", "", name), models)
-        while name.split() and _pos(name.split()[0], models) in {"ADVB", "CONJ", "PRCL", "PREP", "NPRO", "PRED"}:
+        while name.split() and morph.pos(name.split()[0], models) in {"ADVB", "CONJ", "PRCL", "PREP", "NPRO", "PRED"}:
             name = " ".join(name.split()[1:])  # «Сегодня Энск ...» at a sentence's start
         quoted = re.search(r"(?:компани\w+|организаци\w+)\s+[«\"]([^»\"]+)", name)
         name = quoted.group(1) if quoted else name
@@ -312,13 +302,13 @@ def _genitive_tail(text: str, end: int, limit: int, models: Models) -> int:
         word = match.group(1)
         if word == "и":
             after = TAIL_WORD.match(text, match.end())
-            nouns = after and _is_genitive(after.group(1), models) and _pos(after.group(1), models) == "NOUN"
+            nouns = after and _is_genitive(after.group(1), models) and morph.pos(after.group(1), models) == "NOUN"
             if not nouns or end == start:
                 return end
         elif word == "г" or not _continues_name(word, text, end, models):
             return end
         elif (word[:1].isupper() and (nxt := re.match(r"\s+[А-ЯЁ][а-яё]", text[match.end() :]))
-              and match.end() + nxt.end() - 2 < limit and not _common(word, models)):  # fmt: skip
+              and match.end() + nxt.end() - 2 < limit and not morph.is_common(word, models)):  # fmt: skip
             return end  # two capitalised words that are no common nouns: a person's name begins
         end = match.end()
     return end
@@ -328,11 +318,11 @@ def _continues_name(word: str, text: str, end: int, models: Models) -> bool:
     """A word that can go on a name: a number sign, an abbreviation, a genitive, a place's name."""
     if word.startswith("№") or word.isupper() or _is_genitive(word, models):
         return True
-    return word[:1].isupper() and (_is_geo(word, models) or _after_form_noun(text, end))
+    return word[:1].isupper() and (morph.is_geo(word, models) or _after_form_noun(text, end))
 
 
 def _is_genitive(word: str, models: Models) -> bool:
-    parses = parse(word.lower(), models)
+    parses = morph.parses(word.lower(), models)
     if not parses:
         return False
     if not parses[0].is_known and word[:1].islower():
@@ -340,28 +330,9 @@ def _is_genitive(word: str, models: Models) -> bool:
     return any(p.tag.case == "gent" and p.tag.POS in {"NOUN", "ADJF"} and p.score >= 0.15 for p in parses)
 
 
-def _is_geo(word: str, models: Models) -> bool:
-    return any("Geox" in p.tag and p.is_known for p in parse(word, models))
-
-
-def _common(word: str, models: Models) -> bool:
-    parses = parse(word.lower(), models)
-    return bool(parses) and parses[0].is_known and "Geox" not in parses[0].tag and "Name" not in parses[0].tag
-
-
 def _after_form_noun(text: str, end: int) -> bool:
     """True after «провинции», «Республики», «области»: the next capitalised word is the region's name."""
     return re.search(r"(?:провинци|республик|област|кра|округ|штат)\w*$", text[:end], re.I) is not None
-
-
-def _case(word: str, models: Models) -> str | None:
-    parses = parse(word.lower(), models)
-    return str(parses[0].tag.case) if parses and parses[0].tag.case else None
-
-
-def _pos(word: str, models: Models) -> str:
-    parses = parse(word.lower(), models)
-    return str(parses[0].tag.POS) if parses else ""
 
 
 def _without_role(name: str, models: Models) -> str:
@@ -387,7 +358,7 @@ def _is_organization(name: str, places: Places, models: Models) -> bool:
     words = name.split()
     first = words[0]
     proper_first = (
-        "-" in first or _is_city(first, places) or not all(p.is_known for p in parse(first.lower(), models)[:1])
+        "-" in first or _is_city(first, places) or not all(p.is_known for p in morph.parses(first.lower(), models)[:1])
     )
     if not proper_first and not any(re.search(r"[А-ЯЁA-Z\d]", w) for w in words[1:]):
         return re.fullmatch(r"[A-Z][A-Za-z]+", name) is not None

@@ -113,7 +113,7 @@ def home_city(blocks: list[Block], models: Models) -> tuple[str | None, str | No
     lines: dict[str, str] = {}
     for block in blocks:
         for field in (f for f in block.fields if f.kind == "document"):
-            for party in party_names(field.value, known, models.morph):
+            for party in party_names(field.value, known, models):
                 if party != block.name:
                     counts[party] += 1
                     lines.setdefault(party, field.line)
@@ -196,7 +196,7 @@ def block_agreements(block: Block, city_id: str, state: PageState, models: Model
         for title, year in document_titles(field.value):
             kind = agreement_type(title)
             note = UNKNOWN_TYPE if kind == AgreementType.OTHER else None
-            parties = party_names(title, list(state.places.cities), models.morph) or []
+            parties = party_names(title, list(state.places.cities), models) or []
             if not parties:
                 parties = [p for p in (state.home, block.name) if p]
             if year is None:

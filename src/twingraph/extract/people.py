@@ -8,8 +8,8 @@ from collections.abc import Iterable
 
 from natasha import Doc
 
+from twingraph.extract import morph
 from twingraph.extract.lexicon import HONORIFICS, ROLE_HEADS, is_role_head
-from twingraph.extract.lexicon import parse as _parses
 from twingraph.extract.models import Models
 from twingraph.extract.posts import is_place as _is_place
 from twingraph.extract.posts import post_name_spans
@@ -107,7 +107,7 @@ def nominative_token(word: str, case: str | None, models: Models, gender: str | 
 
 def dictionary_nominative(word: str, case: str, models: Models) -> str | None:
     """The nominative pymorphy3's dictionary gives for a word in ``case``; None when it does not know the word."""
-    for parse in _parses(word, models):
+    for parse in morph.parses(word, models):
         tag = parse.tag
         if tag.case != case or tag.number == "plur" or not parse.is_known:
             continue
@@ -149,7 +149,7 @@ def _strip_ending(word: str, case: str) -> str:
 
 def _singular_nominative(word: str, case: str | None, models: Models) -> str:
     """A post's word in the nominative singular: «Заместители» -> «Заместитель», «главным» -> «главный»."""
-    for parse in _parses(word, models):
+    for parse in morph.parses(word, models):
         if parse.tag.case == (case or "nomn") and parse.tag.POS in {"NOUN", "ADJF", "PRTF"}:
             form = parse.inflect({"nomn", "sing"})
             if form is not None:
@@ -166,7 +166,7 @@ def _same_case(new: str, old: str) -> str:
 def mention_case(role_head: str | None, before: str, tokens: list[str], models: Models) -> str | None:
     """The grammatical case a person mention stands in, from its role word or the words before it."""
     if role_head:
-        parses = [p for p in _parses(role_head, models) if p.tag.POS in {"NOUN", "PRTF", "ADJF"}]
+        parses = [p for p in morph.parses(role_head, models) if p.tag.POS in {"NOUN", "PRTF", "ADJF"}]
         if parses and not parses[0].is_known:
             return str(parses[0].tag.case)  # a word pymorphy guesses: its likeliest case
         cases = [p.tag.case for p in parses]
@@ -175,7 +175,7 @@ def mention_case(role_head: str | None, before: str, tokens: list[str], models: 
     tail = before.strip().split()[-1:] if before.strip() else []
     if tail and tail[0].lower() in CASE_AFTER:
         return CASE_AFTER[tail[0].lower()]
-    first = [p.tag.case for p in _parses(tokens[0], models) if "Name" in p.tag and p.is_known]
+    first = [p.tag.case for p in morph.parses(tokens[0], models) if "Name" in p.tag and p.is_known]
     if "nomn" in first or not first:
         return "nomn"
     return str(first[0])
@@ -201,12 +201,12 @@ def given_name_first(words: list[str], models: Models) -> list[str]:
 
 def _known_as(word: str, grammeme: str, models: Models) -> bool:
     """Whether the dictionary knows the word as a given name («Name») or surname («Surn») in the nominative."""
-    return any(p.is_known and {grammeme, "sing", "nomn"} <= set(p.tag.grammemes) for p in _parses(word, models))
+    return any(p.is_known and {grammeme, "sing", "nomn"} <= set(p.tag.grammemes) for p in morph.parses(word, models))
 
 
 def _name_gender(tokens: list[str], case: str | None, models: Models) -> str | None:
     for token in tokens:
-        for parse in _parses(token, models):
+        for parse in morph.parses(token, models):
             if ("Name" in parse.tag or "Surn" in parse.tag) and (case is None or parse.tag.case == case):
                 return str(parse.tag.gender) if parse.tag.gender else None
     return None
@@ -246,12 +246,12 @@ def _is_boundary(word: str, toks: list[tuple[int, int, str]], i: int, models: Mo
             is_role_head(rest[0], models)
             or (_is_modifier(rest[0], models) and len(rest) > 1 and is_role_head(rest[1], models))
         )
-    parses = _parses(word, models)
+    parses = morph.parses(word, models)
     return bool(parses) and parses[0].tag.POS in {"VERB", "INFN", "PRTS", "GRND"} and not word[:1].isupper()
 
 
 def _is_modifier(word: str, models: Models) -> bool:
-    parses = _parses(word, models)
+    parses = morph.parses(word, models)
     return bool(parses) and parses[0].tag.POS in {"ADJF", "PRTF"} and word.lower() not in {"который", "которая"}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from twingraph.extract.lexicon import parse
+from twingraph.extract import morph
 from twingraph.extract.models import Models
 
 TOKEN = re.compile(r"[А-Яа-яЁё\-]+|\S")
@@ -19,9 +19,9 @@ def nominative_phrase(text: str, models: Models) -> str:
     head = next((t for t in tokens if _is_noun(t.group(), models)), None)
     if head is None:
         return text
-    case = next((p.tag.case for p in parse(head.group(), models) if p.tag.POS == "NOUN"), None)
-    number = next((p.tag.number for p in parse(head.group(), models) if p.tag.POS == "NOUN"), None)
-    gender = next((p.tag.gender for p in parse(head.group(), models) if p.tag.POS == "NOUN"), None)
+    case = next((p.tag.case for p in morph.parses(head.group(), models) if p.tag.POS == "NOUN"), None)
+    number = next((p.tag.number for p in morph.parses(head.group(), models) if p.tag.POS == "NOUN"), None)
+    gender = next((p.tag.gender for p in morph.parses(head.group(), models) if p.tag.POS == "NOUN"), None)
     if case in (None, "nomn"):
         return _capitalised(text)
     out = text
@@ -33,12 +33,12 @@ def nominative_phrase(text: str, models: Models) -> str:
 
 
 def _is_noun(word: str, models: Models) -> bool:
-    parses = parse(word, models)
+    parses = morph.parses(word, models)
     return bool(parses) and parses[0].tag.POS == "NOUN"
 
 
 def _inflected(word: str, case: str, number: str | None, gender: str | None, models: Models) -> str:
-    for found in parse(word, models):
+    for found in morph.parses(word, models):
         if found.tag.case == case and found.tag.POS in {"NOUN", "ADJF", "PRTF"}:
             wanted = {"nomn", number} if number else {"nomn"}
             if gender and found.tag.POS != "NOUN":

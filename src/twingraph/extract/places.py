@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from twingraph.extract.lexicon import parse
+from twingraph.extract import morph
 from twingraph.extract.models import Models
 
 CAP = r"[А-ЯЁ][А-Яа-яЁё\-]+"
@@ -37,13 +37,13 @@ class Places:
 def place_name(word: str, places: Places, models: Models, geo_only: bool = True) -> str | None:
     """A known city or a geographic name in the nominative; None for other words."""
     lowered = word.lower()
-    parses = parse(lowered, models)
+    parses = morph.parses(lowered, models)
     lemmas = {p.normal_form for p in parses}
     for city in places.cities:
         c = city.lower()
         if c == lowered or c in lemmas or (len(c) >= 4 and lowered.startswith(c[:-1]) and len(lowered) - len(c) <= 2):
             return city
-    geo = [p for p in parse(word, models) if "Geox" in p.tag and p.is_known]
+    geo = [p for p in morph.parses(word, models) if "Geox" in p.tag and p.is_known]
     if geo:
         return _title(geo[0].normal_form)
     return None if geo_only else _title(parses[0].normal_form)
@@ -70,7 +70,7 @@ def sentence_place(sentence: str, places: Places, models: Models) -> str | None:
 
 
 def _is_adjective_of_other(word: str, models: Models) -> bool:
-    parses = parse(word.lower(), models)
+    parses = morph.parses(word.lower(), models)
     return bool(parses) and parses[0].tag.POS in {"ADJF", "PRTF"}
 
 
@@ -93,9 +93,10 @@ def delegations(sentence: str, places: Places, models: Models) -> list[str]:
     found = []
     for match in DELEGATION.finditer(_unquoted(sentence)):
         first = match["w"]
-        if first.lower().rstrip("иыеу") in {"республик", "провинци", "област"} or _lemma(first, models) in FORM_WORDS:
+        form_word = first.lower().rstrip("иыеу") in {"республик", "провинци", "област"}
+        if form_word or morph.lemma(first, models) in FORM_WORDS:
             if match["w2"]:
-                found.append(f"{_title(_lemma(first, models))} {_nominative_geo(match['w2'], models)}")
+                found.append(f"{_title(morph.lemma(first, models))} {_nominative_geo(match['w2'], models)}")
             continue
         forced = bool(re.search(r"(?:г\.|город[ауе]?)\s*$", match.group(0)[: match.start("w") - match.start()]))
         name = place_name(first, places, models, geo_only=not forced)
@@ -104,12 +105,8 @@ def delegations(sentence: str, places: Places, models: Models) -> list[str]:
     return found
 
 
-def _lemma(word: str, models: Models) -> str:
-    return str(parse(word.lower(), models)[0].normal_form)
-
-
 def _nominative_geo(word: str, models: Models) -> str:
-    parses = [p for p in parse(word, models) if "Geox" in p.tag]
+    parses = [p for p in morph.parses(word, models) if "Geox" in p.tag]
     return _title(parses[0].normal_form) if parses else word
 
 
@@ -127,4 +124,4 @@ def represented(sentence: str, places: Places, models: Models) -> list[str]:
 
 def _are_people(word: str, models: Models) -> bool:
     """A plural animate noun: «делегаты», «студенты», «спортсмены»."""
-    return any({"NOUN", "anim", "plur", "nomn"} <= p.tag.grammemes for p in parse(word, models))
+    return any({"NOUN", "anim", "plur", "nomn"} <= p.tag.grammemes for p in morph.parses(word, models))

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from twingraph.extract.lexicon import HONORIFICS, NAME_PARTICLES, UNIT_NOUNS, is_role_head, parse
+from twingraph.extract import morph
+from twingraph.extract.lexicon import HONORIFICS, NAME_PARTICLES, UNIT_NOUNS, is_role_head
 from twingraph.extract.models import Models
 
 # an initial («Р.»), a word with its hyphenated parts («Жан-Батистом», «аль-Саифи»), or one other character
@@ -26,6 +27,8 @@ REACH = 16
 
 Token = tuple[int, int, str]
 
+POST_WORD_KINDS = frozenset({"NOUN", "PRTF", "ADJF"})  # the parts of speech a post's words take
+
 
 def is_place(word: str, places: set[str], models: Models) -> bool:
     """True when a word is a form of one of the page's cities (``places``, lower case)."""
@@ -34,7 +37,7 @@ def is_place(word: str, places: set[str], models: Models) -> bool:
         len(p) >= 4 and lowered.startswith(p[:-1]) and 0 <= len(lowered) - len(p) <= 2 for p in places
     ):
         return True
-    return any(p.normal_form in places for p in parse(word, models))
+    return any(p.normal_form in places for p in morph.parses(word, models))
 
 
 def post_name_spans(text: str, places: set[str], models: Models) -> list[tuple[int, int]]:
@@ -44,16 +47,10 @@ def post_name_spans(text: str, places: set[str], models: Models) -> list[tuple[i
     for i, (_, _, word) in enumerate(tokens):
         if not word[:1].isalpha() or not (word.lower() in HONORIFICS or is_role_head(word, models)):
             continue
-        found = name_after(tokens, i + 1, places, models, _case_of(word, models))
+        found = name_after(tokens, i + 1, places, models, morph.case(word, models, POST_WORD_KINDS))
         if found and (not spans or found[0] >= spans[-1][1]):
             spans.append(found)
     return spans
-
-
-def _case_of(word: str, models: Models) -> str | None:
-    """The case of a post word («консулом»: ablt), None when the dictionary cannot tell."""
-    parses = [p for p in parse(word.lower(), models) if p.tag.POS in {"NOUN", "PRTF", "ADJF"}]
-    return str(parses[0].tag.case) if parses and parses[0].tag.case else None
 
 
 def name_after(tokens: list[Token], start: int, places: set[str], models: Models,
@@ -99,7 +96,7 @@ def _stops(tokens: list[Token], j: int, models: Models) -> bool:
         following = tokens[j + 1][2] if j + 1 < len(tokens) else ""
         return following[:1].isupper() or is_role_head(following, models)
     if word.islower() and word not in HONORIFICS:
-        parses = parse(word, models)  # «дел» is a verb's form too, but in a post («иностранных дел») a noun
+        parses = morph.parses(word, models)  # «дел» is a verb's form too, but in a post («иностранных дел») a noun
         return bool(parses) and parses[0].tag.POS in VERB_TAGS and not any(p.tag.POS == "NOUN" for p in parses)
     return False
 
@@ -149,7 +146,7 @@ def _after_unit(tokens: list[Token], at: int, models: Models) -> bool:
 
 
 def _is_unit(word: str, models: Models) -> bool:
-    return any(p.normal_form in UNIT_NOUNS for p in parse(word.lower(), models) if p.tag.POS == "NOUN")
+    return any(p.normal_form in UNIT_NOUNS for p in morph.parses(word.lower(), models) if p.tag.POS == "NOUN")
 
 
 def _belongs_to_post(word: str, places: set[str], models: Models) -> bool:
@@ -158,7 +155,7 @@ def _belongs_to_post(word: str, places: set[str], models: Models) -> bool:
         return False
     if ABBREVIATION.fullmatch(word) or is_place(word, places, models):
         return True
-    parses = parse(word, models)
+    parses = morph.parses(word, models)
     if any(NAME_TAGS & set(p.tag.grammemes) for p in parses if p.is_known):
         return False
     # a possessive adjective («Ласточкина», «Кольцова») has the shape of a Russian surname
@@ -170,7 +167,7 @@ def _disagrees(words: list[str], case: str, models: Models) -> bool:
     """Whether the first word reads as a genitive (the post's dependent) and not in ``case``, and a later one does."""
 
     def fits(word: str, wanted: str) -> bool:  # pymorphy guesses an unknown word indeclinable («Fixd»): not that
-        return any(p.tag.case == wanted for p in parse(word, models) if "Fixd" not in p.tag)
+        return any(p.tag.case == wanted for p in morph.parses(word, models) if "Fixd" not in p.tag)
 
     first = words[0]
     if not NAME_WORD.fullmatch(first) or _known_name(first, None, models, any_case=True):
@@ -181,7 +178,7 @@ def _disagrees(words: list[str], case: str, models: Models) -> bool:
 
 
 def _common_word(word: str, models: Models) -> bool:
-    parses = parse(word, models)
+    parses = morph.parses(word, models)
     return all(p.is_known and not NAME_TAGS & set(p.tag.grammemes) for p in parses)
 
 
@@ -189,7 +186,7 @@ def _known_name(word: str, case: str | None, models: Models, any_case: bool = Fa
     """Whether the dictionary knows the word as a name in the post's case (or the nominative, or any case)."""
     cases = {case or "nomn", "nomn"}
     return any(p.is_known and NAME_TAGS & set(p.tag.grammemes) and (any_case or p.tag.case in cases)
-               for p in parse(word, models))  # fmt: skip
+               for p in morph.parses(word, models))  # fmt: skip
 
 
 def _is_name(words: list[str]) -> bool:
