@@ -34,7 +34,7 @@ from running_stores import free_port
 from twingraph.config import Limits, Settings, default_settings, find_root
 from twingraph.pipeline import build
 from twingraph.serve import create_app
-from twingraph.serve.app import in_thread
+from twingraph.serve.app import ReloadError, in_thread, reloading
 from twingraph.serve.evaluator import Evaluator
 from twingraph.serve.listener import REQUEST_DEADLINE, QuietLoopErrors
 from twingraph.serve.negotiation import choose, parse_accept
@@ -614,6 +614,25 @@ def test_a_failing_page_drops_its_pyoxigraph_results_on_its_own_thread() -> None
 
     assert any("unsendable" in text for text in dropped_elsewhere(lambda: handler(None))), "the hazard guarded against"
     assert dropped_elsewhere(lambda: in_thread(handler)(None)) == []
+
+
+def test_a_failed_reload_names_its_file_and_leaves_no_results_behind(tmp_path: Path) -> None:
+    """A reload's error leaves its thread with the file it was reading, and without the results its frames held."""
+    broken = tmp_path / "broken.yaml"
+    broken.write_bytes(b"\xff\xfe")
+
+    def refresh() -> None:
+        results = ox.Store().query("SELECT * {}")
+        broken.read_text(encoding="utf-8")  # raises, with ``results`` in this frame
+        print(results)
+
+    def failed() -> ReloadError:
+        with pytest.raises(ReloadError) as raised:
+            reloading(refresh)()
+        return raised.value
+
+    assert failed().where == broken and isinstance(failed().error, UnicodeDecodeError)
+    assert dropped_elsewhere(failed) == []
 
 
 @pytest.mark.parametrize("query", ["SELECT ?s { ?s ?p ?o } LIMIT 2", "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 2"])

@@ -371,7 +371,7 @@ def client_of(request: Request) -> str:
 
 
 def in_thread(function: Callable[P, T]) -> Callable[P, T]:
-    """A function run in a worker thread (a plain handler, a reload) whose errors leave it without their frames.
+    """A function run in a worker thread (a plain handler) whose errors leave it without their frames.
 
     An error is raised again on the event loop; the frames of its traceback would take
     their locals with them, pyoxigraph results among them, which must be dropped on the
@@ -470,9 +470,34 @@ def file_being_read(exc: BaseException) -> Path | None:
     return None
 
 
-def failure_line(exc: BaseException, wait: float, early: bool = False) -> str:
+class ReloadError(Exception):
+    """A reload's error as it leaves its thread, with the file it was reading (found before the frames went)."""
+
+    def __init__(self, error: Exception, where: Path | None) -> None:
+        super().__init__(str(error))
+        self.error, self.where = error, where
+
+
+def reloading(refresh: Refresh) -> Refresh:
+    """``refresh`` for a worker thread: an error leaves it as a ``ReloadError`` with its frames cleared there.
+
+    The frames name the file being read (``file_being_read``) but may also hold results
+    that must be dropped on the thread that made them (see ``in_thread``).
+    """
+
+    def run() -> EmbeddedStore | None:
+        try:
+            return refresh()
+        except Exception as exc:
+            where = file_being_read(exc)
+            drop_frames(exc)
+            raise ReloadError(exc, where) from None
+
+    return run
+
+
+def failure_line(exc: BaseException, where: Path | None, wait: float, early: bool = False) -> str:
     """One log line for a reload that raised: what failed, where, what to do and when it is tried again."""
-    where = file_being_read(exc)
     what = f"{type(exc).__name__}: {str(exc)[:200]}".replace("\n", " ")
     todo = (f"fix or remove {where} (records are UTF-8 YAML)" if where else
             "check the files changed last under records/, sources/, shapes/ and ontology/")  # fmt: skip
@@ -504,11 +529,11 @@ async def watch(site: Site, refresh: Refresh, backoff: Backoff, inputs: Stamp | 
         await pause(backoff.delay(failures), backoff.interval, inputs if failures else None, seen, sleep)
         stamp = await asyncio.to_thread(inputs) if inputs is not None else None
         try:
-            store = await asyncio.to_thread(in_thread(refresh))
-        except Exception as exc:  # a failed reload must not stop the server or later reloads
+            store = await asyncio.to_thread(reloading(refresh))
+        except ReloadError as failure:  # a failed reload (any error) must not stop the server or later reloads
             failures = failures + 1 if stamp == seen else 1
             seen = stamp
-            report(failure_line(exc, backoff.delay(failures), early=inputs is not None))
+            report(failure_line(failure.error, failure.where, backoff.delay(failures), early=inputs is not None))
             continue
         failures = 0
         if store is not None:
