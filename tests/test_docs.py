@@ -320,6 +320,7 @@ def test_the_limits_the_readme_states_are_the_codes() -> None:
     defaults = Settings(root=ROOT)
     assert limits["request body"] == f"{BODY_LIMIT // 1024} KiB"
     assert limits["a request arriving"].startswith(f"whole within {listener.REQUEST_DEADLINE:g} s")
+    assert limits["a request's line and headers"] == f"{listener.HEADER_LIMIT // 1024} KiB"
     assert limits["connections at once"].startswith(f"the open-file limit less {listener.FILES_KEPT}")
     assert limits["query text"] == f"{query_text.MAX_LENGTH // 1024} KiB"
     assert limits["brackets `{ ( [` nested"] == f"{query_text.MAX_DEPTH} deep"

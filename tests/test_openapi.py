@@ -11,6 +11,7 @@ accepts, and no payload written raw into an HTML page.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -189,6 +190,22 @@ def test_the_app_answers_errors_as_documented(client: TestClient, api_schema: Ba
     assert operation is not None
     case = operation.Case(method=method, path_parameters={"path": path[1:]} if "{path}" in label else None)
     case.validate_response(response, checks=CHECKS)
+
+
+def test_a_cut_answer_carries_the_header_the_description_names(built: Built, settings: Settings,
+                                                                described: dict[str, Any]) -> None:  # fmt: skip
+    results = [described["paths"]["/sparql"][method]["responses"]["200"] for method in ("get", "post")]
+    results += [item["get"]["responses"]["200"] for path, item in described["paths"].items()
+                if path.startswith("/queries/")]  # fmt: skip
+    assert len(results) > 5 and all("X-Row-Limit-Reached" in r["headers"] for r in results)
+    header = described["components"]["headers"]["X-Row-Limit-Reached"]
+    store = EmbeddedStore.from_file(settings.dist_dir / DUMP)
+    with TestClient(create_app(store, dataclasses.replace(settings, row_limit=3))) as capped:
+        cut = capped.get("/sparql", params={"query": "SELECT * { ?s ?p ?o }", "format": "json"})
+        named = capped.get("/queries/who-met-whom", params={"format": "csv"})
+    for answer in (cut, named):
+        assert answer.status_code == 200 and re.fullmatch(header["schema"]["pattern"], answer.headers[
+            "x-row-limit-reached"]) and answer.headers["x-row-limit-reached"] == "3"  # fmt: skip
 
 
 def test_the_description_is_cached_by_etag(client: TestClient) -> None:

@@ -744,6 +744,42 @@ def test_idle_and_half_sent_requests_are_dropped_and_cannot_lock_clients_out(set
     assert log_path.stat().st_size < 20_000, log_path.read_text(errors="replace")[:2000]
 
 
+def raw_answer(url: str, request: bytes) -> bytes:
+    """What the server sends back for raw request bytes, until it closes the connection (at most 64 KB)."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        try:
+            sock.sendall(request)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused before it was all sent: the answer (if any) is still there to read
+        answer = b""
+        while len(answer) < 65536 and (chunk := sock.recv(65536)):
+            answer += chunk
+    return answer
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("headers", [
+    b"X-Big: " + b"a" * 100_000 + b"\r\n",  # one header of 100 KB
+    b"".join(b"X-H%d: v\r\n" % n for n in range(5_000)),  # 5,000 headers
+    b"Cookie: " + b"c=1; " * 20_000 + b"\r\n",
+])  # fmt: skip
+def test_oversized_request_headers_are_refused_and_the_server_goes_on(server: str, headers: bytes) -> None:
+    answer = raw_answer(server, b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n")
+    status = answer.split(b"\r\n", 1)[0]
+    assert status in (b"", b"HTTP/1.1 400 Bad Request", b"HTTP/1.1 431 Request Header Fields Too Large"), status
+    assert httpx2.get(server + "/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200
+
+
+@pytest.mark.server
+def test_a_small_head_with_a_large_body_in_one_packet_is_answered(server: str) -> None:
+    """The head limit counts the head only: a body sent with it, in the same packet, is the body's to limit."""
+    body = b"ASK {} #" + b"x" * 30_000
+    head = b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nConnection: close\r\n"
+    answer = raw_answer(server, head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    assert answer.split(b"\r\n", 1)[0] == b"HTTP/1.1 200 OK", answer[:300]
+
+
 def wait_until_answering(url: str, process: subprocess.Popen[bytes]) -> None:
     for _ in range(400):
         try:

@@ -265,7 +265,7 @@ class Site:
     async def answer(self, request: Request, query: str, dataset: sparql.Dataset | None = None) -> Response:
         """Run a query (over the graphs of the store a dataset names, if any) and write its results, negotiated."""
         outcome = await self.evaluator.run(query, dataset, client_of(request))
-        extra = {"X-Row-Limit-Reached": str(self.settings.row_limit)} if outcome.truncated else {}
+        extra = {openapi.ROW_LIMIT_HEADER: str(self.settings.row_limit)} if outcome.truncated else {}
         if outcome.triples is not None:
             graph = results.triples_graph(outcome.triples)
             media = self.pick(request, [*GRAPH_OFFERS[1:], HTML], GRAPH_NAMES)
@@ -301,7 +301,7 @@ class Site:
         if not (wanted.lower() == "html" if wanted is not None else choose(RESULT_OFFERS, accept) == HTML):
             return await self.answer(request, text)  # the results themselves, negotiated
         outcome = await self.evaluator.run(text, None, client_of(request))
-        extra = {"X-Row-Limit-Reached": str(self.settings.row_limit)} if outcome.truncated else {}
+        extra = {openapi.ROW_LIMIT_HEADER: str(self.settings.row_limit)} if outcome.truncated else {}
         page = render.results_page(self.renderer(), text, outcome, named, values)
         return self.respond(request, page, HTML, extra=extra)
 
@@ -578,7 +578,7 @@ def create_app(store: ServedStore, settings: Settings, *, limits: Limits = DEFAU
         Middleware(SecurityHeaders),
         Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
                    allow_headers=["Accept", "Content-Type"],
-                   expose_headers=["ETag", "X-Row-Limit-Reached", "Retry-After"]),
+                   expose_headers=["ETag", openapi.ROW_LIMIT_HEADER, "Retry-After"]),
         Middleware(GZipMiddleware, minimum_size=500),
     ]  # fmt: skip
     app = Starlette(routes=routes(site), middleware=middleware, lifespan=lifespan,

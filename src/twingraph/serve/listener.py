@@ -6,6 +6,9 @@ file descriptor. So:
 * a request must arrive whole within ``REQUEST_DEADLINE`` seconds of the connection
   (or of the previous answer on a kept-alive connection); a client that sends nothing,
   or half a request, is disconnected then (uvicorn alone waits forever);
+* a request's line and headers may take ``HEADER_LIMIT`` bytes (nginx allows 32 KB,
+  Node.js 16 KB); past that the answer is 431 and the connection is closed (h11 lets a
+  head of any size through when it arrives at once);
 * the process's file limit is raised to its hard limit, and uvicorn answers 503 to new
   requests past ``connection_cap`` connections, which stays below that limit with room
   for the workers' pipes and the files the server opens;
@@ -33,6 +36,9 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from twingraph.errors import TwingraphError
 
 REQUEST_DEADLINE = 10.0  # seconds for a whole request to arrive
+HEADER_LIMIT = 16 * 1024  # bytes of a request's line and headers
+HEADERS_TOO_LARGE = (b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                     b"connection: close\r\ncontent-length: %d\r\n\r\n%s")  # fmt: skip
 FILES_KEPT = 64  # descriptors kept free for workers, snapshots, dumps and logs
 LOG_EVERY = 10.0  # seconds between two log lines about the same loop error
 
@@ -43,10 +49,29 @@ class DeadlineProtocol(H11Protocol):
     """uvicorn's h11 protocol, closing a connection whose request has not arrived whole by its deadline."""
 
     request_deadline = REQUEST_DEADLINE
+    header_limit = HEADER_LIMIT
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.deadline_task: asyncio.TimerHandle | None = None
+        self.head = b""  # the request's head so far (up to its blank line), while it arrives
+
+    def data_received(self, data: bytes) -> None:
+        if self.conn.their_state is h11.IDLE and not self.head_fits(data):
+            message = f"the request's line and headers take more than {self.header_limit} bytes".encode()
+            self.transport.write(HEADERS_TOO_LARGE % (len(message), message))
+            self.transport.close()
+            return
+        super().data_received(data)
+
+    def head_fits(self, data: bytes) -> bool:
+        """Whether the request's head, with ``data`` added, stays within the limit (its end counts, not its body)."""
+        self.head += data
+        end = self.head.find(b"\r\n\r\n")
+        size = len(self.head) if end < 0 else end + 4
+        if end >= 0:
+            self.head = b""
+        return size <= self.header_limit
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -67,6 +92,7 @@ class DeadlineProtocol(H11Protocol):
             self.disarm()
 
     def on_response_complete(self) -> None:
+        self.head = b""
         self.disarm()
         self.arm()  # before uvicorn reads a pipelined request, whose arrival disarms it again
         super().on_response_complete()

@@ -47,6 +47,7 @@ ERRORS = {
 RETRY_AFTER = (429, 503)
 # the statuses of a request that runs queries: refused, busy, past its deadline, crashed, remote store failed
 QUERYING = (429, 500, 502, 503)
+ROW_LIMIT_HEADER = "X-Row-Limit-Reached"  # on results cut at the server's row limit
 NOT_MODIFIED = {"description": "Not modified: `If-None-Match` names the current `ETag`."}
 QUERY_LISTING = {
     "type": "array",
@@ -135,7 +136,7 @@ def openapi_document(api: Api) -> dict[str, Any]:
 
 
 def components(api: Api) -> dict[str, Any]:
-    """The error responses (one per status), the ``Retry-After`` header and the query listing's schema."""
+    """The error responses (one per status), the ``Retry-After`` and row-limit headers and the listing's schema."""
     return {
         "responses": {str(status): error_response(status, api.body_limit) for status in ERRORS},
         "headers": {
@@ -143,7 +144,13 @@ def components(api: Api) -> dict[str, Any]:
                 "description": "Seconds after which the request may succeed.",
                 "required": True,
                 "schema": {"type": "string", "pattern": "^[0-9]+$"},
-            }
+            },
+            ROW_LIMIT_HEADER: {
+                "description": "Present when the results were cut at the server's row limit, which is its value: "
+                               "there are more rows (or triples) than the answer holds.",
+                "required": False,
+                "schema": {"type": "string", "pattern": "^[0-9]+$"},
+            },
         },
         "schemas": {"QueryListing": QUERY_LISTING},
     }
@@ -164,6 +171,13 @@ def responses(ok: dict[str, Any], *errors: int, cached: bool = True) -> dict[str
     """An operation's responses: ``ok`` (200), 304 when ``cached``, and the error statuses by reference."""
     found: dict[str, Any] = {"200": ok, **({"304": NOT_MODIFIED} if cached else {})}
     return found | {str(status): {"$ref": f"#/components/responses/{status}"} for status in sorted(errors)}
+
+
+def results_content(description: str, media_types: Iterable[str]) -> dict[str, Any]:
+    """A 200 response of query results, which may be cut at the row limit (``X-Row-Limit-Reached`` says so)."""
+    return content(description, media_types) | {
+        "headers": {ROW_LIMIT_HEADER: {"$ref": f"#/components/headers/{ROW_LIMIT_HEADER}"}}
+    }
 
 
 def content(description: str, media_types: Iterable[str], schema: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -288,8 +302,8 @@ def sparql_paths(api: Api) -> dict[str, Any]:
     """``/sparql``: SPARQL 1.1 Protocol queries by GET and POST; without a query, the service description."""
     answers = [*api.result_types, *api.graph_types]
     formats = format_param({**api.graph_formats, **api.result_formats}, answers)
-    ok = content("Query results (SELECT, ASK) or a graph (CONSTRUCT, DESCRIBE); without a query, the service "
-                 "description (or, for HTML, the query editor).", answers)  # fmt: skip
+    ok = results_content("Query results (SELECT, ASK) or a graph (CONSTRUCT, DESCRIBE); without a query, the "
+                         "service description (or, for HTML, the query editor).", answers)  # fmt: skip
     statuses = (400, 403, 406, 413, 415, *QUERYING)
     dataset = [{"name": name, "in": "query", "required": False, "explode": True,
                 "schema": {"type": "array", "items": {"type": "string"}},
@@ -346,7 +360,7 @@ def query_paths(api: Api) -> dict[str, Any]:
     """The catalogue of named queries, each named query with its parameters, and any name (404 when unknown)."""
     answers, names = query_answers(api, None)
     formats = format_param(names, answers)
-    ok = content("The query's results, negotiated.", answers)
+    ok = results_content("The query's results, negotiated.", answers)
     statuses = (400, 404, 406, *QUERYING)
     listing = {"$ref": "#/components/schemas/QueryListing"}
     found = {
@@ -362,8 +376,8 @@ def query_paths(api: Api) -> dict[str, Any]:
     for query in api.queries.values():
         answers, names = query_answers(api, query_form(query.text))
         found[f"/queries/{query.name}"] = get(
-            f"query-{query.name}", query.title, responses(content("The query's results, negotiated.", answers),
-                                                          *statuses),
+            f"query-{query.name}", query.title,
+            responses(results_content("The query's results, negotiated.", answers), *statuses),
             [*(query_param(p) for p in query.params), format_param(names, answers)], query.description,
         )  # fmt: skip
     return found
