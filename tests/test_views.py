@@ -131,9 +131,15 @@ def test_the_timeline_has_one_item_per_event_at_its_precision(open_view: Any, gr
     drawn = opened.page.eval_on_selector_all(
         ".timeline-item", "items => items.map(a => [a.dataset.event, a.dataset.precision, Number(a.dataset.days)])")
     assert {event: p for event, p, _ in drawn} == expected
-    # each mark spans the days its date covers: a month-only event a whole month, not one day
+    # each mark spans the days its dates cover: a month-only event a whole month, not one day, and an
+    # event with an end date from the start of its start to the end of its end (tests/test_views_truth.py)
+    from tests.test_views_truth import event_days
+
+    days = event_days(graph)
+    assert {event: d for event, _, d in drawn} == days
     spans = {"day": {1}, "month": {28, 29, 30, 31}, "year": {365, 366}}
-    assert all(days in spans[p] for _, p, days in drawn), [d for d in drawn if d[2] not in spans[d[1]]]
+    single = {str(e) for e in events if graph.value(e, SCHEMA.endDate) is None}
+    assert all(d in spans[p] for event, p, d in drawn if event in single)
 
 
 def test_the_timeline_filters_by_city(open_view: Any, graph: Graph) -> None:

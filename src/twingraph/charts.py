@@ -10,6 +10,7 @@ JavaScript on the same rows.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -128,6 +129,86 @@ def date_span(date: str) -> tuple[float, float]:
         return parts[0] + (parts[1] - 1) / 12, parts[0] + parts[1] / 12
     start = parts[0] + ((parts[1] - 1) * 30.5 + parts[2] - 1) / 366
     return start, start + 1 / 365
+
+
+def event_span(date: str, end: str = "") -> tuple[float, float]:
+    """The years an event covers: from the start of its date to the end of its end date, each at its precision.
+
+    >>> event_span("2002", "2018"), event_span("2019-07"), event_span("2019", "2018")
+    ((2002.0, 2019.0), (2019.5, 2019.5833333333333), (2019.0, 2020.0))
+    """
+    return date_span(date)[0], date_span(end if end and end >= date else date)[1]
+
+
+def dense_range(spans: Sequence[tuple[float, float]], gap_share: float = 0.25) -> tuple[float, float]:
+    """The range of the spans without their lone outliers, as the web timeline fits its axis.
+
+    An outermost span is left out when the gap between it and the rest is wider than
+    ``gap_share`` of what remains, at most a twentieth of the spans (and none of fewer than 4).
+
+    >>> dense_range([(1963, 1964)] + [(2002, 2019), (2006, 2007), (2019, 2020), (2023, 2024)] * 5)
+    (2002, 2024)
+    >>> dense_range([(2001, 2002), (2003, 2004)])
+    (2001, 2004)
+    """
+    if not spans:
+        return 2000.0, 2001.0
+    by_start = sorted(spans)
+    by_end = sorted(spans, key=lambda s: -s[1])
+    first = last = 0
+    allowed = max(1, len(spans) // 20) if len(spans) >= 4 else 0
+    for _ in range(allowed):
+        left = by_start[first + 1][0] - by_start[first][1] if first + 1 < len(spans) else -math.inf
+        right = by_end[last][0] - by_end[last + 1][1] if last + 1 < len(spans) else -math.inf
+        rest = by_end[last][1] - by_start[first + 1][0] if left >= right else by_end[last + 1][1] - by_start[first][0]
+        if not max(left, right) > gap_share * rest:
+            break
+        first, last = (first + 1, last) if left >= right else (first, last + 1)
+    return by_start[first][0], by_end[last][1]
+
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1
+
+
+def overlaps(a: Box, b: Box) -> bool:
+    """Whether two boxes share some area.
+
+    >>> overlaps((0, 0, 2, 2), (1, 1, 3, 3)), overlaps((0, 0, 1, 1), (1, 0, 2, 1))
+    (True, False)
+    """
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def label_places(x: float, y: float, r: float, width: float, height: float) -> list[Box]:
+    """The boxes a label of this size may take around a mark of radius r at (x, y), in order of preference.
+
+    >>> label_places(0, 0, 1, 4, 2)[0]
+    (3, -1.0, 7, 1.0)
+    """
+    gap = r + 2
+    corners = [(gap, -height / 2), (-gap - width, -height / 2), (-width / 2, gap), (-width / 2, -gap - height),
+               (gap, 0), (gap, -height), (-gap - width, 0), (-gap - width, -height)]  # fmt: skip
+    return [(x + dx, y + dy, x + dx + width, y + dy + height) for dx, dy in corners]
+
+
+def place_labels(labels: Sequence[tuple[float, float, float, float, float]], bounds: Box,
+                 taken: Sequence[Box] = ()) -> list[Box | None]:  # fmt: skip
+    """Greedy placement: each label (x, y, r, width, height), in order, takes its first place inside the bounds
+    that meets no box taken before (the marks in ``taken``, the labels placed); None where there is none.
+
+    >>> place_labels([(0, 0, 1, 4, 2), (0, 0, 1, 4, 2), (0, 0, 1, 40, 2)], (-10, -10, 10, 10))
+    [(3, -1.0, 7, 1.0), (-7, -1.0, -3, 1.0), None]
+    """
+    boxes = list(taken)
+    placed: list[Box | None] = []
+    for x, y, r, width, height in labels:
+        inside = (b for b in label_places(x, y, r, width, height)
+                  if b[0] >= bounds[0] and b[1] >= bounds[1] and b[2] <= bounds[2] and b[3] <= bounds[3])  # fmt: skip
+        spot = next((b for b in inside if not any(overlaps(b, other) for other in boxes)), None)
+        placed.append(spot)
+        if spot is not None:
+            boxes.append(spot)
+    return placed
 
 
 def decode_arcs(topology: dict[str, Any]) -> list[list[tuple[float, float]]]:

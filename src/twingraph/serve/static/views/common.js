@@ -40,6 +40,95 @@ export function spanOf(date) {
   return [new Date(Date.UTC(y, 0, 1)), new Date(Date.UTC(y + 1, 0, 1))];
 }
 
+// The span an event covers: from the start of its start date to the end of its end date (or of its start
+// date when it has none), each at its own precision: "2002" to "2018" is the whole of 2002-2018.
+export function rangeOf(date, endDate) {
+  const [start] = spanOf(date);
+  const end = spanOf(endDate && endDate >= date ? endDate : date)[1];
+  return [start, end];
+}
+
+// The time domain fitted to where the spans are: the lone outliers at either end (at most a twentieth of
+// them, and only past a gap wider than a quarter of what remains) are left outside, to be marked at the edge.
+// Returns [start, end] as Dates; the spans are [start, end] pairs of Dates.
+export function denseDomain(spans, gapShare = 0.25) {
+  if (!spans.length) return [new Date(Date.UTC(2000, 0, 1)), new Date(Date.UTC(2001, 0, 1))];
+  const byStart = [...spans].sort((a, b) => a[0] - b[0]);
+  const byEnd = [...spans].sort((a, b) => b[1] - a[1]);
+  let dropped = 0;
+  let first = 0;
+  let last = 0;
+  const allowed = spans.length >= 4 ? Math.max(1, Math.floor(spans.length / 20)) : 0;
+  const lo = () => byStart[first][0];
+  const hi = () => byEnd[last][1];
+  while (dropped < allowed) {
+    // the widest gap between an outermost span and the rest, at either end
+    const left = first + 1 < byStart.length ? byStart[first + 1][0] - byStart[first][1] : -Infinity;
+    const right = last + 1 < byEnd.length ? byEnd[last][0] - byEnd[last + 1][1] : -Infinity;
+    const gap = Math.max(left, right);
+    const rest = left >= right ? hi() - byStart[first + 1][0] : byEnd[last + 1][1] - lo();
+    if (!(gap > gapShare * rest)) break;
+    if (left >= right) first += 1;
+    else last += 1;
+    dropped += 1;
+  }
+  return [lo(), hi()];
+}
+
+function overlaps(a, b) {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+// Greedy label placement: each label, in the order given (most important first), takes the first of the
+// places around its anchor where its box stays inside the bounds and meets no box already taken (other
+// labels, the marks in `taken`); a label with no such place is removed, its name staying in the mark's title.
+// labels: [{ node: an SVG <text> positioned relative to (x, y), x, y, r: the mark's radius }].
+// Returns the boxes of the labels kept, in the SVG's user units.
+export function placeLabels(labels, bounds, taken = []) {
+  const boxes = [...taken];
+  const kept = [];
+  for (const { node, x, y, r } of labels) {
+    node.setAttribute("x", 0);
+    node.setAttribute("y", 0);
+    const bb = node.getBBox();
+    const [w, h, gap] = [bb.width, bb.height, r + 2];
+    const places = [[gap, -h / 2], [-gap - w, -h / 2], [-w / 2, -gap - h], [-w / 2, gap],
+      [gap, -h], [gap, 0], [-gap - w, -h], [-gap - w, 0]];
+    const spot = places.map(([dx, dy]) => ({ x: x + dx, y: y + dy, width: w, height: h, dx, dy }))
+      .find((box) => box.x >= bounds.x && box.y >= bounds.y && box.x + w <= bounds.x + bounds.width
+        && box.y + h <= bounds.y + bounds.height && !boxes.some((other) => overlaps(box, other)));
+    if (!spot) {
+      node.remove();
+      continue;
+    }
+    node.setAttribute("x", spot.dx - bb.x);
+    node.setAttribute("y", spot.dy - bb.y);
+    boxes.push(spot);
+    kept.push(spot);
+  }
+  return kept;
+}
+
+// The box of a round mark of radius r at (x, y), for placeLabels' `taken`.
+export function markBox(x, y, r) {
+  return { x: x - r, y: y - r, width: 2 * r, height: 2 * r };
+}
+
+// A legend (ul.legend) of the series drawn: one entry per [key, text, colour, opacity], each with data-series=key.
+export function fillLegend(legend, entries) {
+  legend.replaceChildren();
+  for (const [key, text, colour, opacity] of entries) {
+    const item = document.createElement("li");
+    item.dataset.series = key;
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.style.background = colour;
+    if (opacity !== undefined) swatch.style.opacity = opacity;
+    item.append(swatch, text);
+    legend.append(item);
+  }
+}
+
 // A labelled <select> with "all" first; onChange gets the chosen value ("" for all).
 export function addSelect(container, label, values, onChange) {
   const wrap = document.createElement("label");

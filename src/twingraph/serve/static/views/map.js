@@ -1,18 +1,20 @@
 // The map: the world outline from the bundled world-atlas TopoJSON (no tile server),
-// a marker for Kazan and for each partner city with coordinates, and beside it the
-// cities that have none yet.
-import { hrefOf, start } from "./common.js";
+// a marker for the home city and for each partner city with coordinates, named where the name
+// overlaps nothing, and beside it the cities that have none yet (no column when there is none).
+import { fillLegend, hrefOf, markBox, placeLabels, start } from "./common.js";
 
 const d3 = window.d3;
 const topojson = window.topojson;
 const ATLAS = "/static/vendor/world-atlas/countries-110m.json";
+const ROLES = { home: ["домашний город", "#1d2430"], partner: ["город-партнёр", "#c0392b"] };
 
 async function draw(figure, rows) {
   const base = figure.dataset.base;
   const world = await (await fetch(ATLAS)).json();
   const placed = rows.filter((r) => r.lat !== "" && r.lon !== "");
   const unplaced = rows.filter((r) => r.lat === "" || r.lon === "");
-  const width = Math.max(figure.clientWidth - 220, 480);
+  // the side list takes room only when there is a city to list
+  const width = Math.max(figure.clientWidth - (unplaced.length ? 220 : 0), 480);
   const height = Math.round(width * 0.5);
   const projection = d3.geoEqualEarth().fitSize([width, height], { type: "Sphere" });
   const path = d3.geoPath(projection);
@@ -30,15 +32,29 @@ async function draw(figure, rows) {
   // past data-labelled markers, only the cities with most agreements and events get a name beside them
   const weight = (r) => Number(r.agreements || 0) + Number(r.events || 0);
   const labelled = Number(figure.dataset.labelled || Infinity);
-  const named = new Set([...placed].sort((a, b) => weight(b) - weight(a)).slice(0, labelled));
+  const busiest = (a, b) => (b.role === "home") - (a.role === "home") || weight(b) - weight(a);
+  const named = new Set([...placed].sort(busiest).slice(0, labelled));
   const marker = svg.append("g").selectAll("a").data(placed).join("a")
     .attr("class", (r) => `map-marker role-${r.role}`)
     .attr("href", (r) => hrefOf(r.city, base))
     .attr("data-city", (r) => r.city)
     .attr("transform", (r) => `translate(${projection([+r.lon, +r.lat])})`);
-  marker.append("circle").attr("r", (r) => (r.role === "home" ? 6 : 4.5));
-  marker.filter((r) => named.has(r)).append("text").attr("x", 7).attr("y", 4).text((r) => r.name);
+  marker.append("circle").attr("r", (r) => (r.role === "home" ? 6 : 4.5)).style("fill", (r) => ROLES[r.role][1]);
   marker.append("title").text((r) => `${r.name}: соглашений ${r.agreements}, событий ${r.events}`);
+  figure.prepend(svg.node()); // in the page, so that the labels can be measured
+  // the busiest cities' names first, each where it overlaps no other name or marker; the rest on hover
+  const at = (r) => projection([+r.lon, +r.lat]);
+  const radius = (r) => (r.role === "home" ? 6 : 4.5);
+  const names = marker.filter((r) => named.has(r)).append("text").text((r) => r.name);
+  placeLabels(names.nodes().sort((a, b) => busiest(a.__data__, b.__data__))
+    .map((t) => ({ node: t, x: at(t.__data__)[0], y: at(t.__data__)[1], r: radius(t.__data__) })),
+  { x: 0, y: 0, width, height }, placed.map((r) => markBox(...at(r), radius(r))));
+  const legend = document.createElement("ul");
+  legend.className = "legend map-legend";
+  fillLegend(legend, Object.keys(ROLES).filter((role) => placed.some((r) => r.role === role))
+    .map((role) => [role, ...ROLES[role]]));
+  svg.node().after(legend);
+  if (!unplaced.length) return;
 
   const layout = document.createElement("div");
   layout.className = "map-layout";
@@ -48,7 +64,6 @@ async function draw(figure, rows) {
   heading.textContent = `Без координат (${unplaced.length})`;
   const list = document.createElement("ul");
   const listed = Number(figure.dataset.listed || Infinity);
-  const busiest = (a, b) => (b.role === "home") - (a.role === "home") || weight(b) - weight(a);
   for (const r of unplaced.length > listed ? [...unplaced].sort(busiest).slice(0, listed) : unplaced) {
     const item = document.createElement("li");
     const a = document.createElement("a");
@@ -65,8 +80,9 @@ async function draw(figure, rows) {
     more.textContent = `Показаны ${listed} из ${unplaced.length}: с наибольшим числом соглашений и событий.`;
     aside.append(more);
   }
-  layout.append(svg.node(), aside);
   figure.prepend(layout);
+  layout.append(svg.node(), aside);
+  layout.after(legend);
 }
 
 start(draw);

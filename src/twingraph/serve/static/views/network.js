@@ -1,7 +1,7 @@
 // Who met whom: persons, cities and organizations as nodes, one edge per pair that took part
 // in the same events, labelled with the dates; filter by year; a click opens the node's page.
 // On a person's page (data-focus) it shows that person's neighbourhood only.
-import { addSelect, formatDate, hrefOf, start, uniqueSorted } from "./common.js";
+import { addSelect, fillLegend, formatDate, hrefOf, markBox, placeLabels, start, uniqueSorted } from "./common.js";
 
 const d3 = window.d3;
 const KINDS = { person: "человек", city: "город", organization: "организация" };
@@ -40,6 +40,11 @@ function draw(figure, rows) {
   count.className = "muted view-count";
   figure.append(count);
   const color = d3.scaleOrdinal(Object.keys(KINDS), ["#1f5fa8", "#c0392b", "#2e8b57"]);
+  const radius = (n) => (n.kind === "city" ? 8 : 5);
+  const dates = (e) => e.dates.map(formatDate).join(overview ? " – " : ", ");
+  const legend = document.createElement("ul");
+  legend.className = "legend network-legend";
+  svg.node().after(legend);
 
   function render(year) {
     svg.selectAll("*").remove();
@@ -64,22 +69,45 @@ function draw(figure, rows) {
       .attr("x1", (e) => e.source.x).attr("y1", (e) => e.source.y)
       .attr("x2", (e) => e.target.x).attr("y2", (e) => e.target.y)
       .attr("stroke-width", (e) => Math.min(6, e.weight));
-    const dates = (e) => e.dates.map(formatDate).join(overview ? " – " : ", ");
     link.append("title").text((e) => `${e.source.name} — ${e.target.name}: ${dates(e)}`
       + (overview ? ` (событий: ${e.weight})` : ""));
-    if (edges.length <= 60) {
-      link.append("text").attr("class", "edge-label")
-        .attr("x", (e) => (e.source.x + e.target.x) / 2).attr("y", (e) => (e.source.y + e.target.y) / 2)
-        .text(dates);
-    }
     const node = svg.append("g").attr("class", "nodes").selectAll("a").data(nodes).join("a")
       .attr("class", (n) => `network-node kind-${n.kind}${n.id === focus ? " focus" : ""}`)
       .attr("href", (n) => hrefOf(n.id, base))
       .attr("data-iri", (n) => n.id)
       .attr("transform", (n) => `translate(${n.x},${n.y})`);
-    node.append("circle").attr("r", (n) => (n.kind === "city" ? 8 : 5)).attr("fill", (n) => color(n.kind));
+    node.append("circle").attr("r", radius).attr("fill", (n) => color(n.kind));
     node.append("title").text((n) => `${n.name} (${KINDS[n.kind]})`);
-    node.append("text").attr("x", 9).attr("y", 4).text((n) => n.name);
+    label(node, link, edges);
+    fillLegend(legend, Object.keys(KINDS).filter((k) => nodes.some((n) => n.kind === k))
+      .map((k) => [k, KINDS[k], color(k)]));
+    for (const [key, value] of [["nodes", nodes.length], ["edges", edges.length]]) {
+      for (const span of document.querySelectorAll(`[data-count="${key}"]`)) span.textContent = value;
+    }
+  }
+
+  // names beside the nodes with most links first, dates on the edges after, each only where it
+  // overlaps nothing and stays inside the figure; the others are in the titles (on hover)
+  function label(node, link, edges) {
+    const degree = new Map();
+    for (const e of edges) for (const n of [e.source, e.target]) degree.set(n.id, (degree.get(n.id) || 0) + 1);
+    const links = (n) => degree.get(n.id) || 0;
+    const order = (a, b) => (b.id === focus) - (a.id === focus) || links(b) - links(a)
+      || (b.kind === "city") - (a.kind === "city") || a.name.localeCompare(b.name, "ru");
+    const names = node.append("text").text((n) => n.name);
+    const bounds = { x: 0, y: 0, width, height };
+    const taken = node.data().map((n) => markBox(n.x, n.y, radius(n) + 1));
+    const nodeLabels = names.nodes().map((t) => ({ node: t, datum: t.__data__ }))
+      .sort((a, b) => order(a.datum, b.datum))
+      .map(({ node: t, datum: n }) => ({ node: t, x: n.x, y: n.y, r: radius(n) }));
+    const boxes = placeLabels(nodeLabels, bounds, taken);
+    if (edges.length <= 60) {
+      const dated = link.append("text").attr("class", "edge-label")
+        .attr("transform", (e) => `translate(${(e.source.x + e.target.x) / 2},${(e.source.y + e.target.y) / 2})`)
+        .text(dates);
+      placeLabels(dated.nodes().map((t) => ({ node: t, x: (t.__data__.source.x + t.__data__.target.x) / 2,
+        y: (t.__data__.source.y + t.__data__.target.y) / 2, r: 0 })), bounds, [...taken, ...boxes]);
+    }
   }
 
   const years = uniqueSorted(rows.filter((r) => !focus || r.a === focus || r.b === focus).map((r) => r.date.slice(0, 4)));

@@ -1,16 +1,17 @@
 // Agreements and events per year, stacked by partner city: two bar charts on one year axis.
-import { start, uniqueSorted } from "./common.js";
+import { fillLegend, start, uniqueSorted } from "./common.js";
 
 const d3 = window.d3;
 const KINDS = [["agreement", "Соглашения"], ["event", "События"]];
 
 function draw(figure, rows) {
-  const years = uniqueSorted(rows.map((r) => r.year));
+  // years in numeric order (a year is four digits, but a sort of strings is not a sort of years)
+  const years = [...new Set(rows.map((r) => r.year).filter(Boolean))].sort((a, b) => Number(a) - Number(b));
   const cities = uniqueSorted(rows.map((r) => r.city));
   const color = d3.scaleOrdinal(cities, d3.schemeTableau10);
   const width = Math.max(figure.clientWidth, 600);
   const panel = 200;
-  const margin = { top: 24, right: 10, bottom: 30, left: 40 };
+  const margin = { top: 24, right: 10, bottom: 44, left: 40 };
   const height = margin.top + KINDS.length * (panel + margin.bottom) + 10;
   const x = d3.scaleBand().domain(years).range([margin.left, width - margin.right]).padding(0.15);
   const svg = d3.create("svg").attr("class", "years").attr("viewBox", [0, 0, width, height]).attr("role", "img")
@@ -23,9 +24,12 @@ function draw(figure, rows) {
     const y = d3.scaleLinear().domain([0, d3.max(series.at(-1), (d) => d[1]) || 1]).nice().range([top + panel, top]);
     const g = svg.append("g").attr("class", `panel panel-${kind}`);
     g.append("text").attr("x", margin.left).attr("y", top - 6).attr("class", "panel-title").text(label);
-    g.append("g").attr("transform", `translate(0,${top + panel})`).call(d3.axisBottom(x)
+    g.append("g").attr("class", "x-axis").attr("transform", `translate(0,${top + panel})`).call(d3.axisBottom(x)
       .tickValues(years.filter((_, j) => j % Math.ceil(years.length / 20) === 0)));
-    g.append("g").attr("transform", `translate(${margin.left},0)`).call(d3.axisLeft(y).ticks(4));
+    // counts are whole: integer ticks only, however small the largest
+    g.append("g").attr("class", "y-axis").attr("transform", `translate(${margin.left},0)`)
+      .call(d3.axisLeft(y).tickValues(y.ticks(Math.min(4, y.domain()[1])).filter(Number.isInteger))
+        .tickFormat(d3.format("d")));
     g.append("g").selectAll("g").data(series).join("g").attr("fill", (s) => color(s.key))
       .selectAll("rect").data((s) => s.filter((d) => d[1] > d[0]).map((d) => ({ ...d, city: s.key }))).join("rect")
       .attr("class", `bar bar-${kind}`)
@@ -36,14 +40,7 @@ function draw(figure, rows) {
   figure.prepend(svg.node());
   const legend = document.createElement("ul");
   legend.className = "legend";
-  for (const c of cities) {
-    const item = document.createElement("li");
-    const swatch = document.createElement("span");
-    swatch.className = "swatch";
-    swatch.style.background = color(c);
-    item.append(swatch, c);
-    legend.append(item);
-  }
+  fillLegend(legend, cities.map((c) => [c, c, color(c)]));
   figure.append(legend);
 }
 
