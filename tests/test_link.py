@@ -350,7 +350,7 @@ def test_build_merges_links_and_pages_show_the_item_and_english_name(built: Buil
     store = EmbeddedStore.from_file(settings.dist_dir / DUMP)
     with TestClient(create_app(store, settings)) as client:
         page = client.get("/city/tehran", headers={"Accept": "text/html"}).text
-    assert '<a href="http://www.wikidata.org/entity/Q3616">Q3616</a>' in page
+    assert '<a href="http://www.wikidata.org/entity/Q3616" translate="no">Q3616</a>' in page
     assert '<span lang="en">Tehran</span>' in page
 
 

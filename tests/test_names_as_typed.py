@@ -125,6 +125,9 @@ def invented() -> EmbeddedStore:
         (event, node(schema + "about"), city), (event, node(tg + "participation"), part),
         (part, node(tg + "participant"), person), (event, node(tg + "eventType"), node(BASE + "event-type/meeting")),
         (node(BASE + "event-type/meeting"), node("http://www.w3.org/2004/02/skos/core#prefLabel"), ru("встреча")),
+        # the queries name a type by its English label, as the ontology gives it (the pages translate it)
+        (node(BASE + "event-type/meeting"), node("http://www.w3.org/2004/02/skos/core#prefLabel"),
+         ox.Literal("meeting", language="en")),
     ]  # fmt: skip
     raw = ox.Store()
     raw.extend(ox.Quad(s, p, o) for s, p, o in facts)

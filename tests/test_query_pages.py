@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from twingraph.config import Settings
 from twingraph.pipeline import Built
-from twingraph.serve import create_app
+from twingraph.serve import create_app, i18n
 from twingraph.store import EmbeddedStore
 from twingraph.store.queries import NamedQuery, load_queries
 
@@ -63,13 +63,15 @@ def body_rows(page: str) -> list[str]:
 def download_links(page: str) -> dict[str, str]:
     """The download links of a page, by label: their href, unescaped."""
     links = between(page, "Скачать:", "</p>")
-    found = re.findall(r'<a href="([^"]+)" type="[^"]+" download="[^"]+">([^<]+)</a>', links)
+    found = re.findall(r'<a href="([^"]+)" type="[^"]+" download="[^"]+"[^>]*>([^<]+)</a>', links)
     return {label: html.unescape(href) for href, label in found}
 
 
 def test_the_title_and_description_head_the_page(met_page: str, who_met_whom: NamedQuery) -> None:
-    assert f"<h1>{escape(who_met_whom.title)}</h1>" in met_page
-    assert f'<p class="lead">{escape(who_met_whom.description)}</p>' in met_page
+    russian = i18n.translations("ru").gettext  # the page is in Russian by default; the .rq header is the msgid
+    assert f"<h1>{escape(russian(who_met_whom.title))}</h1>" in met_page
+    assert f'<p class="lead">{escape(russian(who_met_whom.description))}</p>' in met_page
+    assert russian(who_met_whom.title) != who_met_whom.title
     assert "<h1>Результаты</h1>" not in met_page
 
 
@@ -79,8 +81,9 @@ def test_the_parameters_are_a_form_filled_with_the_values_used(met_page: str, wh
     inputs = dict(re.findall(r'<input type="[a-z]+" name="([a-z]+)" value="([^"]*)"', form))
     assert inputs == {p.name: MET.get(p.name, "") for p in who_met_whom.params}
     assert '<input type="number" name="year" value="2023"' in form
-    for param in who_met_whom.params:  # each labelled by its help text
-        assert str(escape(param.help[1:])) in form
+    russian = i18n.translations("ru").gettext
+    for param in who_met_whom.params:  # each labelled by its help text, in the page's language
+        assert str(escape(russian(param.help)[1:])) in form
 
 
 def test_a_field_left_blank_is_not_given(client: TestClient) -> None:
@@ -107,7 +110,7 @@ def test_a_person_cell_links_to_the_person_by_name(client: TestClient, met_page:
     for row, binding in zip(rows, answer, strict=True):
         path = urlsplit(binding["p1"]["value"]).path
         assert path.startswith("/person/")
-        assert f'<a href="{path}">{escape(binding["person1"]["value"])}</a>' in row
+        assert f'<a href="{path}" lang="ru">{escape(binding["person1"]["value"])}</a>' in row
 
 
 @pytest.mark.parametrize(("label", "media_type"), [("CSV", "text/csv"), ("JSON (SPARQL Results)",

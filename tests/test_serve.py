@@ -224,11 +224,11 @@ def test_gzip_and_cors(client: TestClient) -> None:
 def test_index_lists_partner_cities_with_counts(client: TestClient, store: EmbeddedStore) -> None:
     page = client.get("/").text
     assert '<html lang="ru">' in page
-    assert '<a href="/city/tehran">Тегеран</a>' in page
+    assert '<a href="/city/tehran" lang="ru">Тегеран</a>' in page  # a name of the data, in its language
     assert 'href="/city/kazan"' not in page.split("<tbody>")[1].split("</tbody>")[0]  # the home city is no partner
     agreements = store.select(f"SELECT (COUNT(?a) AS ?n) WHERE {{ ?a <{TG.party}> <{TEHRAN}> ; a <{TG.Agreement}> }}")
     events = store.select(f"SELECT (COUNT(?e) AS ?n) WHERE {{ ?e <{SCHEMA.about}> <{TEHRAN}> }}")
-    row = re.search(r'<a href="/city/tehran">Тегеран</a>.*?</tr>', page, re.DOTALL)
+    row = re.search(r'<a href="/city/tehran" lang="ru">Тегеран</a>.*?</tr>', page, re.DOTALL)
     assert row is not None
     numbers = re.findall(r'<td class="num">(\d+)</td>', row.group(0))
     assert numbers == [agreements.rows[0][0], events.rows[0][0]]
@@ -241,21 +241,22 @@ def test_city_page_has_agreements_timeline_and_source(client: TestClient) -> Non
     dates = re.findall(r"<time>([^<]+)</time>", page)
     assert len(dates) > 3
     assert dates == sorted(dates)
-    assert "Источник: «Тегеран (Исламская Республика Иран)»" in page
+    assert 'Источник: «<span lang="ru">Тегеран (Исламская Республика Иран)</span>»' in page
     assert 'href="/city/tehran?format=ttl"' in page and 'href="/city/tehran?format=jsonld"' in page
 
 
 def test_person_page_shows_whom_they_met(client: TestClient) -> None:
     page = client.get("/person/ilsur-metshin", headers={"Accept": "text/html"}).text
     section = page.split("<h2>Встречался с</h2>")[1]
-    assert '<a href="/person/khamidreza-golamzade">Хамидреза Голамзаде</a>' in section
+    assert '<a href="/person/khamidreza-golamzade" lang="ru">Хамидреза Голамзаде</a>' in section
     assert "2023-05-25" in section
 
 
 def test_person_page_shows_posts_over_time(client: TestClient) -> None:
     page = client.get("/person/khamidreza-golamzade", headers={"Accept": "text/html"}).text
     section = page.split("<h2>Участие и должности по датам</h2>")[1].split("</table>")[0]
-    rows = re.findall(r"<tr><td>([0-9-]+)[^<]*</td><td>([^<]*)</td><td>([^<]*)</td>", section)
+    # posts and whom they represented are data: their cells say so (lang="": the data do not give the language)
+    rows = re.findall(r'<tr><td>([0-9-]+)[^<]*</td><td lang="">([^<]*)</td><td lang="">([^<]*)</td>', section)
     assert ("2023-05-25", "Вице-мэр г.Тегерана", "Тегеран") in rows
     assert len({post for _, post, _ in rows}) >= 2
     assert [d for d, _, _ in rows] == sorted(d for d, _, _ in rows)
@@ -455,7 +456,8 @@ def test_dataset_description_is_served(client: TestClient, settings: Settings) -
     for url in ("/dataset", "/.well-known/void"):
         response = client.get(url, headers={"Accept": "text/turtle"})
         assert len(parse(response, "turtle")) == len(expected)
-    assert "<h1>Зарубежные города-побратимы" in client.get("/dataset", headers={"Accept": "text/html"}).text
+    page = client.get("/dataset", headers={"Accept": "text/html"}).text
+    assert '<h1><span lang="ru">Зарубежные города-побратимы' in page  # the dataset's title: data, in its language
 
 
 def test_dumps_are_served(client: TestClient, settings: Settings) -> None:

@@ -437,8 +437,10 @@ def check_export_options(fmt: str, output: Path | None, frame: str | None, split
 @click.option("--output", "-o", type=click.Path(path_type=Path, file_okay=False), required=True,
               help="Directory of the site: new, empty, or an earlier export (replaced whole).")  # fmt: skip
 @click.option("--base-iri", "site_base", help="Base IRI of the dataset (same as twingraph --base-iri).")
+@click.option("--lang", "lang", type=click.Choice(["ru", "en"]), default="ru", show_default=True,
+              help="Language of the site's interface; the data keep their own languages.")  # fmt: skip
 @click.pass_context
-def site_command(ctx: click.Context, output: Path, site_base: str | None) -> None:
+def site_command(ctx: click.Context, output: Path, site_base: str | None, lang: str) -> None:
     """Write the dataset as a static site: every page with its Turtle and JSON-LD, the dumps.
 
     Builds the dataset first if needed. Search and SPARQL need 'twingraph serve'
@@ -455,7 +457,7 @@ def site_command(ctx: click.Context, output: Path, site_base: str | None) -> Non
     settings = settings_from(ctx)
     if site_base:
         settings = dataclasses.replace(settings, base_iri=site_base)
-    written = export_site(open_store(settings, progress), settings, output, progress)
+    written = export_site(open_store(settings, progress), settings, output, progress, lang)
     for skipped in written.skipped:
         click.echo(f"warning: left out {skipped.reason}", err=True)
     click.echo(f"wrote {written.pages} pages to {written.root}/ (see .htaccess and nginx.conf.example there)")

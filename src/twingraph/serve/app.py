@@ -35,7 +35,7 @@ from twingraph.errors import TwingraphError
 from twingraph.export import load_context, load_description, load_frames, serialize
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.vocabulary import load_ontology
-from twingraph.serve import listings, lookups, openapi, page_cache, pages, render, results, sparql, views
+from twingraph.serve import i18n, listings, lookups, openapi, page_cache, pages, render, results, sparql, views
 from twingraph.serve.evaluator import Evaluator, drop_frames
 from twingraph.serve.headers import SecurityHeaders
 from twingraph.serve.negotiation import choose
@@ -75,7 +75,8 @@ class Site:
 
     def __init__(self, store: ServedStore, settings: Settings, limits: Limits) -> None:
         self.store, self.settings, self.base = store.raw(), settings, settings.base_iri
-        self.env = pages.environment()
+        # one template environment per language of the interface, each with its catalogue
+        self.envs = {lang: pages.environment(lang=lang) for lang in i18n.LANGUAGES}
         self.context = load_context(settings.ontology_dir)
         self.frames = load_frames(settings.ontology_dir)
         self.queries = load_queries(settings.queries_dir) if settings.queries_dir.is_dir() else {}
@@ -97,8 +98,13 @@ class Site:
 
     def respond(self, request: Request, body: bytes, media_type: str, status: int = 200,
                 extra: dict[str, str] | None = None) -> Response:  # fmt: skip
-        """The body with ETag, Last-Modified and Vary; 304 when If-None-Match names it."""
-        headers = {"ETag": page_cache.etag_of(body), "Last-Modified": self.modified, "Vary": "Accept", **(extra or {})}
+        """The body with ETag, Last-Modified and Vary; 304 when If-None-Match names it.
+
+        An HTML page is in the interface's language (``language``): it says which, and varies with the header.
+        """
+        localized = language_headers(request, language(request)) if media_type == HTML else {}
+        headers = {"ETag": page_cache.etag_of(body), "Last-Modified": self.modified, "Vary": "Accept",
+                   **localized, **(extra or {})}  # fmt: skip
         if status == 200 and page_cache.etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
             return Response(status_code=304, headers=headers)
         return Response(body, status_code=status, media_type=media_type, headers=headers)
@@ -112,11 +118,20 @@ class Site:
         body = serialize(graph, rdf_format, self.context, graph_iri=subject, frames=self.frames)
         return self.respond(request, body, media_type, extra={**linked, **(extra or {})})
 
-    def error(self, request: Request, status: int, message: str, retry_after: int | None = None) -> Response:
-        """An error as an HTML page for browsers, plain text for everyone else; ``Retry-After`` when given."""
-        headers = {"Vary": "Accept", **({"Retry-After": str(retry_after)} if retry_after is not None else {})}
+    def error(self, request: Request, status: int, message: str, retry_after: int | None = None,
+              **values: str) -> Response:  # fmt: skip
+        """An error as an HTML page for browsers, plain text for everyone else; ``Retry-After`` when given.
+
+        ``message`` is in English, a msgid of the catalogue: translated, then given its ``%(name)s`` values.
+        """
+        lang = language(request)
+        headers = {"Vary": "Accept", **language_headers(request, lang),
+                   **({"Retry-After": str(retry_after)} if retry_after is not None else {})}  # fmt: skip
+        tr = pages.translator(self.envs[lang])
+        message = tr(message) % values if values else tr(message)
         if choose(["text/plain", HTML], request.headers.get("accept")) == HTML:
-            body = pages.render(self.env, "error.html", title=f"Ошибка {status}", status=status, message=message)
+            body = pages.render(self.envs[lang], "error.html", title=tr("Error %(status)s") % {"status": status},
+                                status=status, message=message, switch=self.switch(request))  # fmt: skip
             return Response(body, status_code=status, media_type=HTML, headers=headers)
         return PlainTextResponse(message + "\n", status_code=status, headers=headers)
 
@@ -146,15 +161,20 @@ class Site:
         media = self.pick(request, GRAPH_OFFERS, GRAPH_NAMES, wanted)
         if media != HTML:
             return self.rdf_answer(request, graph, media, subject)
-        return self.respond(request, render.resource_page(self.renderer(), graph, subject, store), HTML)
+        return self.respond(request, render.resource_page(self.renderer(request), graph, subject, store), HTML)
 
     # -- pages ------------------------------------------------------------------------------------
     # The handlers that read the store are plain functions: Starlette runs them in its thread
     # pool, so a slow page (or a remote store answering slowly) never holds the event loop.
 
-    def renderer(self) -> render.Renderer:
-        """What the page rendering shared with ``twingraph site`` needs besides the store."""
-        return render.Renderer(self.env, self.base, self.context, self.queries, self.frames)
+    def renderer(self, request: Request) -> render.Renderer:
+        """What the page rendering shared with ``twingraph site`` needs besides the store, in the request's language."""
+        return render.Renderer(self.envs[language(request)], self.base, self.context, self.queries, self.frames,
+                               self.switch(request))  # fmt: skip
+
+    def switch(self, request: Request) -> str:
+        """The link to the requested page in the interface's other language."""
+        return i18n.switch_href(request.url.path, request.url.query, i18n.other_language(language(request)))
 
     def find(self, store: QueryStore, iri: str) -> tuple[Graph, bool] | None:
         """An IRI's description and whether its page looks neighbours up in the store.
@@ -191,7 +211,7 @@ class Site:
             bare = without_slash(path)
             if bare is not None and self.locate(store, bare) is not None:
                 return moved(request.url.path.rstrip("/"), request.url.query)
-            return self.error(request, 404, f"no resource {self.base + path} in this dataset")
+            return self.error(request, 404, "no resource %(iri)s in this dataset", iri=self.base + path)
         iri, wanted, (graph, with_store) = located
         return self.graph_response(request, graph, iri, wanted, store if with_store else None)
 
@@ -200,18 +220,21 @@ class Site:
         media = self.pick(request, GRAPH_OFFERS, GRAPH_NAMES)
         if media != HTML:
             return self.rdf_answer(request, void, media)
-        return self.respond(request, render.index_page(self.renderer(), self.reader(request), void), HTML)
+        return self.respond(request, render.index_page(self.renderer(request), self.reader(request), void), HTML)
 
     def view(self, request: Request) -> Response:
         """A view (timeline, network, map, years): the drawing's page with its table fallback."""
         name = request.path_params["name"]
         if name not in views.VIEWS or views.VIEWS[name].query not in self.queries:
-            return self.error(request, 404, f"no view named {name!r}: the views are {', '.join(views.VIEWS)}")
+            return self.error(request, 404, "no view named %(name)s: the views are %(views)s", name=repr(name),
+                              views=", ".join(views.VIEWS))  # fmt: skip
+        # the views' texts are not in the catalogue yet: their pages stay Russian, and say so
+        renderer = dataclasses.replace(self.renderer(request), env=self.envs[i18n.DEFAULT], switch="")
         try:
-            page = views.view_page(self.renderer(), self.reader(request), name, request.query_params)
+            page = views.view_page(renderer, self.reader(request), name, request.query_params)
         except TwingraphError as exc:
             raise sparql.ProtocolError(400, str(exc)) from exc
-        return self.respond(request, page, HTML)
+        return self.respond(request, page, HTML, extra={"Content-Language": i18n.DEFAULT})
 
     def listing(self, request: Request) -> Response:
         """GET /city/, /person/, /organization/, /event/, /agreement/: a page of the list, with
@@ -221,7 +244,7 @@ class Site:
             query = listings.list_query(listings.LISTINGS[kind], request.query_params, self.base)
         except ValueError as exc:
             raise sparql.ProtocolError(400, str(exc)) from exc
-        return self.respond(request, render.list_page(self.renderer(), self.reader(request), kind, query), HTML)
+        return self.respond(request, render.list_page(self.renderer(request), self.reader(request), kind, query), HTML)
 
     async def to_list(self, request: Request) -> Response:
         """/city and the like: the list, at its path with a slash."""
@@ -231,7 +254,10 @@ class Site:
         text = request.query_params.get("q", "").strip()
         found = lookups.search(self.reader(request), text) if text else []
         rows = pages.link_rows(found, self.base, {"s": "name"})
-        return self.respond(request, pages.render(self.env, "search.html", title="Поиск", q=text, rows=rows), HTML)
+        renderer = self.renderer(request)
+        page = pages.render(renderer.env, "search.html", title=renderer.tr("Search"), q=text, rows=rows,
+                            switch=renderer.switch)  # fmt: skip
+        return self.respond(request, page, HTML)
 
     # -- SPARQL and named queries -----------------------------------------------------------------
 
@@ -255,8 +281,9 @@ class Site:
             media = self.pick(request, [RdfFormat.TURTLE.media_type, *GRAPH_OFFERS], GRAPH_NAMES)
             if media == HTML:
                 texts = json.dumps({q.name: q.text for q in self.queries.values()}, ensure_ascii=False).encode()
-                page = pages.render(self.env, "sparql.html", title="SPARQL", queries=list(self.queries.values()),
-                                    named=pages.json_script(texts))  # fmt: skip
+                renderer = self.renderer(request)
+                page = pages.render(renderer.env, "sparql.html", title="SPARQL", queries=list(self.queries.values()),
+                                    named=pages.json_script(texts), switch=renderer.switch)  # fmt: skip
                 return self.respond(request, page, HTML)
             graph = results.service_description(self.base)
             return self.rdf_answer(request, graph, media)
@@ -275,12 +302,12 @@ class Site:
             media = self.pick(request, RESULT_OFFERS, results.RESULT_NAMES | {"html": HTML})
             if media != HTML:
                 return self.respond(request, results.write_results(outcome, media), media, extra=extra)
-        return self.respond(request, render.results_page(self.renderer(), query, outcome), HTML, extra=extra)
+        return self.respond(request, render.results_page(self.renderer(request), query, outcome), HTML, extra=extra)
 
     def query_list(self, request: Request) -> Response:
         media = self.pick(request, [HTML, "application/json"], {"html": HTML, "json": "application/json"})
         if media == HTML:
-            return self.respond(request, render.queries_page(self.renderer()), HTML)
+            return self.respond(request, render.queries_page(self.renderer(request)), HTML)
         listing = [{"name": q.name, "title": q.title, "description": q.description, "url": f"/queries/{q.name}",
                     "params": [vars(p) for p in q.params]} for q in self.queries.values()]  # fmt: skip
         return self.respond(request, json.dumps(listing, ensure_ascii=False).encode("utf-8"), media)
@@ -290,8 +317,9 @@ class Site:
         one, as a form sends a field left blank, is not given). A browser gets the query's page."""
         named = self.queries.get(request.path_params["name"])
         if named is None:
-            return self.error(request, 404, f"no query named {request.path_params['name']!r}; see /queries")
-        values = {k: v for k, v in request.query_params.items() if k != "format" and v != ""}
+            name = repr(request.path_params["name"])
+            return self.error(request, 404, "no query named %(name)s; see /queries", name=name)
+        values = {k: v for k, v in request.query_params.items() if k not in ("format", "lang") and v != ""}
         try:
             text = named.bound(values)
         except TwingraphError as exc:
@@ -302,7 +330,7 @@ class Site:
             return await self.answer(request, text)  # the results themselves, negotiated
         outcome = await self.evaluator.run(text, None, client_of(request))
         extra = {openapi.ROW_LIMIT_HEADER: str(self.settings.row_limit)} if outcome.truncated else {}
-        page = render.results_page(self.renderer(), text, outcome, named, values)
+        page = render.results_page(self.renderer(request), text, outcome, named, values)
         return self.respond(request, page, HTML, extra=extra)
 
     # -- dataset and files ------------------------------------------------------------------------
@@ -313,7 +341,8 @@ class Site:
     def dataset(self, request: Request) -> Response:
         graph = self.void_graph()
         if not len(graph):
-            return self.error(request, 404, "no dataset description: run 'twingraph build' first")
+            command = "'twingraph build'"
+            return self.error(request, 404, "no dataset description: run %(command)s first", command=command)
         return self.graph_response(request, graph, self.base + "dataset")
 
     async def dump(self, request: Request) -> Response:
@@ -321,7 +350,8 @@ class Site:
         name = request.path_params.get("name") or request.url.path.lstrip("/")
         path = self.settings.dist_dir / name
         if name not in DUMP_TYPES or not path.is_file():
-            return self.error(request, 404, f"no dump named {name!r}: the dumps are {', '.join(DUMP_TYPES)}")
+            return self.error(request, 404, "no dump named %(name)s: the dumps are %(dumps)s", name=repr(name),
+                              dumps=", ".join(DUMP_TYPES))  # fmt: skip
         return FileResponse(path, media_type=DUMP_TYPES[name], filename=name)
 
     def api_description(self, request: Request) -> Response:
@@ -344,6 +374,35 @@ class Site:
         """A remote store that failed while a page was made: 502, with what failed."""
         logging.getLogger(__name__).warning("the triple store failed: %s", exc)
         return self.error(request, 502, f"the triple store failed: {exc}")
+
+
+LANGUAGE_COOKIE = "lang"  # the language a reader chose with the switch, remembered for their next pages
+
+
+def language(request: Request) -> str:
+    """The interface's language for a request: ``?lang=``, else the one remembered, else ``Accept-Language``,
+    else Russian."""
+    asked = request.query_params.get("lang")
+    chosen = asked if asked in i18n.LANGUAGES else request.cookies.get(LANGUAGE_COOKIE)
+    return i18n.choose_language(chosen, request.headers.get("accept-language"))
+
+
+def language_headers(request: Request, lang: str) -> dict[str, str]:
+    """The headers of an answer in the interface's language: which one, what chose it, and, when ``?lang=``
+    chose it, a cookie that remembers the choice (for a year, on every path of the site)."""
+    headers = {"Content-Language": lang, "Vary": "Accept, Accept-Language, Cookie"}
+    if request.query_params.get("lang") == lang and request.cookies.get(LANGUAGE_COOKIE) != lang:
+        headers["Set-Cookie"] = remember_language(lang)
+    return headers
+
+
+def remember_language(lang: str) -> str:
+    """The ``Set-Cookie`` value that remembers a language: no script reads it and no other site sends it.
+
+    >>> remember_language("en")
+    'lang=en; Max-Age=31536000; Path=/; SameSite=Lax; HttpOnly'
+    """
+    return f"{LANGUAGE_COOKIE}={lang}; Max-Age={365 * 24 * 3600}; Path=/; SameSite=Lax; HttpOnly"
 
 
 def moved(path: str, query: str) -> Response:
@@ -400,7 +459,7 @@ def cached(site: Site, handler: Callable[[Request], Response]) -> Callable[[Requ
         cache = site.cache
         if cache is None:
             return handler(request)
-        key, generation = page_cache.request_key(request), cache.generation
+        key, generation = page_cache.request_key(request, language(request)), cache.generation
         page = cache.get(key)
         if page is not None:
             return page_cache.answer(page, request)

@@ -30,7 +30,7 @@ from twingraph.errors import TwingraphError
 from twingraph.export import load_context, load_description, load_frames, serialize
 from twingraph.fileio import copy_atomic, ensure_writable, replacing_directory, write_atomic
 from twingraph.rdf.vocabulary import load_ontology
-from twingraph.serve import hosting, listings, lookups, pages, render, results, sparql, views
+from twingraph.serve import hosting, i18n, listings, lookups, pages, render, results, sparql, views
 from twingraph.store import EmbeddedStore, load_queries
 from twingraph.store.interface import QueryStore
 
@@ -309,15 +309,16 @@ def check_target(target: Path) -> None:
                              "choose a new or empty directory, or an earlier export, to be replaced")  # fmt: skip
 
 
-def site_renderer(settings: Settings) -> render.Renderer:
-    """The renderer of the server, with the templates' static links."""
+def site_renderer(settings: Settings, lang: str = i18n.DEFAULT) -> render.Renderer:
+    """The renderer of the server, with the templates' static links, in one language of the interface."""
     queries = load_queries(settings.queries_dir) if settings.queries_dir.is_dir() else {}
-    return render.Renderer(pages.environment(static=True), settings.base_iri, load_context(settings.ontology_dir),
+    return render.Renderer(pages.environment(static=True, lang=lang), settings.base_iri,
+                           load_context(settings.ontology_dir),
                            queries, load_frames(settings.ontology_dir))  # fmt: skip
 
 
 def export_site(store: EmbeddedStore, settings: Settings, target: Path,
-                progress: Progress = lambda _: None) -> SiteExport:  # fmt: skip
+                progress: Progress = lambda _: None, lang: str = i18n.DEFAULT) -> SiteExport:  # fmt: skip
     """Write the static site of the dataset to ``target``, replacing an earlier export whole.
 
     Args:
@@ -325,6 +326,7 @@ def export_site(store: EmbeddedStore, settings: Settings, target: Path,
         settings: base IRI, dist/ (dumps and dataset description), ontology and queries.
         target: the site's directory: missing, empty, or an earlier export.
         progress: told every ``REPORT_EVERY`` resources.
+        lang: the interface's language (``i18n.LANGUAGES``; Russian by default); the data keep theirs.
 
     Raises:
         TwingraphError: the target is something else or inside the installed package, or dist/ has
@@ -335,7 +337,7 @@ def export_site(store: EmbeddedStore, settings: Settings, target: Path,
     void = load_description(settings.dist_dir)
     if not len(void):
         raise TwingraphError(f"{settings.dist_dir}: no dataset description; run 'twingraph build' first")
-    renderer, raw = site_renderer(settings), store.raw()
+    renderer, raw = site_renderer(settings, lang), store.raw()
     docs = documents(renderer, raw, void, load_ontology(settings.ontology_dir))
     with replacing_directory(target) as root:
         progress(f"writing the static site of {len(docs)} resources to {target}")

@@ -14,7 +14,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from twingraph.rdf.namespaces import AGREEMENT_TYPE, EVENT_TYPE
-from twingraph.serve.lookups import NAME, rows, settled, term_list
+from twingraph.serve.lookups import NAME, TYPE_NAME, rows, settled, term_list
 from twingraph.store.interface import QueryStore
 
 PAGE_SIZE = 100
@@ -173,7 +173,7 @@ LISTINGS = {
         "tg:Event",
         (f"""?s a tg:Event . OPTIONAL {{ ?s schema:name ?n FILTER(lang(?n) IN ("ru", "")) }}
            OPTIONAL {{ ?s schema:startDate ?d }} OPTIONAL {{ ?s schema:endDate ?endDate }}
-           OPTIONAL {{ ?s tg:eventType ?t . {NAME.format(v="t")} }}
+           OPTIONAL {{ ?s tg:eventType ?t . {TYPE_NAME.format(v="t")} }}
            OPTIONAL {{ ?s schema:location ?pl . {NAME.format(v="pl")} }}""",
          f'?s schema:about ?c . {NAME.format(v="c")}',
          "?s tg:participation ?part"),
@@ -190,7 +190,7 @@ LISTINGS = {
     "agreement": Listing(
         "tg:Agreement",
         (f"""?s a tg:Agreement . OPTIONAL {{ ?s schema:name ?n FILTER(lang(?n) IN ("ru", "")) }}
-           OPTIONAL {{ ?s schema:dateCreated ?d }} OPTIONAL {{ ?s tg:agreementType ?t . {NAME.format(v="t")} }}""",
+           OPTIONAL {{ ?s schema:dateCreated ?d }} OPTIONAL {{ ?s tg:agreementType ?t . {TYPE_NAME.format(v="t")} }}""",
          f'?s tg:party ?c . {NAME.format(v="c")}'),
         f"""(SAMPLE(?n) AS ?name) (SAMPLE(?d) AS ?date) (SAMPLE(?tName) AS ?type) {links("c", "parties")}""",
         {"date": ("MIN(STR(?v))", "?s schema:dateCreated ?v"), "name": NAME_SORT},
@@ -328,7 +328,7 @@ def list_facets(store: QueryStore, listing: Listing, query: ListQuery, base: str
     """Each facet's values with how many resources have them, under the request's other filters."""
     found = {}
     for name, facet in listing.facets.items():
-        label = NAME.format(v="v") if facet.kind == "iri" else ""
+        label = (TYPE_NAME if name == "type" else NAME).format(v="v") if facet.kind == "iri" else ""
         order = "DESC(?v)" if facet.kind == "year" else "DESC(?n) ?v"
         # the names of the values kept, not of every (resource, value) pair
         found[name] = rows(store, f"""SELECT ?v ?n (MIN(?vName) AS ?label) WHERE {{

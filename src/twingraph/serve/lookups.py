@@ -25,6 +25,8 @@ PROLOGUE = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in 
 LABEL = "?{v} schema:name|rdfs:label|skos:prefLabel ?{v}Label"
 # the name of ?{v} in Russian (or without language), as ?{v}Name; aggregate it with MIN or SAMPLE
 NAME = 'OPTIONAL {{ ?{v} schema:name|skos:prefLabel ?{v}Name FILTER(lang(?{v}Name) IN ("ru", "")) }}'
+# an event's or agreement's type by its English label, a msgid of the interface's catalogue: pages translate it
+TYPE_NAME = 'OPTIONAL {{ ?{v} skos:prefLabel ?{v}Name FILTER(lang(?{v}Name) = "en") }}'
 ROWS = 200  # at most this many rows in one section of a page
 # the properties that name a resource, as search reads them (and the named queries' name parameters)
 OWN_NAMES = "schema:name|skos:prefLabel|skos:altLabel|schema:alternateName|rdfs:label"
@@ -258,7 +260,7 @@ def agreements(store: QueryStore, city: str) -> list[dict[str, Any]]:
           (GROUP_CONCAT(DISTINCT ?otherName; separator=", ") AS ?others) WHERE {{
       ?agreement a tg:Agreement ; tg:party {c} . {NAME.format(v="agreement")}
       OPTIONAL {{ ?agreement schema:dateCreated ?d }}
-      OPTIONAL {{ ?agreement tg:agreementType ?xType . {NAME.format(v="xType")} }}
+      OPTIONAL {{ ?agreement tg:agreementType ?xType . {TYPE_NAME.format(v="xType")} }}
       OPTIONAL {{ ?agreement tg:party ?other FILTER(?other != {c}) {NAME.format(v="other")} }}
     }} GROUP BY ?agreement ORDER BY ?date ?name LIMIT {ROWS}""",
     )

@@ -1,7 +1,8 @@
 """Rendered pages kept for the build they were made from, so that the same request is answered without the store.
 
 A page of the embedded store changes only when the build does, so its answer to a
-request (path, query string, ``Accept`` and ``Accept-Language``) can be kept until
+request (path, query string, ``Accept`` and the interface's language, chosen by ``?lang=`` or
+``Accept-Language``) can be kept until
 the server swaps in another build (``serve --watch``). The cache holds at most
 ``budget`` bytes of bodies and drops the least recently used first; a page made on
 the old build while the new one is swapped in is not kept (each ``clear`` starts a new
@@ -34,10 +35,9 @@ class Page:
     headers: tuple[tuple[str, str], ...]
 
 
-def request_key(request: Request) -> Key:
-    """What a page's answer depends on besides the build."""
-    headers = request.headers
-    return request.url.path, request.url.query, headers.get("accept", ""), headers.get("accept-language", "")
+def request_key(request: Request, language: str) -> Key:
+    """What a page's answer depends on besides the build: the request and the language chosen for it."""
+    return request.url.path, request.url.query, request.headers.get("accept", ""), language
 
 
 def page_of(response: Response) -> Page | None:

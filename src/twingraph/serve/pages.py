@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -17,30 +17,46 @@ from urllib.parse import quote, urlencode
 
 import jinja2
 import pyoxigraph as ox
+from babel.dates import get_month_names
 from markupsafe import Markup
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
 from twingraph.config import ONTOLOGY_IRI
 from twingraph.rdf.namespaces import PREFIXES, SCHEMA, WD
+from twingraph.serve import i18n
 
 LABELS = (SCHEMA.name, RDFS.label, SKOS.prefLabel, DCTERMS.title)
 TG_NS = ONTOLOGY_IRI
 
 
-def environment(static: bool = False) -> jinja2.Environment:
-    """The template environment; autoescape is on for every template.
+def environment(static: bool = False, lang: str = i18n.DEFAULT) -> jinja2.Environment:
+    """The template environment of one language of the interface; autoescape is on for every template.
 
     Args:
         static: for the static site (``twingraph site``): no search form and no
             SPARQL link, and other formats are files with a suffix, not ``?format=``.
+        lang: the interface's language (``i18n.LANGUAGES``): the templates' ``_()`` and ``{% trans %}``
+            and the code's ``tr`` (a global) translate into it.
     """
-    env = jinja2.Environment(loader=jinja2.PackageLoader("twingraph.serve", "templates"), autoescape=True)
+    env = jinja2.Environment(loader=jinja2.PackageLoader("twingraph.serve", "templates"), autoescape=True,
+                             extensions=["jinja2.ext.i18n"])  # fmt: skip
+    found = i18n.translations(lang)
+    env.install_gettext_translations(found, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["lang"] = lang
+    env.globals["tr"] = found.gettext
     # globals, not render() arguments, so that the macros imported by the templates see them too
     env.globals["static_site"] = static
     env.globals["alternate"] = functools.partial(alternate_href, static=static)
-    env.filters["human_date"] = format_date
+    env.filters["human_date"] = functools.partial(format_date, lang=lang)
     return env
+
+
+def translator(env: jinja2.Environment) -> Tr:
+    """The interface's messages in the environment's language (``environment(lang=...)``), for the code's texts."""
+    found = env.globals["tr"]
+    assert callable(found)
+    return lambda message: str(found(message))
 
 
 def static_dir() -> Path:
@@ -119,21 +135,35 @@ def pick_label(labels: Iterable[Any]) -> str | None:
 
 
 def graph_label(graph: Graph, subject: Any) -> str | None:
+    found = label_term(graph, subject)
+    return str(found) if found is not None else None
+
+
+def label_term(graph: Graph, subject: Any) -> Any:
+    """The literal ``graph_label`` names a subject by (with its language), or None."""
     for predicate in LABELS:
-        found = pick_label(graph.objects(subject, predicate))
-        if found:
-            return found
+        labels = [o for o in graph.objects(subject, predicate) if str(o)]
+        ranked = sorted(labels, key=lambda lit: {"ru": 0, None: 1, "": 1}.get(getattr(lit, "language", None), 2))
+        if ranked:
+            return ranked[0]
     return None
+
+
+def lang_of(term: Any) -> str:
+    """A literal's language as an HTML ``lang`` attribute: ``""`` (unknown) when it has none."""
+    return getattr(term, "language", None) or ""
 
 
 def value_view(graph: Graph, term: Any, base: str) -> dict[str, Any]:
     """A node of the description as a page shows it: text, and a link, language or datatype."""
     if isinstance(term, URIRef):
-        iri = str(term)
-        return {"href": href(iri, base), "text": graph_label(graph, term) or curie(iri) or iri, "iri": iri}
+        iri, label = str(term), label_term(graph, term)
+        if label is not None:
+            return {"href": href(iri, base), "text": str(label), "iri": iri, "lang": lang_of(label)}
+        return {"href": href(iri, base), "text": curie(iri) or iri, "iri": iri}
     if isinstance(term, Literal):
         datatype = None if term.datatype in (None, XSD.string) else curie(str(term.datatype))
-        return {"text": str(term), "lang": term.language, "datatype": datatype}
+        return {"text": str(term), "lang": lang_of(term), "datatype": datatype}
     return {"text": f"_:{term}"}
 
 
@@ -147,10 +177,11 @@ def wikidata_view(graph: Graph, subject: URIRef) -> dict[str, str] | None:
 
 
 def property_view(predicate: Any) -> dict[str, str]:
-    """A property as a page names it: its Russian label, with its prefixed name.
+    """A property as a page names it: its label (a msgid of the catalogue: the page translates it), with its
+    prefixed name.
 
     >>> property_view(URIRef("https://twingraph.example/ns#utcOffset"))
-    {'label': 'смещение от UTC', 'curie': 'tg:utcOffset'}
+    {'label': 'UTC offset', 'curie': 'tg:utcOffset'}
     """
     name = curie(str(predicate)) or str(predicate)
     return {"label": PROPERTY_LABELS.get(name, name), "curie": name}
@@ -181,6 +212,7 @@ def resource_view(graph: Graph, subject: URIRef, base: str,
     return {
         "iri": iri,
         "label": graph_label(graph, subject) or iri.rstrip("/").rsplit("/", 1)[-1],
+        "label_lang": lang_of(label_term(graph, subject)),
         "types": [
             value_view(graph, t, base) | {"text": CLASS_LABELS.get(str(t), curie(str(t)) or str(t))}
             for t in types
@@ -197,13 +229,14 @@ def cell(term: Any, base: str, label: Any = None) -> dict[str, Any]:
     if term is None:
         return {"text": ""}
     if isinstance(term, ox.NamedNode):
-        text = label.value if label is not None else curie(term.value) or term.value
-        return {"href": href(term.value, base), "text": text}
+        if label is not None:
+            return {"href": href(term.value, base), **data_part(label)}
+        return {"href": href(term.value, base), "text": curie(term.value) or term.value}
     if isinstance(term, ox.BlankNode):
         return {"text": f"_:{term.value}"}
     if isinstance(term, ox.Triple):
         return {"text": str(term)}
-    return {"text": term.value, "lang": term.language}
+    return {"text": term.value, "lang": lang_of(term)}
 
 
 def link_rows(rows: list[dict[str, Any]], base: str, links: dict[str, str]) -> list[dict[str, Any]]:
@@ -224,90 +257,133 @@ def link_rows(rows: list[dict[str, Any]], base: str, links: dict[str, str]) -> l
 
 # the Russian labels of tg: terms are the ontology's (tests/test_pages.py keeps them equal)
 TG_LABELS = {
-    "agreementType": "тип соглашения", "approximate": "приблизительно", "area": "площадь", "asDelegation": "делегацией",
-    "century": "век", "country": "страна", "date": "дата", "event": "мероприятие", "eventType": "тип мероприятия",
-    "firstPerson": "первый участник", "forProperty": "для свойства", "founding": "основание",
-    "lastChecked": "последняя проверка", "linkedResource": "связанный ресурс", "matchMethod": "способ сопоставления",
-    "matchScore": "оценка сопоставления", "note": "примечание", "onBehalfOf": "от имени", "online": "онлайн",
-    "participant": "участник", "participation": "участие", "partnerOf": "партнер", "party": "сторона",
-    "photoCredit": "источник фото", "population": "население", "post": "должность", "quote": "цитата",
-    "retrieved": "получено", "secondPerson": "второй участник", "sha256": "SHA-256", "sortKey": "ключ сортировки",
-    "statedAs": "как указано", "utcOffset": "смещение от UTC", "value": "значение", "venue": "место проведения",
-    "wikidataItem": "элемент Викиданных", "year": "год",
+    "agreementType": "agreement type",
+    "approximate": "approximate",
+    "area": "area",
+    "asDelegation": "as a delegation",
+    "century": "century",
+    "country": "country",
+    "date": "date",
+    "event": "event",
+    "eventType": "event type",
+    "firstPerson": "first person",
+    "forProperty": "for property",
+    "founding": "founding",
+    "lastChecked": "last checked",
+    "linkedResource": "linked resource",
+    "matchMethod": "match method",
+    "matchScore": "match score",
+    "note": "reviewer note",
+    "onBehalfOf": "on behalf of",
+    "online": "online",
+    "participant": "participant",
+    "participation": "participation",
+    "partnerOf": "partner of",
+    "party": "party",
+    "photoCredit": "photo credit",
+    "population": "population",
+    "post": "post",
+    "quote": "quote",
+    "retrieved": "retrieved",
+    "secondPerson": "second person",
+    "sha256": "SHA-256",
+    "sortKey": "sort key",
+    "statedAs": "stated as",
+    "utcOffset": "UTC offset",
+    "value": "value",
+    "venue": "venue",
+    "wikidataItem": "Wikidata item",
+    "year": "year",
 }  # fmt: skip
 PROPERTY_LABELS = {f"tg:{name}": label for name, label in TG_LABELS.items()} | {
-    "schema:name": "название", "rdfs:label": "метка", "skos:prefLabel": "название", "skos:altLabel": "другое название",
-    "schema:alternateName": "другое название", "schema:description": "описание", "schema:url": "сайт",
-    "schema:sameAs": "то же, что", "owl:sameAs": "то же, что", "schema:containedInPlace": "находится в",
-    "schema:about": "о городе", "schema:location": "место", "schema:attendee": "участник",
-    "schema:startDate": "начало", "schema:endDate": "конец", "schema:dateCreated": "дата подписания",
-    "schema:superEvent": "часть события", "schema:subEvent": "включает событие",
-    "schema:eventAttendanceMode": "формат участия", "schema:latitude": "широта", "schema:longitude": "долгота",
-    "prov:wasDerivedFrom": "источник", "prov:used": "использовано", "dcterms:created": "создано",
-    "skos:inScheme": "в схеме", "skos:definition": "определение", "rdfs:comment": "комментарий",
-    "oa:hasSource": "страница", "oa:hasSelector": "выделение", "oa:exact": "текст", "oa:prefix": "текст до",
-    "oa:suffix": "текст после", "skos:closeMatch": "близкое понятие", "schema:performerIn": "участник события",
-    "schema:roleName": "роль", "schema:observationAbout": "наблюдение о", "schema:observationDate": "дата наблюдения",
-    "schema:variableMeasured": "показатель", "schema:value": "значение", "schema:unitCode": "единица измерения",
-    "schema:spatialCoverage": "охватывает",
+    "schema:name": "name", "rdfs:label": "label", "skos:prefLabel": "name", "skos:altLabel": "other name",
+    "schema:alternateName": "other name", "schema:description": "description", "schema:url": "website",
+    "schema:sameAs": "same as", "owl:sameAs": "same as", "schema:containedInPlace": "contained in",
+    "schema:about": "about the city", "schema:location": "place", "schema:attendee": "participant",
+    "schema:startDate": "start", "schema:endDate": "end", "schema:dateCreated": "date signed",
+    "schema:superEvent": "part of the event", "schema:subEvent": "includes the event",
+    "schema:eventAttendanceMode": "attendance mode", "schema:latitude": "latitude", "schema:longitude": "longitude",
+    "prov:wasDerivedFrom": "source", "prov:used": "used", "dcterms:created": "created",
+    "skos:inScheme": "in scheme", "skos:definition": "definition", "rdfs:comment": "comment",
+    "oa:hasSource": "page", "oa:hasSelector": "selector", "oa:exact": "text", "oa:prefix": "text before",
+    "oa:suffix": "text after", "skos:closeMatch": "close match", "schema:performerIn": "performer in",
+    "schema:roleName": "role", "schema:observationAbout": "observation about",
+    "schema:observationDate": "observation date",
+    "schema:variableMeasured": "variable measured", "schema:value": "value", "schema:unitCode": "unit",
+    "schema:spatialCoverage": "spatial coverage",
 }  # fmt: skip
 # how a group of links *to* a resource reads: "these ... it" (the property seen from its object)
 INVERSE_LABELS = {
-    "tg:party": "Соглашения", "tg:partnerOf": "Партнёры", "tg:country": "Города страны",
-    "tg:participant": "Участие в событиях", "tg:onBehalfOf": "Представляли", "tg:post": "Участия в этой должности",
-    "tg:firstPerson": "Встречи", "tg:secondPerson": "Встречи", "tg:event": "Встречи на этом событии",
-    "tg:eventType": "События этого типа", "tg:agreementType": "Соглашения этого типа",
-    "tg:linkedResource": "Связь с Викиданными", "tg:quote": "Что подтверждает эта цитата",
-    "tg:participation": "Событие", "tg:population": "Город", "tg:area": "Город", "tg:founding": "Город",
-    "schema:about": "События о городе", "schema:location": "События в этом месте", "schema:attendee": "Участвовал(а) в",
-    "schema:superEvent": "Части этого события", "schema:subEvent": "Входит в событие",
-    "schema:containedInPlace": "Что находится здесь", "prov:wasDerivedFrom": "Что взято отсюда",
-    "oa:hasSource": "Цитаты с этой страницы", "skos:inScheme": "Понятия схемы", "schema:performerIn": "Участники",
-    "schema:observationAbout": "Показатели города", "schema:spatialCoverage": "Соглашения о городе",
+    "tg:party": "Agreements", "tg:partnerOf": "Partners", "tg:country": "Cities of the country",
+    "tg:participant": "Taking part in events", "tg:onBehalfOf": "Represented", "tg:post": "Taking part in this post",
+    "tg:firstPerson": "Meetings", "tg:secondPerson": "Meetings", "tg:event": "Meetings at this event",
+    "tg:eventType": "Events of this type", "tg:agreementType": "Agreements of this type",
+    "tg:linkedResource": "Link to Wikidata", "tg:quote": "What this quote supports",
+    "tg:participation": "Event", "tg:population": "City", "tg:area": "City", "tg:founding": "City",
+    "schema:about": "Events about the city", "schema:location": "Events at this place",
+    "schema:attendee": "Took part in",
+    "schema:superEvent": "Parts of this event", "schema:subEvent": "Part of the event",
+    "schema:containedInPlace": "What is here", "prov:wasDerivedFrom": "What was taken from here",
+    "oa:hasSource": "Quotes from this page", "skos:inScheme": "Concepts of the scheme",
+    "schema:performerIn": "Participants",
+    "schema:observationAbout": "Figures of the city", "schema:spatialCoverage": "Agreements about the city",
 }  # fmt: skip
 CLASS_LABELS = {
     f"{TG_NS}{name}": label
     for name, label in {
-        "City": "город", "PartnerCity": "город-партнёр", "Country": "страна", "Agreement": "соглашение",
-        "AgreementType": "тип соглашения", "Person": "персона", "Post": "должность", "Organization": "организация",
-        "Event": "мероприятие", "EventType": "тип мероприятия", "Participation": "участие",
-        "Observation": "наблюдение", "PopulationObservation": "численность населения", "AreaObservation": "площадь",
-        "Founding": "основание", "SourcePage": "страница-источник", "Quote": "цитата", "Meeting": "встреча",
-        "WikidataLink": "связь с Викиданными",
+        "City": "city", "PartnerCity": "partner city", "Country": "country", "Agreement": "agreement",
+        "AgreementType": "agreement type", "Person": "person", "Post": "post", "Organization": "organization",
+        "Event": "event", "EventType": "event type", "Participation": "participation",
+        "Observation": "observation", "PopulationObservation": "population figure", "AreaObservation": "area",
+        "Founding": "founding", "SourcePage": "source page", "Quote": "quote", "Meeting": "meeting",
+        "WikidataLink": "link to Wikidata",
     }.items()
 }  # fmt: skip
 # schema.org's types repeat twingraph's (tg:City is a schema:City), so a page names only the latter
 HIDDEN_TYPES = {f"{SCHEMA}{name}" for name in ("City", "Country", "CreativeWork", "Event", "Organization", "Person")}
-MONTHS = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября",
-          "декабря")  # fmt: skip
-MONTHS_ALONE = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
-                "ноябрь", "декабрь")  # fmt: skip
-UNITS = {"PopulationObservation": "чел.", "AreaObservation": "км²"}
+UNITS = {"PopulationObservation": "people", "AreaObservation": "km²"}  # msgids: "чел.", "км²" in Russian
+Tr = Callable[[str], str]
 
 
-def inverse_label(predicate: str) -> str:
-    """How a group of links to a resource through ``predicate`` is headed."""
+def inverse_label(predicate: str) -> tuple[str, bool]:
+    """How a group of links to a resource through ``predicate`` is headed (a msgid), and whether that is the
+    property's own label, to be read backwards.
+
+    >>> inverse_label("https://schema.org/about"), inverse_label("https://schema.org/name")
+    (('Events about the city', False), ('name', True))
+    """
     name = curie(predicate) or predicate
-    return INVERSE_LABELS.get(name) or f"{PROPERTY_LABELS.get(name, name)} (обратная связь)"
+    return (INVERSE_LABELS[name], False) if name in INVERSE_LABELS else (PROPERTY_LABELS.get(name, name), True)
 
 
-def format_date(text: str) -> str:
-    """A date at its precision, in Russian: a day, a month or a year.
+def format_date(text: str, lang: str = "ru") -> str:
+    """A date at its precision, in Russian (or English): a day, a month or a year.
 
     >>> format_date("2023-05-25"), format_date("2023-05"), format_date("2023"), format_date("вчера")
     ('25 мая 2023', 'май 2023', '2023', 'вчера')
+    >>> format_date("2023-05-25", lang="en"), format_date("2023-05", lang="en")
+    ('25 May 2023', 'May 2023')
     """
     parts = text.split("-")
     if not (parts[0].isdigit() and len(parts[0]) == 4 and all(p.isdigit() and len(p) == 2 for p in parts[1:3])):
         return text
     if len(parts) >= 3 and 1 <= int(parts[1]) <= 12:
-        return f"{int(parts[2][:2])} {MONTHS[int(parts[1]) - 1]} {parts[0]}"
+        return f"{int(parts[2][:2])} {month_name(int(parts[1]), False, lang)} {parts[0]}"
     if len(parts) == 2 and 1 <= int(parts[1]) <= 12:
-        return f"{MONTHS_ALONE[int(parts[1]) - 1]} {parts[0]}"
+        return f"{month_name(int(parts[1]), True, lang)} {parts[0]}"
     return parts[0]
 
 
-def format_period(start: str | None, end: str | None) -> str:
+def month_name(month: int, alone: bool, lang: str) -> str:
+    """A month's name in a language, from the CLDR (Babel): after a day, or standing alone (a month and a year).
+
+    >>> month_name(5, False, "ru"), month_name(5, True, "ru"), month_name(5, False, "en")
+    ('мая', 'май', 'May')
+    """
+    return str(get_month_names("wide", context="stand-alone" if alone else "format", locale=lang)[month])
+
+
+def format_period(start: str | None, end: str | None, lang: str = "ru") -> str:
     """A date or a range of dates, each at its precision.
 
     >>> format_period("2002", "2018"), format_period("2023-05-25", "2023-05-25"), format_period(None, None)
@@ -316,8 +392,8 @@ def format_period(start: str | None, end: str | None) -> str:
     ('15–19 июня 2019', '30 июня – 2 июля 2019')
     """
     if not start or not end or end == start:
-        return format_date(start or end or "")
-    first, last = format_date(start), format_date(end)
+        return format_date(start or end or "", lang)
+    first, last = format_date(start, lang), format_date(end, lang)
     if len(start) == len(end) == 10 and start[:4] == end[:4]:  # two days of one year: the year once
         first = first.removesuffix(" " + start[:4])
         if start[:7] == end[:7]:  # and of one month: the month once
@@ -361,15 +437,15 @@ def text_fragment(source: str, exact: str) -> str:
     return f"{page.split('#', 1)[0]}#:~:text={quote(exact.strip(), safe='').replace('-', '%2D')}"
 
 
-def link_lines(text: str, base: str, limit: int = 5) -> list[dict[str, str]]:
-    """The links of a list column, ``IRI name`` a line (``lookups.links``), the first ``limit`` of them.
+def link_lines(text: str, base: str, limit: int | None = None) -> list[dict[str, str]]:
+    """The links of a list column, ``IRI name`` a line (``lookups.links``), by name: all, or the first ``limit``.
 
     >>> link_lines("https://x.example/city/a А\\n\\nhttps://x.example/city/b Б", "https://x.example/")
-    [{'href': '/city/a', 'text': 'А'}, {'href': '/city/b', 'text': 'Б'}]
+    [{'href': '/city/a', 'text': 'А', 'lang': ''}, {'href': '/city/b', 'text': 'Б', 'lang': ''}]
     """
     entries = sorted((line for line in text.splitlines() if " " in line), key=lambda entry: entry.split(" ", 1)[1])
     found = [entry.split(" ", 1) for entry in entries]
-    return [{"href": href(iri, base), "text": name} for iri, name in found[:limit]]
+    return [{"href": href(iri, base), "text": name, "lang": ""} for iri, name in found[:limit]]
 
 
 def lines(text: str, limit: int = 5) -> list[str]:
@@ -378,31 +454,42 @@ def lines(text: str, limit: int = 5) -> list[str]:
 
 
 def term_link(term: Any, name: Any, base: str) -> dict[str, str]:
-    """A link to a pyoxigraph IRI named by a term, or by the IRI's last segment."""
-    text = name.value if name is not None else term.value.rstrip("/").rsplit("/", 1)[-1]
-    return {"href": href(term.value, base), "text": text}
+    """A link to a pyoxigraph IRI named by a term (with the term's language: data), or by the IRI's last segment."""
+    if name is None:
+        return {"href": href(term.value, base), "text": term.value.rstrip("/").rsplit("/", 1)[-1], "lang": ""}
+    return {"href": href(term.value, base), **data_part(name)}
 
 
-def meaning_view(row: dict[str, Any], base: str) -> list[dict[str, str]]:
+def data_part(term: Any) -> dict[str, str]:
+    """A literal of the data as a part of a page: its text and its language, ``""`` when it has none.
+
+    >>> data_part(ox.Literal("Казань", language="ru")), data_part(ox.Literal("Q1"))
+    ({'text': 'Казань', 'lang': 'ru'}, {'text': 'Q1', 'lang': ''})
+    """
+    return {"text": term.value, "lang": getattr(term, "language", None) or ""}
+
+
+def meaning_view(row: dict[str, Any], base: str, tr: Tr, lang: str) -> list[dict[str, str]]:
     """What an intermediate node stands for (a row of ``lookups.meanings``), as text and links.
 
     A participation reads "who, post, on whose behalf — the event (date)"; an observation
     "9 700 000 чел. (2025)"; a quote its sentence; a meeting "who and who — the event (date)".
     """
     kind, parts = row["kind"].value, []
-    date = [{"text": f" ({format_date(row['date'].value)})"}] if "date" in row else []
+    date = [{"text": f" ({format_date(row['date'].value, lang)})"}] if "date" in row else []
     event = [{"text": " — "}, term_link(row["event"], row.get("eventName"), base), *date] if "event" in row else date
     if kind == "Participation":
         parts = [term_link(row["a"], row.get("aName"), base)]
-        parts += [{"text": f", {row['post'].value}"}] if "post" in row else []
-        parts += [{"text": f", от имени {row['behalf'].value}"}] if "behalf" in row else []
+        parts += [{"text": ", "}, data_part(row["post"])] if "post" in row else []
+        parts += [{"text": f", {tr('on behalf of')} "}, data_part(row["behalf"])] if "behalf" in row else []
         return parts + event
     if kind in UNITS:
         year = f" ({row['year'].value})" if "year" in row else ""
-        return [{"text": f"{format_number(row['value'].value)} {UNITS[kind]}{year}"}]
+        return [{"text": f"{format_number(row['value'].value)} {tr(UNITS[kind])}{year}"}]
     if kind == "Quote":
-        return [{"text": f"«{row['exact'].value}»"}]
-    return [term_link(row["a"], row.get("aName"), base), {"text": " и "}, term_link(row["b"], row.get("bName"), base),
+        return [{"text": "«"}, data_part(row["exact"]), {"text": "»"}]
+    return [term_link(row["a"], row.get("aName"), base), {"text": f" {tr('and')} "},
+            term_link(row["b"], row.get("bName"), base),
             *event]  # fmt: skip
 
 

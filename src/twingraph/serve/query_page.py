@@ -26,41 +26,48 @@ DATES = {f"{XSD}{name}" for name in ("date", "gYearMonth", "gYear")}
 NUMBERS = {f"{XSD}{name}" for name in ("integer", "decimal", "double", "float", "int", "long")}
 # a result variable (or its stem, the part before a closing number) as a column heading
 HEADINGS = {
-    "date": "Дата", "endDate": "Окончание", "year": "Год", "precision": "Точность даты",
-    "person": "Персона", "persons": "Персоны", "person1": "Кто", "person2": "С кем", "who": "Персона",
-    "roles1": "Должности", "roles2": "Должности собеседника", "roles": "Должности", "role": "Роль",
-    "post": "Должность", "onBehalfOf": "От имени", "participant": "Участник",
-    "a": "Участник 1", "aName": "Участник 1", "aKind": "Вид участника 1",
-    "b": "Участник 2", "bName": "Участник 2", "bKind": "Вид участника 2",
-    "event": "Событие", "eventName": "Событие", "events": "Событий", "item": "Запись",
-    "name": "Название", "title": "Название", "type": "Тип", "kind": "Вид", "place": "Место",
-    "city": "Город", "cityIri": "Город", "agreement": "Соглашение", "agreements": "Соглашений",
-    "parties": "Стороны", "party": "Сторона", "organization": "Организация", "organizations": "Организации",
-    "org": "Организация", "quote": "Цитата из источника", "lat": "Широта", "lon": "Долгота",
-    "count": "Количество", "s": "Ресурс", "p": "Свойство", "o": "Значение",
+    "date": "Date", "endDate": "End", "year": "Year", "precision": "Date precision",
+    "person": "Person", "persons": "Persons", "person1": "Who", "person2": "With whom", "who": "Person",
+    "roles1": "Posts", "roles2": "Posts of the other", "roles": "Posts", "role": "Role",
+    "post": "Post", "onBehalfOf": "On behalf of", "participant": "Participant",
+    "a": "Participant 1", "aName": "Participant 1", "aKind": "Kind of participant 1",
+    "b": "Participant 2", "bName": "Participant 2", "bKind": "Kind of participant 2",
+    "event": "Event", "eventName": "Event", "events": "No. of events", "item": "Item",
+    "name": "Title", "title": "Title", "type": "Type", "kind": "Kind", "place": "Place",
+    "city": "City", "cityIri": "City", "agreement": "Agreement", "agreements": "No. of agreements",
+    "parties": "Parties", "party": "Party", "organization": "Organization", "organizations": "Organizations",
+    "org": "Organization", "quote": "Quote from the source", "lat": "Latitude", "lon": "Longitude",
+    "count": "Count", "s": "Resource", "p": "Property", "o": "Value",
 }  # fmt: skip
 # the column that names an IRI column, where it is not ``{iri}Name`` or (for ``{x}Iri``) ``{x}``
 LABEL_COLUMNS = {"p1": "person1", "p2": "person2", "who": "person", "org": "organization", "agreement": "title",
                  "item": "name", "event": "name", "city": "name"}  # fmt: skip
 # the codes some columns hold (a kind, a role, a date's precision), as the page reads them
 CODE_COLUMNS = {"kind", "aKind", "bKind", "role", "precision"}
-CODES = {"event": "событие", "agreement": "соглашение", "city": "город", "country": "страна", "person": "персона",
-         "organization": "организация", "home": "свой город", "partner": "город-партнёр", "year": "год",
-         "month": "месяц", "day": "день"}  # fmt: skip
+# the columns of event and agreement types: the queries give the type's English label, the page its translation
+TYPE_COLUMNS = {"type"}
+CODES = {"event": "event", "agreement": "agreement", "city": "city", "country": "country", "person": "person",
+         "organization": "organization", "home": "home city", "partner": "partner city", "year": "year",
+         "month": "month", "day": "day"}  # fmt: skip
 Parts = list[dict[str, str]]
 
 
-def heading(variable: str) -> str:
-    """A result variable as a column heading: Russian where the variable is known, else its words.
+def heading(variable: str, tr: pages.Tr) -> str:
+    """A result variable as a column heading: its name in the interface's language (``tr``) where the
+    variable is known, else its words.
 
-    >>> heading("eventName"), heading("roles1"), heading("person3"), heading("sortKey")
+    >>> from twingraph.serve.i18n import translations
+    >>> ru = translations("ru").gettext
+    >>> heading("eventName", ru), heading("roles1", ru), heading("person3", ru), heading("sortKey", ru)
     ('Событие', 'Должности', 'Персона 3', 'Sort key')
+    >>> heading("person3", str)
+    'Person 3'
     """
     if variable in HEADINGS:
-        return HEADINGS[variable]
+        return tr(HEADINGS[variable])
     stem = variable.rstrip("0123456789")
     number = variable[len(stem) :]
-    words = HEADINGS.get(stem) or re.sub(r"(?<=[a-z])(?=[A-Z])", " ", stem).lower().capitalize()
+    words = tr(HEADINGS[stem]) if stem in HEADINGS else re.sub(r"(?<=[a-z])(?=[A-Z])", " ", stem).lower().capitalize()
     return f"{words} {number}".strip() or variable
 
 
@@ -76,14 +83,16 @@ def without_comments(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.splitlines() if not line.lstrip().startswith("#")).strip()
 
 
-def iri_name(iri: str) -> str:
-    """An IRI no column names, as text: a class's Russian label, else its last segment made readable.
+def iri_name(iri: str, tr: pages.Tr) -> str:
+    """An IRI no column names, as text: a class's label (translated by ``tr``), else its last segment made readable.
 
-    >>> iri_name("https://twingraph.example/person/ilsur-metshin"), iri_name("https://twingraph.example/ns#Person")
+    >>> from twingraph.serve.i18n import translations
+    >>> ru, TG = translations("ru").gettext, "https://twingraph.example/ns#"
+    >>> iri_name("https://twingraph.example/person/ilsur-metshin", ru), iri_name(TG + "Person", ru)
     ('Ilsur metshin', 'персона')
     """
     if iri in pages.CLASS_LABELS:
-        return pages.CLASS_LABELS[iri]
+        return tr(pages.CLASS_LABELS[iri])
     segment = unquote(re.split(r"[/#]", iri.rstrip("/#"))[-1]).replace("-", " ").replace("_", " ").strip()
     return segment.capitalize() if segment.islower() else segment or iri
 
@@ -98,24 +107,26 @@ def number_text(value: str) -> str:
     return shown.replace("\u00a0", "") if re.fullmatch(r"-?[0-9]\u00a0[0-9]{3}(,[0-9]+)?", shown) else shown
 
 
-def term_parts(term: Any, base: str, label: str | None = None) -> Parts:
+def term_parts(term: Any, base: str, label: Any, tr: pages.Tr, lang: str) -> Parts:
     """A result term as a cell shows it: an IRI as a link named by ``label``; a literal without its
     language tag (marked in the HTML when not Russian), a date at its precision, a number in Russian."""
     if term is None:
         return []
     if isinstance(term, ox.NamedNode):
-        return [{"href": pages.href(term.value, base), "text": label or iri_name(term.value)}]
+        if label is not None:
+            return [{"href": pages.href(term.value, base), **pages.data_part(label)}]
+        return [{"href": pages.href(term.value, base), "text": iri_name(term.value, tr)}]
     if isinstance(term, ox.BlankNode):
         return [{"text": f"_:{term.value}"}]
     if not isinstance(term, ox.Literal):
         return [{"text": str(term)}]
     if term.language:
-        return [{"text": term.value} | ({"lang": term.language} if term.language != "ru" else {})]
+        return [{"text": term.value, "lang": term.language}]
     if term.datatype.value in DATES:
-        return [{"text": pages.format_date(term.value)}]
+        return [{"text": pages.format_date(term.value, lang)}]
     if term.datatype.value in NUMBERS:
         return [{"text": number_text(term.value)}]
-    return [{"text": term.value}]
+    return [{"text": term.value, "lang": ""}]
 
 
 def link_columns(variables: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, str]:
@@ -139,16 +150,19 @@ def link_columns(variables: Sequence[str], rows: Sequence[Sequence[Any]]) -> dic
     return found
 
 
-def cell_parts(column: str, term: Any, iri: Any, base: str) -> Parts:
+def cell_parts(column: str, term: Any, iri: Any, base: str, tr: pages.Tr, lang: str) -> Parts:
     """One cell: the IRI its column names as a link by the term, a code in Russian, or the term."""
     if isinstance(iri, ox.NamedNode):
-        return term_parts(iri, base, term.value if term is not None else None)
+        return term_parts(iri, base, term, tr, lang)
     if column in CODE_COLUMNS and isinstance(term, ox.Literal):
-        return [{"text": CODES.get(term.value, term.value)}]
-    return term_parts(term, base)
+        return [{"text": tr(CODES[term.value])} if term.value in CODES else {"text": term.value, "lang": ""}]
+    if column in TYPE_COLUMNS and isinstance(term, ox.Literal):
+        return [{"text": tr(term.value)}]  # an event's or agreement's type: the catalogue's, in the page's language
+    return term_parts(term, base, None, tr, lang)
 
 
-def table(variables: Sequence[str], rows: Sequence[Sequence[Any]], base: str) -> dict[str, Any]:
+def table(variables: Sequence[str], rows: Sequence[Sequence[Any]], base: str, tr: pages.Tr,
+          lang: str) -> dict[str, Any]:  # fmt: skip
     """The results as a table: readable headings, each IRI column shown through the column naming it."""
     named = link_columns(variables, rows)
     shown = [v for v in variables if v not in named.values()]
@@ -159,15 +173,24 @@ def table(variables: Sequence[str], rows: Sequence[Sequence[Any]], base: str) ->
         for column in shown:
             term, iri = row[index[column]], row[index[named[column]]] if column in named else None
             numeric = isinstance(term, ox.Literal) and term.datatype.value in NUMBERS
-            cells.append({"parts": cell_parts(column, term, iri, base), "cls": "num" if numeric else ""})
+            cells.append({"parts": cell_parts(column, term, iri, base, tr, lang), "cls": "num" if numeric else ""})
         body.append(cells)
-    return {"headings": [{"text": heading(v), "variable": v} for v in shown], "rows": body}
+    return {"headings": [{"text": heading(v, tr), "variable": v} for v in shown], "rows": body}
 
 
-def form_fields(named: NamedQuery, values: dict[str, str]) -> list[dict[str, str]]:
-    """The query's parameters as a form's fields: a label from the parameter's help, the value used."""
-    return [{"name": p.name, "kind": p.kind, "label": (p.help[:1].upper() + p.help[1:]) or p.name,
+def form_fields(named: NamedQuery, values: dict[str, str], tr: pages.Tr) -> list[dict[str, str]]:
+    """The query's parameters as a form's fields: a label from the parameter's help (translated), the value used."""
+    return [{"name": p.name, "kind": p.kind, "label": capitalized(tr(p.help)) if p.help else p.name,
              "value": values.get(p.name, "")} for p in named.params]  # fmt: skip
+
+
+def capitalized(text: str) -> str:
+    """A text with its first letter upper case, the rest as it is.
+
+    >>> capitalized("the partner city: any of its names")
+    'The partner city: any of its names'
+    """
+    return text[:1].upper() + text[1:]
 
 
 def downloads(named: NamedQuery, values: dict[str, str], static: bool) -> list[dict[str, str]]:
@@ -182,17 +205,18 @@ def downloads(named: NamedQuery, values: dict[str, str], static: bool) -> list[d
 
 
 def named_page(env: jinja2.Environment, base: str, named: NamedQuery, values: dict[str, str], query: str,
-               outcome: Outcome, http_schema: list[str]) -> bytes:  # fmt: skip
+               outcome: Outcome, http_schema: list[str], switch: str = "") -> bytes:  # fmt: skip
     """The page of a named query run with ``values`` (its text bound with them: ``query``)."""
     if outcome.triples is not None:
         variables: tuple[str, ...] = ("s", "p", "o")
         rows: Sequence[Sequence[Any]] = [(t.subject, t.predicate, t.object) for t in outcome.triples]
     else:
         variables, rows = outcome.variables, outcome.rows
-    static = bool(env.globals["static_site"])
+    static, tr, lang = bool(env.globals["static_site"]), pages.translator(env), str(env.globals["lang"])
     sparql = without_comments(query)
-    return pages.render(env, "results.html", title=named.title, named=named, fields=form_fields(named, values),
-                        table=table(variables, rows, base), count=len(rows), boolean=outcome.boolean,
+    return pages.render(env, "results.html", title=tr(named.title), named=named, fields=form_fields(named, values, tr),
+                        table=table(variables, rows, base, tr, lang), switch=switch, count=len(rows),
+                        boolean=outcome.boolean,
                         truncated=outcome.truncated, http_schema=http_schema, sparql=sparql,
                         editor="/sparql?" + urlencode({"query": sparql}),
                         downloads=[] if outcome.triples is not None else downloads(named, values, static))  # fmt: skip

@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, SKOS
 
 from twingraph.export import serialize
 from twingraph.rdf.formats import RdfFormat
@@ -31,8 +31,8 @@ from twingraph.store.queries import NamedQuery
 INDEX_PATH = "/dataset"
 INCOMING_SHOWN = 50  # links to a resource shown per property
 KINDS = {str(TG.population): "PopulationObservation", str(TG.area): "AreaObservation"}
-LIST_TITLES = {"city": "Города", "person": "Люди", "organization": "Организации", "event": "События",
-               "agreement": "Соглашения"}  # fmt: skip
+LIST_TITLES = {"city": "Cities", "person": "People", "organization": "Organizations", "event": "Events",
+               "agreement": "Agreements"}  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +44,16 @@ class Renderer:
     context: dict[str, Any]
     queries: dict[str, NamedQuery]
     frames: dict[str, dict[str, Any]]
+    switch: str = ""  # the link to the page in the interface's other language; none in the static site
+
+    @property
+    def lang(self) -> str:
+        """The interface's language, the templates' (``pages.environment``)."""
+        return str(self.env.globals["lang"])
+
+    def tr(self, message: str) -> str:
+        """A message of the interface (English, a msgid of the catalogue) in the interface's language."""
+        return pages.translator(self.env)(message)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +84,11 @@ def fact(label: str, parts: list[dict[str, Any]], source: dict[str, Any] | None 
     return {"label": label, "parts": parts, "source": source}
 
 
+def joined_all(items: list[list[dict[str, Any]]], separator: str = ", ") -> list[dict[str, Any]]:
+    """Items of several parts each (a link and a note on it) one after another, with a separator between them."""
+    return [part for i, item in enumerate(items) for part in ([{"text": separator}] if i else []) + item]
+
+
 def joined(links: list[dict[str, Any]], separator: str = ", ") -> list[dict[str, Any]]:
     """Links one after another, with a separator between them."""
     return [part for i, link in enumerate(links) for part in ([{"text": separator}] if i else []) + [link]]
@@ -88,6 +103,22 @@ def link(row: dict[str, Any], key: str, base: str, name: str | None = None) -> d
     return pages.term_link(row[key], row.get(name or key + "Name"), base) if key in row else {"text": ""}
 
 
+def type_text(renderer: Renderer, label: str | None) -> str | None:
+    """A type's English label (``lookups.TYPE_NAME``) in the interface's language."""
+    return renderer.tr(label) if label else None
+
+
+def type_links(c: Subject, predicate: Any) -> list[dict[str, Any]]:
+    """Links to the subject's types (of event or agreement), each named by its English label in the interface's
+    language: the catalogue's, the same as in the lists and the named queries."""
+    found = []
+    for link_view in c.links(predicate):
+        english = next((str(o) for o in c.graph.objects(URIRef(link_view["iri"]), SKOS.prefLabel)
+                        if getattr(o, "language", None) == "en"), None)  # fmt: skip
+        found.append({"href": link_view["href"], "text": c.renderer.tr(english)} if english else link_view)
+    return found
+
+
 def city_sections(c: Subject) -> dict[str, Any]:
     """A city's facts with their sentences, the partnership, «О городе», agreements, partners and events."""
     quoted = lookups.sources(c.store, c.iri)
@@ -96,23 +127,26 @@ def city_sections(c: Subject) -> dict[str, Any]:
         row = next((r for r in quoted if r["holder"].value == holder and text(r, "prop") == prop), None)
         return c.sources.cite(row)
 
-    facts = [fact("Страна", joined(c.links(TG.country)), cite(c.iri))] if c.links(TG.country) else []
-    labels = {str(TG.population): "Население", str(TG.area): "Площадь"}
+    facts = [fact("Country", joined(c.links(TG.country)), cite(c.iri))] if c.links(TG.country) else []
+    labels = {str(TG.population): "Population", str(TG.area): "Area"}
     for row in sorted(lookups.observations(c.store, c.iri), key=lambda r: r["prop"].value != str(TG.population)):
-        meaning = pages.meaning_view({"kind": ox.Literal(KINDS[row["prop"].value]), **row}, c.base)
+        meaning = pages.meaning_view({"kind": ox.Literal(KINDS[row["prop"].value]), **row}, c.base,
+                                     c.renderer.tr, c.renderer.lang)  # fmt: skip
         facts.append(fact(labels[row["prop"].value], meaning, cite(row["obs"].value)))
     for founding in c.graph.objects(URIRef(c.iri), TG.founding):
-        facts.append(fact("Основан", [{"text": pages.graph_label(c.graph, founding) or ""}], cite(str(founding))))
+        founded = [{"text": pages.graph_label(c.graph, founding) or "", "lang": ""}]
+        facts.append(fact("Founded", founded, cite(str(founding))))
     if offset := c.literal(TG.utcOffset):
-        facts.append(fact("Часовой пояс", [{"text": f"UTC{offset}"}], cite(c.iri, str(TG.utcOffset))))
+        facts.append(fact("Time zone", [{"text": f"UTC{offset}"}], cite(c.iri, str(TG.utcOffset))))
     for site in c.links(SCHEMA.url):
-        facts.append(fact("Сайт", [site | {"text": site["iri"]}], cite(c.iri, str(SCHEMA.url))))
+        facts.append(fact("Website", [site | {"text": site["iri"]}], cite(c.iri, str(SCHEMA.url))))
     for row in quoted:  # the sentences no fact above cites, such as the photo's credit
         c.sources.cite(row)
     about = c.literal(SCHEMA.description)
     partner = (URIRef(c.iri), RDF.type, TG.PartnerCity) in c.graph
-    agreements = [{"agreement": link(r, "agreement", c.base, "name"), "date": text(r, "date"), "type": text(r, "type"),
-                   "others": text(r, "others")} for r in lookups.agreements(c.store, c.iri)]  # fmt: skip
+    agreements = [{"agreement": link(r, "agreement", c.base, "name"), "date": text(r, "date"),
+                   "type": type_text(c.renderer, text(r, "type")), "others": text(r, "others"), "others_lang": ""}
+                  for r in lookups.agreements(c.store, c.iri)]  # fmt: skip
     return {"facts": facts, "about": pages.paragraphs(about) if about else [], "agreements": agreements,
             "partnership": partnership(c) if partner else [],
             "partners": [] if partner else pages.link_rows(lookups.partners(c.store, c.iri), c.base,
@@ -123,10 +157,10 @@ def city_sections(c: Subject) -> dict[str, Any]:
 def partnership(c: Subject) -> list[dict[str, Any]]:
     """A partner city's number of events and its first and latest contacts."""
     found = lookups.contacts(c.store, c.iri)
-    facts = [fact("Событий", [{"text": found[0]["count"].value}])] if found else []
-    for which, label in (("first", "Первый контакт"), ("latest", "Последний контакт")):
+    facts = [fact("No. of events", [{"text": found[0]["count"].value}])] if found else []
+    for which, label in (("first", "First contact"), ("latest", "Latest contact")):
         for row in (r for r in found if text(r, "which") == which):
-            when = pages.format_period(text(row, "date"), text(row, "end"))
+            when = pages.format_period(text(row, "date"), text(row, "end"), c.renderer.lang)
             facts.append(fact(label, [{"text": f"{when} — "}, link(row, "event", c.base, "name")]))
     return facts
 
@@ -140,10 +174,10 @@ def person_sections(c: Subject) -> dict[str, Any]:
     met = [{"date": text(r, "date"), "other": link(r, "other", c.base), "post": text(r, "post"),
             "event": link(r, "event", c.base), "place": text(r, "place"), "source": c.sources.cite(r)}
            for r in lookups.meetings(c.store, c.iri)]  # fmt: skip
-    return {"posts": posts_held(held), "met": met, "roles": roles}
+    return {"posts": posts_held(held, c.renderer.lang), "met": met, "roles": roles}
 
 
-def posts_held(held: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def posts_held(held: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     """The posts of a person's participations: each with its first and last date, whom it represented, how often."""
     posts: dict[str, dict[str, Any]] = {}
     for row in held:
@@ -157,7 +191,7 @@ def posts_held(held: list[dict[str, Any]]) -> list[dict[str, Any]]:
     shown = []
     for post in posts.values():
         first, last = min(post["dates"], default=None), max(post["dates"], default=None)
-        shown.append({"post": post["post"], "first": first or "", "period": pages.format_period(first, last),
+        shown.append({"post": post["post"], "first": first or "", "period": pages.format_period(first, last, lang),
                       "behalf": ", ".join(sorted(post["behalf"])), "count": post["n"]})  # fmt: skip
     return sorted(shown, key=lambda p: p["first"])
 
@@ -165,8 +199,9 @@ def posts_held(held: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def event_sections(c: Subject) -> dict[str, Any]:
     """An event's date at its precision, type, place, partner city, larger event, organizations and participants."""
     cited = c.sources.cite(next(iter(lookups.sources(c.store, c.iri)), None))
-    when = pages.format_period(c.literal(SCHEMA.startDate), c.literal(SCHEMA.endDate))
-    place = joined(c.links(SCHEMA.location)) + ([{"text": f", {venue}"}] if (venue := c.literal(TG.venue)) else [])
+    when = pages.format_period(c.literal(SCHEMA.startDate), c.literal(SCHEMA.endDate), c.renderer.lang)
+    venue = [{"text": ", "}, {"text": found, "lang": ""}] if (found := c.literal(TG.venue)) else []
+    place = joined(c.links(SCHEMA.location)) + venue
     modes = c.graph.objects(URIRef(c.iri), SCHEMA.eventAttendanceMode)
     online = c.literal(TG.online) == "true" or any(str(m).endswith("OnlineEventAttendanceMode") for m in modes)
     who: list[dict[str, Any]] = [{"who": link(r, "who", c.base), "kind": text(r, "kind"), "post": text(r, "postName"),
@@ -176,19 +211,21 @@ def event_sections(c: Subject) -> dict[str, Any]:
     organizations = {w["who"]["href"]: w["who"] for w in who if w["kind"] == str(TG.Organization)}
     organizations |= {w["behalf"]["href"]: w["behalf"] for w in who if w["behalf_kind"] == str(TG.Organization)}
     # cities and countries that took part as a whole: a line each; the others, with their posts, a table
-    whole = {kind: [w["who"] | ({"text": w["who"]["text"] + " (делегация)"} if w["delegation"] else {}) for w in who
-                    if w["kind"] == str(kind) and not (w["post"] or w["behalf"])] for kind in (TG.City, TG.Country)}
+    delegation = {"text": f" ({c.renderer.tr('delegation')})"}
+    whole = {kind: joined_all([[w["who"], *([delegation] if w["delegation"] else [])] for w in who
+                               if w["kind"] == str(kind) and not (w["post"] or w["behalf"])])
+             for kind in (TG.City, TG.Country)}  # fmt: skip
     facts = [fact(label, parts, source) for label, parts, source in (
-        ("Дата", [{"text": when}], cited), ("Тип", joined(c.links(TG.eventType)), None), ("Место", place, cited),
-        ("Формат", [{"text": "онлайн"}] if online else [], None),
-        ("Город-партнёр", joined(c.links(SCHEMA.about)), cited),
-        ("Часть события", joined(c.links(SCHEMA.superEvent)), None),
-        ("Города-участники", joined(whole[TG.City]), cited), ("Страны-участники", joined(whole[TG.Country]), cited),
-        ("Организации", joined(list(organizations.values())), cited)) if parts]  # fmt: skip
+        ("Date", [{"text": when}], cited), ("Type", joined(type_links(c, TG.eventType)), None), ("Place", place, cited),
+        ("Format", [{"text": c.renderer.tr("online")}] if online else [], None),
+        ("Partner city", joined(c.links(SCHEMA.about)), cited),
+        ("Part of", joined(c.links(SCHEMA.superEvent)), None),
+        ("Cities taking part", whole[TG.City], cited), ("Countries taking part", whole[TG.Country], cited),
+        ("Organizations", joined(list(organizations.values())), cited)) if parts]  # fmt: skip
     who = [w for w in who if w["kind"] == str(TG.Person) or w["post"] or w["behalf"]]
     notes = [{"text": str(n), "lang": getattr(n, "language", None)} for n in c.graph.objects(URIRef(c.iri), TG.note)]
     subs = [{"event": link(r, "sub", c.base, "name"),
-             "period": pages.format_period(text(r, "date"), text(r, "endDate"))}
+             "period": pages.format_period(text(r, "date"), text(r, "endDate"), c.renderer.lang)}
             for r in lookups.sub_events(c.store, c.iri)]  # fmt: skip
     return {"facts": facts, "participants": who, "subevents": subs, "notes": notes}
 
@@ -197,18 +234,20 @@ def agreement_sections(c: Subject) -> dict[str, Any]:
     """An agreement's type, date and parties, with its sentence."""
     cited = c.sources.cite(next(iter(lookups.sources(c.store, c.iri)), None))
     date = c.literal(SCHEMA.dateCreated)
-    facts = [fact("Тип", joined(c.links(TG.agreementType))),
-             fact("Дата подписания", [{"text": pages.format_date(date)}] if date else [], cited),
-             fact("Стороны", joined(c.links(TG.party)), cited)]  # fmt: skip
+    facts = [fact("Type", joined(type_links(c, TG.agreementType))),
+             fact("Date signed", [{"text": pages.format_date(date, c.renderer.lang)}] if date else [], cited),
+             fact("Parties", joined(c.links(TG.party)), cited)]  # fmt: skip
     return {"facts": [f for f in facts if f["parts"]]}
 
 
 def organization_sections(c: Subject) -> dict[str, Any]:
     """The events an organization took part in, and who represented it where."""
-    took_part = [{"period": pages.format_period(text(r, "date"), text(r, "end")), "event": link(r, "event", c.base),
+    lang = c.renderer.lang
+    took_part = [{"period": pages.format_period(text(r, "date"), text(r, "end"), lang),
+                  "event": link(r, "event", c.base),
                   "behalf": text(r, "behalfName"), "source": c.sources.cite(r)}
                  for r in lookups.participations(c.store, c.iri)]  # fmt: skip
-    represented = [{"period": pages.format_period(text(r, "date"), text(r, "end")), "who": link(r, "who", c.base),
+    represented = [{"period": pages.format_period(text(r, "date"), text(r, "end"), lang), "who": link(r, "who", c.base),
                     "post": text(r, "postName"), "event": link(r, "event", c.base), "source": c.sources.cite(r)}
                    for r in lookups.participations(c.store, c.iri, "onBehalfOf")]  # fmt: skip
     return {"took_part": took_part, "represented": represented}
@@ -224,7 +263,8 @@ def meanings_of(c: Subject) -> dict[str, list[dict[str, Any]]]:
     subject = URIRef(c.iri)
     nodes = {subject, *c.graph.objects(subject, None), *(s for s, _ in c.graph.subject_predicates(subject))}
     unnamed = sorted(str(n) for n in nodes if isinstance(n, URIRef) and not pages.graph_label(c.graph, n))
-    return {r["n"].value: pages.meaning_view(r, c.base) for r in lookups.meanings(c.store, unnamed[:1000])}
+    found = lookups.meanings(c.store, unnamed[:1000])
+    return {r["n"].value: pages.meaning_view(r, c.base, c.renderer.tr, c.renderer.lang) for r in found}
 
 
 def incoming_groups(c: Subject, meanings: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -240,7 +280,8 @@ def incoming_groups(c: Subject, meanings: dict[str, list[dict[str, Any]]]) -> li
     for predicate, found in by_property.items():
         items = [meanings.get(str(s)) or [pages.value_view(c.graph, s, c.base)] for s in found]
         items.sort(key=lambda parts: ("".join(p["text"] for p in parts).lower(), [p.get("href", "") for p in parts]))
-        groups.append({"label": pages.inverse_label(predicate), "curie": pages.curie(predicate) or predicate,
+        label, inverse = pages.inverse_label(predicate)
+        groups.append({"label": label, "inverse": inverse, "curie": pages.curie(predicate) or predicate,
                        "count": counts.get(predicate, len(found)), "items": items[:INCOMING_SHOWN]})  # fmt: skip
     return sorted(groups, key=lambda g: (-g["count"], g["label"], g["curie"]))
 
@@ -275,7 +316,8 @@ def resource_page(renderer: Renderer, graph: Graph, iri: str, store: QueryStore 
         sections |= store_sections(Subject(renderer, store, graph, iri, sources))
     view = pages.resource_view(graph, URIRef(iri), renderer.base, sections.pop("meanings"))
     jsonld = serialize(graph, RdfFormat.JSONLD, renderer.context, graph_iri=iri, frames=renderer.frames)
-    return pages.render(renderer.env, "resource.html", title=view["label"], r=view, sources=sources.notes,
+    return pages.render(renderer.env, "resource.html", title=view["label"], r=view, switch=renderer.switch,
+                        sources=sources.notes,
                         path=pages.href(iri, renderer.base), jsonld=pages.json_script(jsonld), **sections)  # fmt: skip
 
 
@@ -286,71 +328,91 @@ def index_page(renderer: Renderer, store: QueryStore, void: Graph) -> bytes:
     counts = listings.class_counts(store)
     lists = [{"href": f"/{path}/", "title": title, "count": counts.get(path, 0)} for path, title in LIST_TITLES.items()]
     jsonld = pages.json_script(serialize(void, RdfFormat.JSONLD, renderer.context))
-    return pages.render(renderer.env, "index.html", title="Города-партнёры", cities=rows, homes=homes, lists=lists,
+    return pages.render(renderer.env, "index.html", title=renderer.tr("Partner cities"), switch=renderer.switch,
+                        cities=rows, homes=homes, lists=lists,
                         path=INDEX_PATH, jsonld=jsonld)  # fmt: skip
 
 
 # -- the lists -------------------------------------------------------------------------------------
 
-Cell = Callable[[dict[str, Any], str], list[dict[str, Any]]]
-FACET_LABELS = {"city": "Город-партнёр", "year": "Год", "type": "Тип", "country": "Страна", "role": "Роль",
-                "side": "От имени"}  # fmt: skip
-ROLE_LABELS = {"partner": "город-партнёр", "home": "свой город (чьи связи описаны)", "other": "другой город"}
+Cell = Callable[[dict[str, Any], "Renderer"], list[dict[str, Any]]]  # a row, and the base IRI and language
+FACET_LABELS = {"city": "Partner city", "year": "Year", "type": "Type", "country": "Country", "role": "Role",
+                "side": "On behalf of"}  # fmt: skip
+ROLE_LABELS = {"partner": "partner city", "home": "home city (whose ties are described)", "other": "other city"}
 ASCENDING = {"name", "country"}  # the sorts whose first click goes up; the others (numbers, dates) go down
 
 
-def name_cell(row: dict[str, Any], base: str) -> list[dict[str, Any]]:
+def name_cell(row: dict[str, Any], rr: Renderer) -> list[dict[str, Any]]:
     """The resource as a link by its Russian name, with Wikidata's English one after it."""
     english = [{"text": f" · {row['en'].value}", "lang": "en"}] if "en" in row else []
-    home = [{"text": " (свой город)"}] if text(row, "role") == "home" else []
-    return [link(row, "s", base, "name"), *english, *home]
+    home = [{"text": f" ({rr.tr('home city')})"}] if text(row, "role") == "home" else []
+    return [link(row, "s", rr.base, "name"), *english, *home]
 
 
-def column_text(key: str, form: Callable[[str], str] = str) -> Cell:
-    return lambda row, base: [{"text": form(row[key].value)}] if key in row else []
+def column_text(key: str, form: Callable[[str, str], str] | None = None) -> Cell:
+    """A column of a value as it is (a number), or as ``form`` writes it in the language (a date)."""
+    return lambda row, rr: [{"text": form(row[key].value, rr.lang) if form else row[key].value}] if key in row else []
+
+
+def column_type(row: dict[str, Any], rr: Renderer) -> list[dict[str, Any]]:
+    """An event's or agreement's type: its English label (``lookups.TYPE_NAME``) in the interface's language."""
+    return [{"text": rr.tr(row["type"].value)}] if "type" in row else []
+
+
+LINKS_SHOWN = 8  # the links a list's cell shows; past them it says how many more the resource's page has
 
 
 def column_links(key: str) -> Cell:
-    return lambda row, base: joined(pages.link_lines(text(row, key) or "", base))
+    """A column of links (an agreement's parties): the first ``LINKS_SHOWN`` by name, then how many are left out."""
+
+    def cell(row: dict[str, Any], rr: Renderer) -> list[dict[str, Any]]:
+        found = pages.link_lines(text(row, key) or "", rr.base)
+        left_out = len(found) - LINKS_SHOWN
+        more = [{"text": " " + rr.tr("and %(count)s more") % {"count": left_out}}] if left_out > 0 else []
+        return joined(found[:LINKS_SHOWN]) + more
+
+    return cell
 
 
-def period_cell(row: dict[str, Any], base: str) -> list[dict[str, Any]]:
-    return [{"text": pages.format_period(text(row, "date"), text(row, "end"))}]
+def period_cell(row: dict[str, Any], rr: Renderer) -> list[dict[str, Any]]:
+    return [{"text": pages.format_period(text(row, "date"), text(row, "end"), rr.lang)}]
 
 
-def population_cell(row: dict[str, Any], base: str) -> list[dict[str, Any]]:
+def population_cell(row: dict[str, Any], rr: Renderer) -> list[dict[str, Any]]:
     year = f" ({row['populationYear'].value})" if "populationYear" in row else ""
     return [{"text": pages.format_number(row["population"].value) + year}] if "population" in row else []
 
 
 ACTIVITY_COLUMNS: tuple[tuple[str, str | None, Cell, str], ...] = (
-    ("Событий", "events", column_text("events"), "num"),
-    ("Первое", "first", column_text("first", pages.format_date), ""),
-    ("Последнее", "latest", column_text("latest", pages.format_date), ""),
+    ("No. of events", "events", column_text("events"), "num"),
+    ("First", "first", column_text("first", pages.format_date), ""),
+    ("Latest", "latest", column_text("latest", pages.format_date), ""),
 )
 # each list's columns: heading, the sort it offers (or None), its cell, its class
 COLUMNS: dict[str, tuple[tuple[str, str | None, Cell, str], ...]] = {
-    "city": (("Город", "name", name_cell, ""),
-             ("Страна", "country", lambda r, b: [link(r, "country", b, "countryName")] if "country" in r else [], ""),
-             ("Население", "population", population_cell, "num"),
-             ("Соглашений", "agreements", column_text("agreements"), "num"),
-             ("Событий", "events", column_text("events"), "num"),
-             ("Первый контакт", "first", column_text("first", pages.format_date), ""),
-             ("Последний", "latest", column_text("latest", pages.format_date), "")),
-    "person": (("Имя", "name", name_cell, ""),
-               ("Должности", None, lambda r, b: [{"text": "; ".join(pages.lines(text(r, "posts") or "", 3))}], ""),
-               ("От имени", None, column_links("behalf"), ""),
-               *ACTIVITY_COLUMNS[:1], ("Собеседников", "met", column_text("met"), "num"), *ACTIVITY_COLUMNS[1:]),
-    "organization": (("Название", "name", name_cell, ""), *ACTIVITY_COLUMNS[:1],
-                     ("Представителей", "people", column_text("people"), "num"), *ACTIVITY_COLUMNS[1:]),
-    "event": (("Дата", "date", period_cell, "date"), ("Событие", "name", name_cell, ""),
-              ("Тип", None, column_text("type"), ""),
-              ("Место", None, lambda r, b: [link(r, "place", b, "placeName")] if "place" in r else [], ""),
-              ("Город-партнёр", None, column_links("cities"), ""),
-              ("Участников", "participants", column_text("participants"), "num")),
-    "agreement": (("Дата", "date", column_text("date", pages.format_date), "date"),
-                  ("Соглашение", "name", name_cell, ""), ("Тип", None, column_text("type"), ""),
-                  ("Стороны", None, column_links("parties"), "")),
+    "city": (("City", "name", name_cell, ""),
+             ("Country", "country",
+              lambda r, rr: [link(r, "country", rr.base, "countryName")] if "country" in r else [], ""),
+             ("Population", "population", population_cell, "num"),
+             ("No. of agreements", "agreements", column_text("agreements"), "num"),
+             ("No. of events", "events", column_text("events"), "num"),
+             ("First contact", "first", column_text("first", pages.format_date), ""),
+             ("Last contact", "latest", column_text("latest", pages.format_date), "")),
+    "person": (("Name", "name", name_cell, ""),
+               ("Posts", None, lambda r, rr: [{"text": "; ".join(pages.lines(text(r, "posts") or "", 3)), "lang": ""}],
+                ""),
+               ("On behalf of", None, column_links("behalf"), ""),
+               *ACTIVITY_COLUMNS[:1], ("People met", "met", column_text("met"), "num"), *ACTIVITY_COLUMNS[1:]),
+    "organization": (("Title", "name", name_cell, ""), *ACTIVITY_COLUMNS[:1],
+                     ("No. of representatives", "people", column_text("people"), "num"), *ACTIVITY_COLUMNS[1:]),
+    "event": (("Date", "date", period_cell, "date"), ("Event", "name", name_cell, ""),
+              ("Type", None, column_type, ""),
+              ("Place", None, lambda r, rr: [link(r, "place", rr.base, "placeName")] if "place" in r else [], ""),
+              ("Partner city", None, column_links("cities"), ""),
+              ("No. of participants", "participants", column_text("participants"), "num")),
+    "agreement": (("Date", "date", column_text("date", pages.format_date), "date"),
+                  ("Agreement", "name", name_cell, ""), ("Type", None, column_type, ""),
+                  ("Parties", None, column_links("parties"), "")),
 }  # fmt: skip
 
 
@@ -384,13 +446,18 @@ def facet_views(renderer: Renderer, store: QueryStore, kind: str, query: listing
             value = row["v"].value
             if isinstance(row["v"], ox.NamedNode):
                 value = listings.facet_value(facet, value, renderer.base)
-            label = text(row, "label") or ROLE_LABELS.get(value) or value
+            data = "label" in row or value not in ROLE_LABELS
+            label = text(row, "label") or (renderer.tr(ROLE_LABELS[value]) if value in ROLE_LABELS else value)
+            if name == "type" and "label" in row:  # a type's English label (``lookups.TYPE_NAME``), translated
+                label, data = renderer.tr(label), False
             selected = value == chosen.get(name)
-            options.append({"value": value, "text": label, "count": row["n"].value, "selected": selected})
+            lang = (pages.lang_of(row["label"]) if "label" in row else "") if data else None
+            options.append({"value": value, "text": label, "count": row["n"].value, "selected": selected, "lang": lang})
         if name in chosen and not any(o["selected"] for o in options):
-            options.insert(0, {"value": chosen[name], "text": chosen[name], "count": "0", "selected": True})
+            options.insert(0, {"value": chosen[name], "text": chosen[name], "count": "0", "selected": True, "lang": ""})
         removed = pages.list_href(f"/{kind}/", list_params(query, page="1", **{name: ""}), False)
-        active = next(({"label": FACET_LABELS[name], "text": o["text"], "remove": removed} for o in options
+        active = next(({"label": FACET_LABELS[name], "text": o["text"], "lang": o["lang"], "remove": removed}
+                       for o in options
                        if o["selected"]), None)  # fmt: skip
         views.append({"name": name, "label": FACET_LABELS[name], "options": options, "active": active})
     return views
@@ -404,16 +471,17 @@ def list_page(renderer: Renderer, store: QueryStore, kind: str, query: listings.
     listing, static, path = listings.LISTINGS[kind], bool(renderer.env.globals["static_site"]), f"/{kind}/"
     count = listings.list_count(store, listing, query, renderer.base)
     found = listings.list_page(store, listing, query, renderer.base)
-    rows = [[{"parts": cell(row, renderer.base), "cls": cls} for _, _, cell, cls in COLUMNS[kind]] for row in found]
+    rows = [[{"parts": cell(row, renderer), "cls": cls} for _, _, cell, cls in COLUMNS[kind]] for row in found]
     pages_count = max(1, -(-count // listings.PAGE_SIZE))
     pager = {n: pages.list_href(path, list_params(query, page=str(n)), static)
              for n in {1, query.page - 1, query.page + 1, pages_count} if 1 <= n <= pages_count and n != query.page}
     facets = [] if static else facet_views(renderer, store, kind, query)
-    return pages.render(renderer.env, "list.html", title=LIST_TITLES[kind], path=path, count=count, rows=rows,
+    return pages.render(renderer.env, "list.html", title=renderer.tr(LIST_TITLES[kind]), switch=renderer.switch,
+                        path=path, count=count, rows=rows,
                         columns=list_columns(kind, query, static), facets=facets, q=query.text, sort=query.sort,
                         filtered=bool(query.text or query.filters), page=query.page, pages=pages_count,
                         pager=pager, lists=list_links(kind),
-                        q_label="Имя" if kind == "person" else "Название")  # fmt: skip
+                        q_label="Name" if kind == "person" else "Title")  # fmt: skip
 
 
 def list_links(current: str) -> list[dict[str, Any]]:
@@ -423,8 +491,9 @@ def list_links(current: str) -> list[dict[str, Any]]:
 
 def queries_page(renderer: Renderer) -> bytes:
     """The catalogue of named queries, each with its form (on the server) or its text (in the static site)."""
-    shown = [{"q": q, "fields": query_page.form_fields(q, {})} for q in renderer.queries.values()]
-    return pages.render(renderer.env, "queries.html", title="Запросы", queries=shown)
+    shown = [{"q": q, "fields": query_page.form_fields(q, {}, renderer.tr)} for q in renderer.queries.values()]
+    return pages.render(renderer.env, "queries.html", title=renderer.tr("Queries"), queries=shown,
+                        switch=renderer.switch)
 
 
 def results_page(renderer: Renderer, query: str, outcome: Outcome, named: NamedQuery | None = None,
@@ -438,13 +507,14 @@ def results_page(renderer: Renderer, query: str, outcome: Outcome, named: NamedQ
     named = named or next((q for q in renderer.queries.values() if q.text == query), None)
     if named is not None:
         return query_page.named_page(renderer.env, renderer.base, named, values or {}, query, outcome,
-                                     http_schema_iris(query))  # fmt: skip
+                                     http_schema_iris(query), renderer.switch)  # fmt: skip
     if outcome.triples is not None:
         rows = [{"s": s, "p": p, "o": o} for s, p, o in outcome.triples]
         columns: tuple[str, ...] = ("s", "p", "o")
     else:
         rows = [dict(zip(outcome.variables, row, strict=True)) for row in outcome.rows]
         columns = outcome.variables
-    return pages.render(renderer.env, "results.html", title="Результаты", query=query, columns=columns,
+    return pages.render(renderer.env, "results.html", title=renderer.tr("Results"), switch=renderer.switch,
+                        query=query, columns=columns,
                         rows=pages.link_rows(rows, renderer.base, {}), boolean=outcome.boolean,
                         truncated=outcome.truncated, http_schema=http_schema_iris(query))  # fmt: skip
