@@ -105,6 +105,10 @@ def serving_command(command: Callable[[int], Sequence[str]], cwd: Path = ROOT) -
             else:
                 pytest.fail(f"the server did not answer on {url} within 20 s")
             yield url
+        except BaseException:
+            log.seek(0)  # a failed test shows what the server said (pytest prints captured output on failure)
+            print(f"the server's log:\n{log.read().decode(errors='replace')[-20000:]}")
+            raise
         finally:
             process.terminate()
             process.wait(timeout=10)

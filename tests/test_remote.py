@@ -293,7 +293,7 @@ def test_a_page_waiting_on_a_slow_store_does_not_hold_the_other_requests(
             assert listing.status_code == 200
             assert slow.is_alive(), "the page is still waiting on the store while the listing was answered"
             slow.join(timeout=120)
-            assert page["r"].status_code == 200 and "Метшин" in page["r"].text
+            assert page["r"].status_code == 200 and "Метшин" in page["r"].text, page["r"].text[-3000:]
     finally:
         proxy.shutdown()
         proxy.server_close()
