@@ -20,10 +20,14 @@ import httpx2
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph
+from starlette.testclient import TestClient
 
+from browsing import Traffic
 from running_stores import free_port
 from twingraph.config import Settings
 from twingraph.pipeline import Built, build, dataset_graph
+from twingraph.serve import create_app
+from twingraph.store import EmbeddedStore
 from twingraph.validate import load_shapes
 
 try:
@@ -32,7 +36,7 @@ except ImportError:  # the fixture `chromium` skips the browser tests, or fails 
     pass
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext
+    from playwright.sync_api import BrowserContext, Page
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -141,6 +145,23 @@ def start_command() -> Callable[..., contextlib.AbstractContextManager[str]]:
     return serving_command
 
 
+# -- the session's build, in process --------------------------------------------------------------
+# A module may give its own ``store`` or ``client`` (another store, another app); these are the build's.
+
+
+@pytest.fixture(scope="module")
+def store(built: Built, settings: Settings) -> EmbeddedStore:
+    """The session's build in an embedded store, read from its N-Triples dump."""
+    return EmbeddedStore.from_file(settings.dist_dir / "twingraph.nt")
+
+
+@pytest.fixture(scope="module")
+def client(store: EmbeddedStore, settings: Settings) -> Iterator[TestClient]:
+    """The app over ``store``, in process."""
+    with TestClient(create_app(store, settings)) as test_client:
+        yield test_client
+
+
 @pytest.fixture(scope="session")
 def live_server(built: Built, settings: Settings) -> Iterator[str]:
     """The URL of ``twingraph serve`` over the session's build, one process for the session."""
@@ -223,3 +244,26 @@ def launch_chromium(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> 
         yield launch
         for context in launched:
             context.close()
+
+
+# -- a page in the browser ------------------------------------------------------------------------
+# A browser test module gives its own ``context`` (the language and the window it wants);
+# these give each test a page in it, and fail the test if a page asked another host or logged an error.
+
+
+@pytest.fixture
+def traffic(context: BrowserContext, live_server: str) -> Iterator[Traffic]:
+    """The traffic of this test's pages; the test fails if any left the server or logged an error."""
+    seen = Traffic(live_server)
+    context.route("**/*", seen.route)
+    yield seen
+    context.unroute("**/*", seen.route)
+    seen.assert_clean()
+
+
+@pytest.fixture
+def page(context: BrowserContext, traffic: Traffic) -> Iterator[Page]:
+    opened = context.new_page()
+    traffic.watch(opened)
+    yield opened
+    opened.close()

@@ -12,9 +12,8 @@ Without Chromium or Playwright these tests skip, except where
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 import httpx2
 import pytest
 
+from browsing import HOSTLESS, Traffic
 from twingraph.serve.i18n import translations
 
 try:
@@ -30,67 +30,16 @@ except ImportError:  # the fixture `chromium` skips the tests, or fails them in 
     pass
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Page, Route
+    from playwright.sync_api import BrowserContext, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.usefixtures("chromium")]
 
-# the schemes that name no host, so they make no request to one
-HOSTLESS = {"data", "blob", "about"}
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@dataclasses.dataclass
-class Traffic:
-    """What the pages asked for: every URL, those for another host (refused), console errors."""
-
-    origin: str
-    requests: list[str] = dataclasses.field(default_factory=list)
-    foreign: list[str] = dataclasses.field(default_factory=list)
-    errors: list[str] = dataclasses.field(default_factory=list)
-
-    def local(self, url: str) -> bool:
-        parts = urlsplit(url)
-        return parts.scheme in HOSTLESS or f"{parts.scheme}://{parts.netloc}" == self.origin
-
-    def route(self, route: Route) -> None:
-        url = route.request.url
-        self.requests.append(url)
-        if self.local(url):
-            route.continue_()
-        else:
-            self.foreign.append(url)
-            route.abort("blockedbyclient")  # never reaches the network
-
-    def watch(self, page: Page) -> None:
-        page.on("console", lambda m: m.type == "error" and self.errors.append(f"{m.text} at {m.location}"))
-        page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
-
-    def assert_clean(self) -> None:
-        assert not self.foreign, f"requests to other hosts than {self.origin}: {self.foreign}"
-        assert not self.errors, f"console errors: {self.errors}"
 
 
 @pytest.fixture(scope="module")
 def context(launch_chromium: Callable[..., BrowserContext]) -> BrowserContext:
     return launch_chromium(locale="ru-RU")
-
-
-@pytest.fixture
-def traffic(context: BrowserContext, live_server: str) -> Iterator[Traffic]:
-    """The traffic of this test's pages; the test fails if any left the server or logged an error."""
-    seen = Traffic(live_server)
-    context.route("**/*", seen.route)
-    yield seen
-    context.unroute("**/*", seen.route)
-    seen.assert_clean()
-
-
-@pytest.fixture
-def page(context: BrowserContext, traffic: Traffic) -> Iterator[Page]:
-    opened = context.new_page()
-    traffic.watch(opened)
-    yield opened
-    opened.close()
 
 
 # -- linked-data pages ----------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,7 +14,6 @@ from rdflib.namespace import OWL, RDF, RDFS
 from starlette.testclient import TestClient
 
 from twingraph.config import Settings
-from twingraph.pipeline import Built
 from twingraph.serve import create_app, i18n, listings, pages
 from twingraph.serve.export_site import site_renderer, write_lists
 from twingraph.store import EmbeddedStore
@@ -26,17 +24,6 @@ SCHEMA = Namespace("https://schema.org/")
 PROLOGUE = f"PREFIX tg: <{TG}> PREFIX schema: <{SCHEMA}> "
 # the paths of the nodes a reader should never see as such
 INTERMEDIATE = re.compile(r"/(participant|meeting)/|/quote/|/(population|area)/\d")
-
-
-@pytest.fixture(scope="module")
-def store(built: Built, settings: Settings) -> EmbeddedStore:
-    return EmbeddedStore.from_file(settings.dist_dir / "twingraph.nt")
-
-
-@pytest.fixture(scope="module")
-def client(store: EmbeddedStore, settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(store, settings)) as test_client:
-        yield test_client
 
 
 def count(store: EmbeddedStore, where: str) -> int:

@@ -7,7 +7,7 @@ import dataclasses
 import html
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -16,7 +16,6 @@ from markupsafe import escape
 from starlette.testclient import TestClient
 
 from twingraph.config import Settings
-from twingraph.pipeline import Built
 from twingraph.serve import create_app, i18n
 from twingraph.store import EmbeddedStore
 from twingraph.store.queries import NamedQuery, load_queries
@@ -26,17 +25,6 @@ if TYPE_CHECKING:
 
 HTML = {"Accept": "text/html"}
 MET = {"person": "Метшин", "year": "2023"}
-
-
-@pytest.fixture(scope="module")
-def store(built: Built, settings: Settings) -> EmbeddedStore:
-    return EmbeddedStore.from_file(settings.dist_dir / "twingraph.nt")
-
-
-@pytest.fixture(scope="module")
-def client(store: EmbeddedStore, settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(store, settings)) as test_client:
-        yield test_client
 
 
 @pytest.fixture(scope="module")

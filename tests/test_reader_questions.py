@@ -19,14 +19,15 @@ import importlib.util
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import pytest
 from PIL import Image
 
-from test_browser import Traffic
+from browsing import Traffic
 from twingraph.config import Settings
 from twingraph.model import CityFile, Dataset, Event
 from twingraph.records import load_dataset
@@ -51,24 +52,6 @@ KAZANYSH_2023 = "Международный архитектурно-строи�
 @pytest.fixture(scope="module")
 def context(launch_chromium: Callable[..., BrowserContext]) -> BrowserContext:
     return launch_chromium(locale="ru-RU", viewport={"width": 1400, "height": 900})
-
-
-@pytest.fixture
-def traffic(context: BrowserContext, live_server: str) -> Iterator[Traffic]:
-    """This test's traffic; the test fails if a page asked another host or logged an error."""
-    seen = Traffic(live_server)
-    context.route("**/*", seen.route)
-    yield seen
-    context.unroute("**/*", seen.route)
-    seen.assert_clean()
-
-
-@pytest.fixture
-def page(context: BrowserContext, traffic: Traffic) -> Iterator[Page]:
-    opened = context.new_page()
-    traffic.watch(opened)
-    yield opened
-    opened.close()
 
 
 # -- the answers, from the records ---------------------------------------------------------------
@@ -305,31 +288,17 @@ def representatives(page: Page, city: str) -> set[str]:
 
 # One page of each kind; a long organization name, an agreement of six parties, a meeting
 # with long posts and the widest named query are where overflow would show first.
-PAGES = {
-    "index": "/",
-    "city": "/city/harbin",
-    "person": "/person/ilsur-metshin",
-    "event": "/event/tehran-2023-12-05-meeting",
-    "agreement": "/agreement/qiqihar-protocol-of-intent-2022",
-    "organization": "/organization/arkhitekturnyj-stroitelno-issledovatelskij-institut-pri-"
-    "kharbinskom-politekhnicheskom-universitete",
-    "city list": "/city/",
-    "person list": "/person/",
-    "event list": "/event/",
-    "organization list": "/organization/",
-    "agreement list": "/agreement/",
-    "queries": "/queries",
-    "named query": "/queries/who-met-whom?person=Метшин",
-    "named query, every row": "/queries/who-met-whom",
-    "sparql": "/sparql",
-    "search": "/search?q=Казаныш",
-    "dataset": "/dataset",
-    "timeline view": "/views/timeline",
-    "network view": "/views/network",
-    "map view": "/views/map",
-    "years view": "/views/years",
-    "not found": "/city/no-such-city",
-}
+def screenshot_script() -> ModuleType:
+    """scripts/screenshots.py as a module: its ``PAGES`` are the page kinds, one page each."""
+    spec = importlib.util.spec_from_file_location("screenshots", ROOT / "scripts" / "screenshots.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# the page kinds of the docs' screenshots, and the widest named query's every row as well
+PAGES = {**screenshot_script().PAGES, "query-who-met-whom-every-row": "/queries/who-met-whom"}
 VIEWPORTS = {"desktop": {"width": 1400, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 # Every rendered element whose right edge passes the window's, unless a box around it scrolls
@@ -374,7 +343,7 @@ def test_nothing_overflows_sideways(page: Page, live_server: str, traffic: Traff
     page.set_extra_http_headers({"Accept-Language": language})  # the interface's other words are longer or shorter
     response = page.goto(live_server + path)
     assert response is not None
-    if path == PAGES["not found"]:
+    if path == PAGES["not-found"]:
         assert response.status == 404
         # Chromium logs the 404 of the page itself as a console error: that one is wanted
         traffic.errors[:] = [e for e in traffic.errors if not e.startswith("Failed to load resource: the server "
@@ -398,12 +367,8 @@ def test_the_screenshot_script_takes_one_picture_per_page_kind(chromium: str, bu
     done = subprocess.run([sys.executable, str(script), "--dist", str(settings.dist_dir), "--out", str(tmp_path),
                            "--chromium", chromium], capture_output=True, text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    spec = importlib.util.spec_from_file_location("screenshots", script)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     taken = sorted(path.name for path in tmp_path.glob("*.png"))
-    assert taken == sorted(f"{name}.png" for name in module.PAGES)
+    assert taken == sorted(f"{name}.png" for name in screenshot_script().PAGES)
     in_docs = sorted(path.name for path in (ROOT / "docs" / "screenshots").glob("*.png"))
     assert taken == in_docs, "the docs hold one of each"
     for name in taken:
