@@ -131,7 +131,7 @@ class Site:
         message = tr(message) % values if values else tr(message)
         if choose(["text/plain", HTML], request.headers.get("accept")) == HTML:
             body = pages.render(self.envs[lang], "error.html", title=tr("Error %(status)s") % {"status": status},
-                                status=status, message=message, switch=self.switch(request))  # fmt: skip
+                                status=status, message=message, switch=switch(request, lang))  # fmt: skip
             return Response(body, status_code=status, media_type=HTML, headers=headers)
         return PlainTextResponse(message + "\n", status_code=status, headers=headers)
 
@@ -169,12 +169,9 @@ class Site:
 
     def renderer(self, request: Request) -> render.Renderer:
         """What the page rendering shared with ``twingraph site`` needs besides the store, in the request's language."""
-        return render.Renderer(self.envs[language(request)], self.base, self.context, self.queries, self.frames,
-                               self.switch(request))  # fmt: skip
-
-    def switch(self, request: Request) -> str:
-        """The link to the requested page in the interface's other language."""
-        return i18n.switch_href(request.url.path, request.url.query, i18n.other_language(language(request)))
+        lang = language(request)
+        return render.Renderer(self.envs[lang], self.base, self.context, self.queries, self.frames,
+                               switch(request, lang))  # fmt: skip
 
     def find(self, store: QueryStore, iri: str) -> tuple[Graph, bool] | None:
         """An IRI's description and whether its page looks neighbours up in the store.
@@ -385,6 +382,11 @@ def language(request: Request) -> str:
     asked = request.query_params.get("lang")
     chosen = asked if asked in i18n.LANGUAGES else request.cookies.get(LANGUAGE_COOKIE)
     return i18n.choose_language(chosen, request.headers.get("accept-language"))
+
+
+def switch(request: Request, lang: str) -> str:
+    """The link to the requested page (in ``lang``) in the interface's other language."""
+    return i18n.switch_href(request.url.path, request.url.query, i18n.other_language(lang))
 
 
 def language_headers(request: Request, lang: str) -> dict[str, str]:

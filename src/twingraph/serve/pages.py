@@ -356,7 +356,7 @@ def inverse_label(predicate: str) -> tuple[str, bool]:
     return (INVERSE_LABELS[name], False) if name in INVERSE_LABELS else (PROPERTY_LABELS.get(name, name), True)
 
 
-def format_date(text: str, lang: str = "ru") -> str:
+def format_date(text: str, lang: str = i18n.DEFAULT) -> str:
     """A date at its precision, in Russian (or English): a day, a month or a year.
 
     >>> format_date("2023-05-25"), format_date("2023-05"), format_date("2023"), format_date("вчера")
@@ -383,7 +383,7 @@ def month_name(month: int, alone: bool, lang: str) -> str:
     return str(get_month_names("wide", context="stand-alone" if alone else "format", locale=lang)[month])
 
 
-def format_period(start: str | None, end: str | None, lang: str = "ru") -> str:
+def format_period(start: str | None, end: str | None, lang: str = i18n.DEFAULT) -> str:
     """A date or a range of dates, each at its precision.
 
     >>> format_period("2002", "2018"), format_period("2023-05-25", "2023-05-25"), format_period(None, None)
@@ -466,7 +466,7 @@ def data_part(term: Any) -> dict[str, str]:
     >>> data_part(ox.Literal("Казань", language="ru")), data_part(ox.Literal("Q1"))
     ({'text': 'Казань', 'lang': 'ru'}, {'text': 'Q1', 'lang': ''})
     """
-    return {"text": term.value, "lang": getattr(term, "language", None) or ""}
+    return {"text": term.value, "lang": lang_of(term)}
 
 
 def meaning_view(row: dict[str, Any], base: str, tr: Tr, lang: str) -> list[dict[str, str]]:

@@ -91,7 +91,7 @@ def joined_all(items: list[list[dict[str, Any]]], separator: str = ", ") -> list
 
 def joined(links: list[dict[str, Any]], separator: str = ", ") -> list[dict[str, Any]]:
     """Links one after another, with a separator between them."""
-    return [part for i, link in enumerate(links) for part in ([{"text": separator}] if i else []) + [link]]
+    return joined_all([[link] for link in links], separator)
 
 
 def text(row: dict[str, Any], key: str) -> str | None:
