@@ -8,85 +8,24 @@ and each page kind is checked, in both languages, for words of the other one.
 
 from __future__ import annotations
 
+import json
 import re
-from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 from starlette.testclient import TestClient
 
+from chrome_text import CYRILLIC, chrome_of, cyrillic_texts, english_words
 from twingraph.config import Settings
 from twingraph.export import load_description
-from twingraph.serve import i18n, listings, pages, query_page, render
+from twingraph.rdf.query_text import SYNTAX_ERROR, Refused
+from twingraph.serve import admission, app, evaluator, i18n, listings, pages, query_page, render, sparql, views
 from twingraph.serve.export_site import site_renderer
-from twingraph.store import EmbeddedStore, load_queries
+from twingraph.store import EmbeddedStore, load_queries, workers
 
 TG = "https://twingraph.example/ns#"
-CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-# Latin words a Russian page may show: names of formats, standards and services that Russian text
-# writes in Latin letters too (and the site's own name); nothing else of the chrome is English.
-LOANWORDS = {"twingraph", "sparql", "json", "ld", "csv", "tsv", "turtle", "n", "triples", "rdf", "iri", "xml",
-             "html", "utc", "cc", "by", "wikidata", "sha", "openapi", "https", "http", "schema", "org",
-             "url"}  # fmt: skip
-# text that is code or a machine name, in any language: not the interface's words
-CODE_TAGS = {"code", "pre", "textarea", "script", "style", "kbd", "samp", "title"}
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-
-
-class Chrome(HTMLParser):
-    """The interface's texts of a page: visible text nodes (and placeholders, aria-labels) whose nearest
-    ``lang`` ancestor is ``<html>``, outside code and outside ``translate="no"`` elements."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stack: list[tuple[str, bool]] = []  # (tag, whether chrome stops here: lang, code or translate=no)
-        self.texts: list[str] = []
-        self.html_lang: str | None = None
-
-    @property
-    def in_chrome(self) -> bool:
-        return not any(stops for _, stops in self.stack)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = dict(attrs)
-        if tag == "html":
-            self.html_lang = found.get("lang")
-            return
-        stops = "lang" in found or tag in CODE_TAGS or found.get("translate") == "no"
-        if self.in_chrome and not stops:
-            self.texts += [v for k, v in attrs if k in ("placeholder", "aria-label") and v]
-        if tag not in VOID:
-            self.stack.append((tag, stops))
-
-    def handle_endtag(self, tag: str) -> None:
-        for i in range(len(self.stack) - 1, -1, -1):
-            if self.stack[i][0] == tag:
-                del self.stack[i:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        if self.in_chrome and data.strip():
-            self.texts.append(data.strip())
-
-
-def chrome_of(html: str) -> Chrome:
-    parsed = Chrome()
-    parsed.feed(html)
-    return parsed
-
-
-def words(text: str) -> list[str]:
-    """The words of a text, without IRIs, prefixed names, language tags and numbers."""
-    text = re.sub(r"\S*://\S*|\b\w+:\w\S*|@[a-z-]+|\?\w+", " ", text)
-    return re.findall(r"[^\W\d_]+", text)
-
-
-def english_words(texts: list[str]) -> list[str]:
-    return sorted({w for t in texts for w in words(t) if re.fullmatch(r"[A-Za-z]+", w) and w.lower() not in LOANWORDS})
-
-
-def cyrillic_texts(texts: list[str]) -> list[str]:
-    return sorted({t for t in texts if CYRILLIC.search(t)})
 
 
 def richest(store: EmbeddedStore, cls: str) -> str:
@@ -105,6 +44,8 @@ def paths(store: EmbeddedStore) -> list[str]:
     found += ["/queries", "/queries/timeline?year=2023", "/queries/city-timeline?city=harbin",
               "/queries/who-met-whom?city=tehran", "/queries/agreements-by-year", "/sparql",
               "/search?q=%D0%BA%D0%B0%D0%B7", "/no/such/page"]  # fmt: skip
+    found += [f"/views/{name}" for name in views.VIEWS]
+    found += ["/views/timeline?year=2023", "/views/network?q=%D0%BC%D0%B5%D1%82", "/views/years?city=tehran"]
     return found
 
 
@@ -244,12 +185,46 @@ def test_the_language_is_chosen_by_a_pure_function() -> None:
     assert i18n.choose_language("xx", "en") == "en", "an unknown ?lang= falls back to the header"
 
 
-def test_the_views_stay_russian_until_they_are_translated(client: TestClient) -> None:
-    """The views' texts are not in the catalogue yet: their pages say they are Russian, whatever was asked."""
-    status, headers, html = fetch(client, "/views/timeline?lang=en", **{"Accept-Language": "en"})
-    assert status == 200 and chrome_of(html).html_lang == "ru" and headers["content-language"] == "ru"
-    # its events' types come through the catalogue too (the query gives their English labels)
-    assert "<td>фестиваль</td>" in html and "<td>festival</td>" not in html
+def test_the_views_speak_the_pages_language(client: TestClient) -> None:
+    """A view's page, its notes and the texts its script draws come in the language asked for."""
+    for lang, festival, axis in (("en", "festival", "Whole axis"), ("ru", "фестиваль", "Вся шкала")):
+        status, headers, html = fetch(client, f"/views/timeline?lang={lang}")
+        assert status == 200 and chrome_of(html).html_lang == lang and headers["content-language"] == lang
+        assert f"<td>{festival}</td>" in html  # the events' types come through the catalogue
+        texts = json.loads(re.search(r'<script type="application/json" id="view-messages">(.*?)</script>', html,
+                                     re.S)[1])  # fmt: skip
+        assert texts["Whole axis"] == axis and len(texts["months"]) == 12
+        assert set(pages.SCRIPT_TEXTS) <= texts.keys()
+
+
+def template_messages() -> set[str]:
+    """The msgids of the templates' ``_()`` calls, as Babel's Jinja extractor finds them."""
+    found = set()
+    for template in (Path(pages.__file__).parent / "templates").rglob("*.html"):
+        for _, message, _, _ in extract_from_file("jinja2.ext:babel_extract", str(template),
+                                                  options={"extensions": "jinja2.ext.i18n"}):  # fmt: skip
+            found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def script_messages() -> set[str]:
+    """The texts the views' scripts pass to ``say`` as literals (the values of their tables, ``KINDS``,
+    ``PRECISIONS`` and ``ROLES``, are checked drawn, in tests/test_views_truth.py)."""
+    found = set()
+    for script in (Path(pages.__file__).parent / "static" / "views").glob("*.js"):
+        found |= set(re.findall(r'\bsay\("((?:[^"\\]|\\.)*)"', script.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_message_of_the_templates_views_and_scripts_has_its_russian() -> None:
+    translated = russian()
+    wanted = template_messages() | set(pages.SCRIPT_TEXTS) | {v.title for v in views.VIEWS.values()}
+    for module in (views,):
+        for _, message, _, _ in extract_from_file("python", module.__file__, keywords={"say": (1,), "cut": (3,)}):
+            wanted.add(message if isinstance(message, str) else message[0])
+    assert len(wanted) > 150
+    assert not sorted(wanted - translated.keys())
+    assert not sorted(script_messages() - set(pages.SCRIPT_TEXTS)), "a script says a text the page does not give"
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
@@ -260,3 +235,89 @@ def test_the_static_site_speaks_the_language_it_was_asked_for(store: EmbeddedSto
     parsed = chrome_of(html)
     assert parsed.html_lang == lang and "hreflang" not in html, "a static site has one language and no switch"
     assert not (cyrillic_texts(parsed.texts) if lang == "en" else english_words(parsed.texts))
+
+
+def protocol_messages() -> set[str]:
+    """The messages the endpoint's errors are made from: each ``ProtocolError``, worker ``Refusal`` and page error."""
+    found = {sparql.STORE_FAILED, SYNTAX_ERROR, *(refused(forbidden).template for forbidden in (True, False))}
+    keywords = {"ProtocolError": (2,), "Refusal": (2,), "error": (3,)}
+    for module in (app, sparql, evaluator, admission, workers):
+        for _, message, _, _ in extract_from_file("python", module.__file__, keywords=keywords):
+            if message:
+                found.add(message if isinstance(message, str) else message[0])
+    return found | {"the query", "a query behind this page", "request body", "form", "query string"}
+
+
+def refused(forbidden: bool) -> Refused:
+    found = Refused()
+    found.forbidden = forbidden
+    return found
+
+
+def test_every_error_of_the_endpoint_has_its_russian() -> None:
+    messages = protocol_messages()
+    assert len(messages) > 30
+    assert not sorted(messages - russian().keys())
+
+
+# requests the endpoint refuses, each with another error: (method, path, headers, body, status)
+REFUSED = [
+    ("GET", "/sparql?query=SELECT%20%7B", {}, b"", 400),  # a syntax error
+    ("GET", "/sparql?query=ASK%7B%7D&query=ASK%7B%7D", {}, b"", 400),  # two queries
+    ("GET", "/city/kazan?format=gif", {}, b"", 400),  # an unknown format
+    ("GET", "/sparql?query=SELECT%20*%20%7B%20SERVICE%20%3Chttp%3A%2F%2F127.0.0.1%2F%3E%20%7B%7D%20%7D", {}, b"", 403),
+    ("POST", "/sparql", {"Content-Type": "application/sparql-update"}, b"CLEAR ALL", 403),
+    ("POST", "/sparql", {"Content-Type": "text/plain"}, b"ASK {}", 415),
+    ("POST", "/sparql", {"Content-Type": "application/sparql-query"}, b"\xff\xfe", 400),  # not UTF-8
+    ("POST", "/sparql", {"Content-Type": "application/sparql-query"}, b"#" * (70 * 1024), 413),
+    ("GET", "/views/timeline?year=20x3", {}, b"", 400),
+]
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_endpoints_errors_speak_the_pages_language(client: TestClient, lang: str) -> None:
+    """An error page's words are the reader's language; what it names (a format, the parser's words) is code."""
+    other_language_words = cyrillic_texts if lang == "en" else english_words
+    for method, path, headers, body, status in REFUSED:
+        client.cookies.clear()
+        answer = client.request(method, path, content=body,
+                                headers={"Accept": "text/html", "Accept-Language": lang, **headers})  # fmt: skip
+        assert answer.status_code == status, (path, answer.text[:300])
+        parsed = chrome_of(answer.text)
+        assert parsed.html_lang == lang and answer.headers["content-language"] == lang, path
+        assert not other_language_words(parsed.texts), (path, parsed.texts)
+        message = answer.text.split("<main>", 1)[1]
+        assert (CYRILLIC.search(message) is not None) == (lang == "ru"), (path, message[:300])
+
+
+def test_a_plain_text_error_is_in_the_language_asked_for(client: TestClient) -> None:
+    for lang, words in (("en", "the request body is larger than 65,536 bytes"),
+                        ("ru", "тело запроса больше 65\u00a0536 байт")):  # fmt: skip
+        answer = client.post("/sparql", content=b"#" * (70 * 1024),
+                             headers={"Content-Type": "application/sparql-query", "Accept-Language": lang})  # fmt: skip
+        assert answer.status_code == 413 and answer.text.strip() == words
+
+
+def test_the_query_list_as_json_speaks_the_language_asked_for(client: TestClient) -> None:
+    """A script that lists the named queries gets their titles, descriptions and parameter help in its language."""
+    translated = russian()
+    for lang in ("en", "ru"):
+        answer = client.get("/queries", headers={"Accept": "application/json", "Accept-Language": lang})
+        assert answer.headers["content-language"] == lang and "accept-language" in answer.headers["vary"].lower()
+        for query in answer.json():
+            texts = [query["title"], query["description"], *(p["help"] for p in query["params"] if p["help"])]
+            if lang == "en":
+                assert not cyrillic_texts(texts), query["name"]
+            else:
+                assert all(text in translated.values() for text in texts), query["name"]
+
+
+def test_a_program_that_asks_for_no_language_gets_english_and_a_page_russian(client: TestClient) -> None:
+    """Plain-text errors and the JSON list of queries are for programs: English unless a language is asked for."""
+    refused = client.post("/sparql", content=b"CLEAR ALL", headers={"Content-Type": "application/sparql-update"})
+    assert refused.status_code == 403 and refused.headers["content-language"] == "en" and "read-only" in refused.text
+    listing = client.get("/queries", headers={"Accept": "application/json"})
+    assert listing.headers["content-language"] == "en" and not cyrillic_texts([q["title"] for q in listing.json()])
+    page = client.post("/sparql", content=b"CLEAR ALL",
+                       headers={"Content-Type": "application/sparql-update", "Accept": "text/html"})  # fmt: skip
+    assert page.headers["content-language"] == "ru" and "только для чтения" in page.text

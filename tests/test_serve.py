@@ -557,7 +557,9 @@ def test_a_page_past_its_deadline_is_503_with_retry_after_and_a_readable_message
         turtle = hasty_client.get("/city/tehran", headers={"Accept": "text/turtle"})
     for response in (page, turtle):
         assert response.status_code == 503 and response.headers["retry-after"] == "1"
-        assert "took longer than" in response.text and "try again later" in response.text
+    # a page in the interface's language (Russian by default), the plain text for programs in English
+    assert "собиралась дольше" in page.text and "повторите позже" in page.text
+    assert "took longer than" in turtle.text and "try again later" in turtle.text
     assert page.headers["content-type"].startswith("text/html") and "<h1" in page.text
 
 

@@ -39,7 +39,7 @@ VIEWS = ("timeline", "network", "map", "years")
 @pytest.fixture(scope="module")
 def browser(launch_chromium: Callable[..., Any]) -> Any:
     """A Chromium context with a fresh profile."""
-    return launch_chromium(viewport={"width": 1200, "height": 900})
+    return launch_chromium(locale="ru-RU", viewport={"width": 1200, "height": 900})
 
 
 class Opened:

@@ -100,7 +100,7 @@ def test_the_network_shows_the_busiest_and_opens_a_neighbourhood(client: TestCli
     html = page(client, "/views/network")
     ((shown, total, _),) = cuts(html)
     assert shown == views.TOP_NODES < total
-    nodes = re.findall(r'<a href="/views/network\?node=([^"]+)">', html)
+    nodes = re.findall(r'<a href="/views/network\?node=([^"]+)"[^>]*>', html)
     assert len(nodes) == views.TOP_NODES
     near = page(client, f"/views/network?node={nodes[-1]}")
     assert 'data-mode="detail"' in near and "data-focus=" in near

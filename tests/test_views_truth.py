@@ -11,6 +11,7 @@ store's rows, not from the views' own scripts.
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -29,7 +30,7 @@ Box = dict[str, float]
 
 @pytest.fixture(scope="module")
 def browser(launch_chromium: Callable[..., Any]) -> Any:
-    return launch_chromium(viewport={"width": 1200, "height": 900})
+    return launch_chromium(locale="ru-RU", viewport={"width": 1200, "height": 900})
 
 
 @pytest.fixture
@@ -213,6 +214,12 @@ def test_the_years_run_in_order_with_whole_ticks_and_a_full_legend(open_view: Ca
         years = page.eval_on_selector_all(f"svg.years .panel-{panel} .x-axis .tick text",
                                           "ts => ts.map(t => t.textContent)")  # fmt: skip
         assert years == sorted(years, key=int) and years
+        # every year from the first to the last has its place, a year without data a gap: the ticks' places
+        # are one straight line of their years, and the axis starts at the first year of the data
+        at = page.eval_on_selector_all(f"svg.years .panel-{panel} .x-axis .tick", "ts => ts.map(t => "
+                                       "[Number(t.textContent), t.transform.baseVal[0].matrix.e])")  # fmt: skip
+        steps = {round((x1 - x0) / (y1 - y0), 3) for (y0, x0), (y1, x1) in itertools.pairwise(at)}
+        assert len(steps) <= 1 and at[0][0] == min(int(r["year"]) for r in rows), (steps, at)
         counts = page.eval_on_selector_all(f"svg.years .panel-{panel} .y-axis .tick text",
                                            "ts => ts.map(t => t.textContent)")  # fmt: skip
         assert counts and all(c.isdigit() for c in counts), counts
@@ -286,3 +293,48 @@ def test_the_timeline_shades_have_a_legend(open_view: Callable[[str], Any]) -> N
     legend = page.eval_on_selector_all("#view ul.legend li", "ls => ls.map(l => [l.dataset.series,"
                                        " getComputedStyle(l.querySelector('.swatch')).opacity])")  # fmt: skip
     assert sorted(set(map(tuple, drawn))) == sorted(map(tuple, legend))
+
+
+# -- the reader's language -----------------------------------------------------------------------
+
+# the interface's texts a view draws: filter labels and their "all", buttons, hints, captions, legends
+# (the series' names, the years chart's cities excepted, which are data), panel titles, the svg's label
+# and the time axis's ticks (months when zoomed in); the data drawn (names on nodes, lanes) is left out
+DRAWN_CHROME = """() => {
+  const own = (el) => [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent.trim());
+  const texts = [...document.querySelectorAll("#view ~ * label, .view-filters label")].flatMap(own);
+  const whole = ".view-filters option:first-child, .view-reset, .view-hint, .view-count, .panel-title, "
+    + ".map-unplaced h2, .view-error, .timeline-legend li, .network-legend li, .map-legend li, "
+    + "svg.timeline .x-axis .tick text";
+  texts.push(...[...document.querySelectorAll(whole)].map((el) => el.textContent.trim()));
+  texts.push(...[...document.querySelectorAll("#view svg[aria-label]")].map((el) => el.getAttribute("aria-label")));
+  return texts.filter(Boolean);
+}"""
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("en-US", "en"), ("ru-RU", "ru")])
+def test_what_the_views_draw_speaks_the_readers_language(launch_chromium: Callable[..., Any], live_server: str,
+                                                         graph: Graph, locale: str, lang: str) -> None:  # fmt: skip
+    """A reader whose browser asks for English (or Russian) gets the drawings' texts in it, months included."""
+    from chrome_text import cyrillic_texts, english_words
+
+    context = launch_chromium(locale=locale, viewport={"width": 1200, "height": 900})
+    person = next(iter(sorted(graph.subjects(RDF.type, TG.Person))))
+    wrong, seen = {}, []
+    for path in ("/views/timeline", "/views/network", "/views/map", "/views/years",
+                 "/" + str(person).split("/", 3)[3]):  # fmt: skip
+        page = context.new_page()
+        page.goto(live_server + path)
+        page.wait_for_selector("#view[data-ready]", timeout=15_000)
+        assert page.get_attribute("#view", "data-ready") == "true" and page.get_attribute("html", "lang") == lang
+        if path == "/views/timeline":  # one year: the axis ticks are months
+            page.select_option(".view-filters label:nth-of-type(4) select", "2023")
+            ticks = page.eval_on_selector_all("svg.timeline .x-axis .tick text", "ts => ts.map(t => t.textContent)")
+            assert any(not tick.isdigit() for tick in ticks), ticks
+        texts = page.evaluate(DRAWN_CHROME)
+        seen += texts
+        if found := (cyrillic_texts(texts) if lang == "en" else english_words(texts)):
+            wrong[path] = found
+        page.close()
+    assert not wrong, wrong
+    assert {"Whole axis": "en", "Вся шкала": "ru"}.keys() & set(seen) == {"Whole axis" if lang == "en" else "Вся шкала"}

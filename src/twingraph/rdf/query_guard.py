@@ -32,7 +32,7 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
 from twingraph.errors import TwingraphError
-from twingraph.rdf.query_text import FORMS, MAX_DEPTH, QueryTextError, Scan, scan
+from twingraph.rdf.query_text import FORMS, MAX_DEPTH, QueryTextError, Refused, Scan, scan
 
 UPDATE_WORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
 # rdflib's recursive descent takes about 100 Python frames per level of nesting
@@ -41,7 +41,7 @@ READ_ONLY = "this endpoint is read-only: SPARQL Update is not accepted"
 NO_SERVICE = "SERVICE is not allowed: this endpoint makes no outgoing requests"
 
 
-class QueryGuardError(TwingraphError):
+class QueryGuardError(Refused, TwingraphError):
     """A query refused before it runs; ``forbidden``: refused by policy (403), else unreadable (400)."""
 
     def __init__(self, message: str, *, forbidden: bool) -> None:

@@ -45,7 +45,27 @@ LINE_END = re.compile(r"[\n\r]")
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 
-class QueryTextError(ValueError):
+class Refused:
+    """A refused query as an endpoint answers it: 403 for a policy refusal (``forbidden``), else 400 (unreadable).
+
+    ``template`` is the answer's message in English, a msgid of the interface's catalogue, with ``%(reason)s``.
+    """
+
+    forbidden: bool
+
+    @property
+    def status(self) -> int:
+        return 403 if self.forbidden else 400
+
+    @property
+    def template(self) -> str:
+        return "the query is refused: %(reason)s" if self.forbidden else "the query cannot be read: %(reason)s"
+
+
+SYNTAX_ERROR = "SPARQL syntax error: %(reason)s"  # what an endpoint says of a query its engine cannot parse
+
+
+class QueryTextError(Refused, ValueError):
     """A query the scanner refuses; ``forbidden`` tells a policy refusal (403) from an unreadable text (400)."""
 
     def __init__(self, message: str, *, forbidden: bool = False) -> None:

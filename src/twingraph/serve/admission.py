@@ -51,9 +51,9 @@ class Admission:
             if self.running[client] >= self.share and self.waiting[client] >= self.share:
                 raise self.client_refusal(client)
             if self.waiting.total() >= self.limits.queue_limit:
-                raise ProtocolError(503, f"all query slots are taken and {self.waiting.total()} queries wait; "
-                                         "try again shortly",
-                                    retry_after=retry_seconds(self.limits.queue_wait))  # fmt: skip
+                raise ProtocolError(503, "all query slots are taken and %(waiting)s queries wait; try again shortly",
+                                    retry_after=retry_seconds(self.limits.queue_wait),
+                                    values={"waiting": self.waiting.total()})  # fmt: skip
             self.waiting[client] += 1
 
     def start(self, client: str) -> bool:
@@ -85,13 +85,14 @@ class Admission:
         with self.lock:
             if self.running[client] >= self.share:
                 return self.client_refusal(client)
-        return ProtocolError(503, f"all query slots stayed taken for {self.limits.queue_wait:g} s; try again shortly",
-                             retry_after=retry_seconds(self.limits.queue_wait))  # fmt: skip
+        return ProtocolError(503, "all query slots stayed taken for %(seconds)s s; try again shortly",
+                             retry_after=retry_seconds(self.limits.queue_wait),
+                             values={"seconds": f"{self.limits.queue_wait:g}"})  # fmt: skip
 
     def client_refusal(self, client: str) -> ProtocolError:
-        return ProtocolError(429, f"you already have {self.running[client]} queries running, the most one client "
-                                  f"may run at once is {self.share}; wait for them to finish",
-                             retry_after=1)  # fmt: skip
+        return ProtocolError(429, "you already have %(running)s queries running, the most one client may run at "
+                                  "once is %(share)s; wait for them to finish", retry_after=1,
+                             values={"running": self.running[client], "share": self.share})  # fmt: skip
 
 
 def retry_seconds(seconds: float) -> int:

@@ -119,21 +119,24 @@ class Site:
         return self.respond(request, body, media_type, extra={**linked, **(extra or {})})
 
     def error(self, request: Request, status: int, message: str, retry_after: int | None = None,
-              **values: str) -> Response:  # fmt: skip
+              **values: str | int | float) -> Response:  # fmt: skip
         """An error as an HTML page for browsers, plain text for everyone else; ``Retry-After`` when given.
 
-        ``message`` is in English, a msgid of the catalogue: translated, then given its ``%(name)s`` values.
+        ``message`` is in English, a msgid of the catalogue: translated, then given its ``%(name)s`` values
+        (``pages.said``).
         """
-        lang = language(request)
+        page = choose(["text/plain", HTML], request.headers.get("accept")) == HTML
+        lang = language(request) if page else language(request, i18n.SOURCE)
         headers = {"Vary": "Accept", **language_headers(request, lang),
                    **({"Retry-After": str(retry_after)} if retry_after is not None else {})}  # fmt: skip
         tr = pages.translator(self.envs[lang])
-        message = tr(message) % values if values else tr(message)
-        if choose(["text/plain", HTML], request.headers.get("accept")) == HTML:
+        if page:
             body = pages.render(self.envs[lang], "error.html", title=tr("Error %(status)s") % {"status": status},
-                                status=status, message=message, switch=switch(request, lang))  # fmt: skip
+                                status=status, message=pages.said(tr, lang, message, values, html=True),
+                                switch=switch(request, lang))  # fmt: skip
             return Response(body, status_code=status, media_type=HTML, headers=headers)
-        return PlainTextResponse(message + "\n", status_code=status, headers=headers)
+        text = pages.said(tr, lang, message, values, html=False)
+        return PlainTextResponse(text + "\n", status_code=status, headers=headers)
 
     def reader(self, request: Request) -> QueryStore:
         """The store a page reads: the embedded one through the query workers, under one deadline; a remote one."""
@@ -148,11 +151,13 @@ class Site:
         name = request.query_params.get("format")
         if name is not None:
             if name.lower() not in names or names[name.lower()] not in offers:
-                raise sparql.ProtocolError(400, f"unknown format {name!r}: use one of {', '.join(sorted(names))}")
+                raise sparql.ProtocolError(400, "unknown format %(name)s: use one of %(names)s",
+                                           values={"name": repr(name), "names": ", ".join(sorted(names))})
             return names[name.lower()]
         chosen = wanted or choose(offers, request.headers.get("accept"))
         if chosen is None:
-            raise sparql.ProtocolError(406, "none of the acceptable media types is offered: " + ", ".join(offers))
+            raise sparql.ProtocolError(406, "none of the acceptable media types is offered: %(offers)s",
+                                       values={"offers": ", ".join(offers)})
         return chosen
 
     def graph_response(self, request: Request, graph: Graph, subject: str, wanted: str | None = None,
@@ -225,13 +230,11 @@ class Site:
         if name not in views.VIEWS or views.VIEWS[name].query not in self.queries:
             return self.error(request, 404, "no view named %(name)s: the views are %(views)s", name=repr(name),
                               views=", ".join(views.VIEWS))  # fmt: skip
-        # the views' texts are not in the catalogue yet: their pages stay Russian, and say so
-        renderer = dataclasses.replace(self.renderer(request), env=self.envs[i18n.DEFAULT], switch="")
         try:
-            page = views.view_page(renderer, self.reader(request), name, request.query_params)
+            page = views.view_page(self.renderer(request), self.reader(request), name, request.query_params)
         except TwingraphError as exc:
-            raise sparql.ProtocolError(400, str(exc)) from exc
-        return self.respond(request, page, HTML, extra={"Content-Language": i18n.DEFAULT})
+            raise bad_parameter(exc) from exc
+        return self.respond(request, page, HTML)
 
     def listing(self, request: Request) -> Response:
         """GET /city/, /person/, /organization/, /event/, /agreement/: a page of the list, with
@@ -240,7 +243,7 @@ class Site:
         try:
             query = listings.list_query(listings.LISTINGS[kind], request.query_params, self.base)
         except ValueError as exc:
-            raise sparql.ProtocolError(400, str(exc)) from exc
+            raise bad_parameter(exc) from exc
         return self.respond(request, render.list_page(self.renderer(request), self.reader(request), kind, query), HTML)
 
     async def to_list(self, request: Request) -> Response:
@@ -261,12 +264,12 @@ class Site:
     async def read_body(self, request: Request) -> bytes:
         """The request body, refused with 413 past BODY_LIMIT bytes."""
         if int(request.headers.get("content-length") or 0) > BODY_LIMIT:
-            raise sparql.ProtocolError(413, f"the request body is larger than {BODY_LIMIT} bytes")
+            raise too_large()
         body = b""
         async for chunk in request.stream():
             body += chunk
             if len(body) > BODY_LIMIT:
-                raise sparql.ProtocolError(413, f"the request body is larger than {BODY_LIMIT} bytes")
+                raise too_large()
         return body
 
     async def endpoint(self, request: Request) -> Response:
@@ -305,9 +308,14 @@ class Site:
         media = self.pick(request, [HTML, "application/json"], {"html": HTML, "json": "application/json"})
         if media == HTML:
             return self.respond(request, render.queries_page(self.renderer(request)), HTML)
-        listing = [{"name": q.name, "title": q.title, "description": q.description, "url": f"/queries/{q.name}",
-                    "params": [vars(p) for p in q.params]} for q in self.queries.values()]  # fmt: skip
-        return self.respond(request, json.dumps(listing, ensure_ascii=False).encode("utf-8"), media)
+        # its texts (title, description, what each parameter takes) in the interface's language, as the page has them
+        lang = language(request, i18n.SOURCE)
+        tr = pages.translator(self.envs[lang])
+        listing = [{"name": q.name, "title": tr(q.title), "description": tr(q.description), "url": f"/queries/{q.name}",
+                    "params": [vars(p) | {"help": tr(p.help) if p.help else p.help} for p in q.params]}
+                   for q in self.queries.values()]  # fmt: skip
+        body = json.dumps(listing, ensure_ascii=False).encode("utf-8")
+        return self.respond(request, body, media, extra=language_headers(request, lang))
 
     async def named_query(self, request: Request) -> Response:
         """Run a named query with its parameters from the query string (``format`` excepted; an empty
@@ -320,7 +328,7 @@ class Site:
         try:
             text = named.bound(values)
         except TwingraphError as exc:
-            raise sparql.ProtocolError(400, str(exc)) from exc
+            raise bad_parameter(exc) from exc
         wanted = request.query_params.get("format")
         accept = request.headers.get("accept")
         if not (wanted.lower() == "html" if wanted is not None else choose(RESULT_OFFERS, accept) == HTML):
@@ -365,23 +373,33 @@ class Site:
 
     async def protocol_errors(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, sparql.ProtocolError)
-        return self.error(request, exc.status, exc.message, exc.retry_after)
+        return self.error(request, exc.status, exc.template, exc.retry_after, **exc.values)
 
     async def store_errors(self, request: Request, exc: Exception) -> Response:
         """A remote store that failed while a page was made: 502, with what failed."""
         logging.getLogger(__name__).warning("the triple store failed: %s", exc)
-        return self.error(request, 502, f"the triple store failed: {exc}")
+        return self.error(request, 502, sparql.STORE_FAILED, reason=str(exc))
+
+
+def bad_parameter(exc: Exception) -> sparql.ProtocolError:
+    """A page's parameter of the wrong kind (a year that is none, an unknown sort column): 400, with why."""
+    return sparql.ProtocolError(400, "a parameter of this page is not valid: %(reason)s", values={"reason": str(exc)})
+
+
+def too_large() -> sparql.ProtocolError:
+    return sparql.ProtocolError(413, "the request body is larger than %(limit)s bytes", values={"limit": BODY_LIMIT})
 
 
 LANGUAGE_COOKIE = "lang"  # the language a reader chose with the switch, remembered for their next pages
 
 
-def language(request: Request) -> str:
+def language(request: Request, default: str = i18n.DEFAULT) -> str:
     """The interface's language for a request: ``?lang=``, else the one remembered, else ``Accept-Language``,
-    else Russian."""
+    else ``default``: Russian for a page; English (``i18n.SOURCE``) for what programs read (plain-text errors,
+    the JSON list of queries), so that a client that asks for no language gets the API's own."""
     asked = request.query_params.get("lang")
     chosen = asked if asked in i18n.LANGUAGES else request.cookies.get(LANGUAGE_COOKIE)
-    return i18n.choose_language(chosen, request.headers.get("accept-language"))
+    return i18n.choose_language(chosen, request.headers.get("accept-language"), default)
 
 
 def switch(request: Request, lang: str) -> str:

@@ -51,7 +51,7 @@ def screen(query: str) -> None:
     try:
         scan(query)
     except QueryTextError as exc:
-        raise ProtocolError(403 if exc.forbidden else 400, str(exc)) from exc
+        raise ProtocolError(exc.status, exc.template, values={"reason": str(exc)}) from exc
 
 
 class Evaluator:
@@ -101,12 +101,14 @@ class Evaluator:
             answer = self.pool.run(job, seconds)
         except WorkerError as exc:
             if exc.crashed:
-                raise ProtocolError(500, f"{what} stopped the process evaluating it ({exc}); "
-                                         "the next query gets a new one") from exc  # fmt: skip
-            raise ProtocolError(503, f"{what} ran longer than {seconds:g} s and was stopped",
-                                retry_after=retry_seconds(self.timeout)) from exc  # fmt: skip
+                raise ProtocolError(500, "%(what)s stopped the process evaluating it (%(reason)s); the next "
+                                         "query gets a new one", values={"what": what, "reason": str(exc)}
+                                    ) from exc  # fmt: skip
+            raise ProtocolError(503, "%(what)s ran longer than %(seconds)s s and was stopped",
+                                retry_after=retry_seconds(self.timeout),
+                                values={"what": what, "seconds": f"{seconds:g}"}) from exc  # fmt: skip
         if isinstance(answer, Refusal):
-            raise ProtocolError(answer.status, answer.message)
+            raise ProtocolError(answer.status, answer.template, values=answer.values)
         return answer
 
     def work(self, query: str, dataset: Dataset | None) -> Outcome:
@@ -138,8 +140,9 @@ class Evaluator:
         try:
             return await asyncio.wait_for(future, self.timeout)
         except TimeoutError:
-            raise ProtocolError(503, f"the query ran longer than {self.timeout:g} s and was abandoned",
-                                retry_after=retry_seconds(self.timeout)) from None  # fmt: skip
+            raise ProtocolError(503, "the query ran longer than %(seconds)s s and was abandoned",
+                                retry_after=retry_seconds(self.timeout),
+                                values={"seconds": f"{self.timeout:g}"}) from None  # fmt: skip
 
     async def admit(self, client: str) -> None:
         """Take a slot on the event loop, waiting for one a bounded time in a bounded queue.
@@ -201,8 +204,8 @@ class Evaluator:
             self.admission.finish(client)
 
     def page_too_slow(self) -> ProtocolError:
-        return ProtocolError(503, f"this page took longer than {self.timeout:g} s to look up; try again later",
-                             retry_after=retry_seconds(self.timeout))
+        return ProtocolError(503, "this page took longer than %(seconds)s s to look up; try again later",
+                             retry_after=retry_seconds(self.timeout), values={"seconds": f"{self.timeout:g}"})
 
 
 def in_thread(work: Callable[[str, Dataset | None], Outcome], query: str, dataset: Dataset | None,
@@ -222,11 +225,12 @@ def in_thread(work: Callable[[str, Dataset | None], Outcome], query: str, datase
         try:
             result = work(query, dataset)
         except ProtocolError as exc:  # a fresh error: no traceback, so no frame of this thread crosses over
-            result = ProtocolError(exc.status, exc.message, exc.retry_after)
+            result = exc.fresh()
         except BaseException as exc:  # whatever it is, the waiting request must be answered
             drop_frames(exc)  # the log keeps the traceback, and may drop it on another thread
             logging.getLogger(__name__).exception("a query failed")
-            result = ProtocolError(500, f"the query failed: {type(exc).__name__}: {exc}")
+            reason = f"{type(exc).__name__}: {exc}"
+            result = ProtocolError(500, "the query failed: %(reason)s", values={"reason": reason})
         finally:
             done()
         try:

@@ -66,13 +66,14 @@ def parse_accept_language(header: str | None) -> list[tuple[str, float]]:
     return sorted(ranges, key=lambda r: -r[1])
 
 
-def choose_language(asked: str | None, accept_language: str | None) -> str:
-    """The interface's language: ``?lang=`` when it names one of ours, else the best of the header, else Russian.
+def choose_language(asked: str | None, accept_language: str | None, default: str = DEFAULT) -> str:
+    """The interface's language: ``?lang=`` when it names one of ours, else the best of the header, else
+    ``default`` (Russian for pages; the server gives English, the msgids', to answers meant for programs).
 
     >>> choose_language(None, "en-GB,en;q=0.9"), choose_language(None, "fr"), choose_language("en", "ru")
     ('en', 'ru', 'en')
-    >>> choose_language(None, "*"), choose_language(None, "en;q=0")
-    ('ru', 'ru')
+    >>> choose_language(None, "*"), choose_language(None, "en;q=0"), choose_language(None, None, default="en")
+    ('ru', 'ru', 'en')
     """
     if asked in LANGUAGES:
         return asked
@@ -80,7 +81,7 @@ def choose_language(asked: str | None, accept_language: str | None) -> str:
         primary = tag.split("-", 1)[0]
         if q > 0 and primary in LANGUAGES:
             return primary
-    return DEFAULT
+    return default
 
 
 def other_language(lang: str) -> str:

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 import jinja2
 import pyoxigraph as ox
 from babel.dates import get_month_names
+from babel.numbers import format_decimal
 from markupsafe import Markup
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
@@ -28,6 +29,34 @@ from twingraph.serve import i18n
 
 LABELS = (SCHEMA.name, RDFS.label, SKOS.prefLabel, DCTERMS.title)
 TG_NS = ONTOLOGY_IRI
+
+
+# The texts the views' scripts (static/views/) show, as msgids: a page gives them translated, with the
+# month names, in ``#view-messages`` (``script_texts``), and common.js's ``say`` reads them; ``{name}`` is a value.
+SCRIPT_TEXTS = (
+    "all", "City", "People", "Organization", "Year", "person", "city", "organization",
+    "date known to the day", "to the month", "to the year", "Timeline: {n} events", "Whole axis",
+    "Ctrl + mouse wheel: zoom; drag: pan", "Events shown: {shown} of {total}", "Timeline: events per year, {n} cities",
+    "{city}, {year}: {n} events", "home city", "partner city",
+    "Map: {placed} cities with coordinates, {unplaced} without", "{name}: {agreements} agreements, {events} events",
+    "No coordinates ({n})", "{name} (home city)", "Showing {shown} of {total}: those with most agreements and events.",
+    "Network of meetings: {nodes} participants, {edges} links", "Participants: {nodes}, links: {edges}",
+    "events: {n}", "Agreements", "Events", "Agreements and events by year and city",
+    "The drawing failed ({error}); the data are in the table below.",
+)  # fmt: skip
+
+
+def script_texts(tr: Callable[[str], str], lang: str) -> dict[str, Any]:
+    """The views' texts in a language, with its month names: standing alone, and short after a day.
+
+    >>> texts = script_texts(lambda m: m, "en")
+    >>> texts["Whole axis"], texts["months"][4], texts["monthsShort"][8]
+    ('Whole axis', 'May', 'Sep')
+    """
+    alone = get_month_names("wide", context="stand-alone", locale=lang)
+    short = get_month_names("abbreviated", context="format", locale=lang)
+    months = {"months": [str(alone[m]) for m in range(1, 13)], "monthsShort": [str(short[m]) for m in range(1, 13)]}
+    return {m: tr(m) for m in SCRIPT_TEXTS} | months
 
 
 def environment(static: bool = False, lang: str = i18n.DEFAULT) -> jinja2.Environment:
@@ -45,6 +74,7 @@ def environment(static: bool = False, lang: str = i18n.DEFAULT) -> jinja2.Enviro
     env.install_gettext_translations(found, newstyle=True)  # type: ignore[attr-defined]
     env.globals["lang"] = lang
     env.globals["tr"] = found.gettext
+    env.globals["script_texts"] = script_texts(found.gettext, lang)
     # globals, not render() arguments, so that the macros imported by the templates see them too
     env.globals["static_site"] = static
     env.globals["alternate"] = functools.partial(alternate_href, static=static)
@@ -57,6 +87,33 @@ def translator(env: jinja2.Environment) -> Tr:
     found = env.globals["tr"]
     assert callable(found)
     return lambda message: str(found(message))
+
+
+PHRASES = {"what"}  # the values of a message that are phrases of the interface (``the query``): translated too
+
+
+def said(tr: Tr, lang: str, template: str, values: dict[str, Any], html: bool) -> str:
+    """A message (an English msgid with ``%(name)s`` values) in the interface's language.
+
+    The values a message names are data: a number as the language writes it, a phrase of the
+    interface (``PHRASES``) translated, anything else (a name, an IRI, a parser's own words)
+    as it is, in ``<code>`` on a page, escaped.
+
+    >>> said(str, "ru", "the body is larger than %(limit)s bytes", {"limit": 65536}, html=False)
+    'the body is larger than 65\xa0536 bytes'
+    >>> said(str, "en", "unknown format %(name)s", {"name": "<b>"}, html=True)
+    Markup('unknown format <code>&lt;b&gt;</code>')
+    """
+
+    def shown(key: str, value: Any) -> Any:
+        if isinstance(value, int | float) or re.fullmatch(r"[0-9]+(\.[0-9]+)?", str(value)):
+            return format_number(str(value), lang)
+        if key in PHRASES:
+            return tr(str(value))
+        return Markup("<code>%s</code>") % value if html else str(value)
+
+    text: str = Markup.escape(tr(template)) if html else tr(template)
+    return text % {key: shown(key, value) for key, value in values.items()} if values else text
 
 
 def static_dir() -> Path:
@@ -401,18 +458,21 @@ def format_period(start: str | None, end: str | None, lang: str = i18n.DEFAULT) 
     return f"{first} – {last}"
 
 
-def format_number(text: str) -> str:
-    """A decimal as Russian writes it: thin groups of three, a decimal comma, no trailing zeros.
+def format_number(text: str, lang: str = i18n.DEFAULT) -> str:
+    """A decimal as the language writes it (CLDR, by Babel): groups of three, its decimal mark, no trailing zeros.
 
     >>> format_number("9700000.0"), format_number("15.50"), format_number("730"), format_number("n/a")
     ('9\u00a0700\u00a0000', '15,5', '730', 'n/a')
+    >>> format_number("9700000.0", "en"), format_number("15.50", "en"), format_number("0.123456", "en")
+    ('9,700,000', '15.5', '0.123456')
     """
     try:
         number = Decimal(text)
     except InvalidOperation:
         return text
-    whole, _, fraction = f"{number.normalize():f}".partition(".")
-    return f"{int(whole):,}".replace(",", "\u00a0") + (f",{fraction}" if fraction else "")
+    if not number.is_finite():
+        return text
+    return str(format_decimal(number.normalize(), locale=lang, decimal_quantization=False))
 
 
 def paragraphs(text: str) -> list[str]:
@@ -485,7 +545,7 @@ def meaning_view(row: dict[str, Any], base: str, tr: Tr, lang: str) -> list[dict
         return parts + event
     if kind in UNITS:
         year = f" ({row['year'].value})" if "year" in row else ""
-        return [{"text": f"{format_number(row['value'].value)} {tr(UNITS[kind])}{year}"}]
+        return [{"text": f"{format_number(row['value'].value, lang)} {tr(UNITS[kind])}{year}"}]
     if kind == "Quote":
         return [{"text": "«"}, data_part(row["exact"]), {"text": "»"}]
     return [term_link(row["a"], row.get("aName"), base), {"text": f" {tr('and')} "},

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import unquote, urlencode
 
@@ -97,14 +98,21 @@ def iri_name(iri: str, tr: pages.Tr) -> str:
     return segment.capitalize() if segment.islower() else segment or iri
 
 
-def number_text(value: str) -> str:
-    """A number as Russian writes it, a year-sized one without a group space.
+def number_text(value: str, lang: str) -> str:
+    """A number as the language writes it; a whole one of up to four digits (a year, most likely) without a group mark.
 
-    >>> number_text("9700000"), number_text("2023"), number_text("55.796")
-    ('9\\xa0700\\xa0000', '2023', '55,796')
+    >>> number_text("9700000", "ru"), number_text("2023", "ru"), number_text("55.796", "ru")
+    ('9\xa0700\xa0000', '2023', '55,796')
+    >>> number_text("9700000", "en"), number_text("2023", "en"), number_text("-1200.50", "en")
+    ('9,700,000', '2023', '-1,200.5')
     """
-    shown = pages.format_number(value)
-    return shown.replace("\u00a0", "") if re.fullmatch(r"-?[0-9]\u00a0[0-9]{3}(,[0-9]+)?", shown) else shown
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return value
+    if number.is_finite() and number == number.to_integral_value() and abs(number) < 10_000:
+        return str(int(number))
+    return pages.format_number(value, lang)
 
 
 def term_parts(term: Any, base: str, label: Any, tr: pages.Tr, lang: str) -> Parts:
@@ -125,7 +133,7 @@ def term_parts(term: Any, base: str, label: Any, tr: pages.Tr, lang: str) -> Par
     if term.datatype.value in DATES:
         return [{"text": pages.format_date(term.value, lang)}]
     if term.datatype.value in NUMBERS:
-        return [{"text": number_text(term.value)}]
+        return [{"text": number_text(term.value, lang)}]
     return [{"text": term.value, "lang": ""}]
 
 

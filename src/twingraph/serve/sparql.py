@@ -40,13 +40,14 @@ Safety, as enforced (``serve.evaluator`` runs the checks, ``rdf.query_text`` and
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 
 from twingraph.rdf.query_guard import QueryGuardError, read_query
+from twingraph.rdf.query_text import SYNTAX_ERROR
 from twingraph.store.interface import QueryRefusedError, QueryStore, StoreError
 from twingraph.store.workers import Outcome, collect
 
@@ -56,15 +57,27 @@ __all__ = ["Dataset", "Operation", "Outcome", "ProtocolError", "check_query", "e
 class ProtocolError(Exception):
     """A request the endpoint answers with an error status and a plain message.
 
-    ``retry_after``: seconds after which trying again may succeed (busy, 429 and 503),
-    sent as the ``Retry-After`` header.
+    ``template``: the message in English, a msgid of the interface's catalogue with ``%(name)s`` for each of
+    ``values`` (names, numbers, a parser's own words), so that a page can say it in its language;
+    ``message`` is it in English with the values in. ``retry_after``: seconds after which trying again may
+    succeed (busy, 429 and 503), sent as the ``Retry-After`` header.
+
+    >>> ProtocolError(413, "the request body is larger than %(limit)s bytes", values={"limit": 65536}).message
+    'the request body is larger than 65536 bytes'
     """
 
-    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
+    def __init__(self, status: int, template: str, retry_after: int | None = None,
+                 values: Mapping[str, str | int | float] | None = None) -> None:  # fmt: skip
         self.status = status
-        self.message = message
+        self.template = template
+        self.values = dict(values or {})
+        self.message = template % self.values if self.values else template
         self.retry_after = retry_after
-        super().__init__(message)
+        super().__init__(self.message)
+
+    def fresh(self) -> ProtocolError:
+        """The same error without a traceback, to cross to another thread with no frame of this one."""
+        return ProtocolError(self.status, self.template, self.retry_after, self.values)
 
 
 def check_query(text: str) -> str:
@@ -79,7 +92,15 @@ def check_query(text: str) -> str:
     try:
         return read_query(text).form
     except QueryGuardError as exc:
-        raise ProtocolError(403 if exc.forbidden else 400, str(exc)) from exc
+        raise ProtocolError(exc.status, exc.template, values={"reason": str(exc)}) from exc
+
+
+STORE_FAILED = "the triple store failed: %(reason)s"
+
+
+def read_only() -> ProtocolError:
+    return ProtocolError(403, "this endpoint is read-only: %(operation)s is not accepted",
+                         values={"operation": "SPARQL Update"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,7 +150,8 @@ def utf8_text(data: bytes, what: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ProtocolError(400, f"the {what} is not UTF-8: {exc.reason} at byte {exc.start}") from exc
+        raise ProtocolError(400, "the %(what)s is not UTF-8: %(reason)s at byte %(byte)s",
+                            values={"what": what, "reason": exc.reason, "byte": exc.start}) from exc
 
 
 def form_fields(encoded: str, what: str) -> list[tuple[str, str]]:
@@ -144,7 +166,8 @@ def form_fields(encoded: str, what: str) -> list[tuple[str, str]]:
     try:
         return parse_qsl(encoded, keep_blank_values=True, encoding="utf-8", errors="strict")
     except UnicodeDecodeError as exc:
-        raise ProtocolError(400, f"the {what} has percent-escapes that are not UTF-8: {exc.reason}") from exc
+        raise ProtocolError(400, "the %(what)s has percent-escapes that are not UTF-8: %(reason)s",
+                            values={"what": what, "reason": exc.reason}) from exc
 
 
 def body_fields(method: str, content_type: str | None, body: bytes) -> list[tuple[str, str]]:
@@ -158,11 +181,12 @@ def body_fields(method: str, content_type: str | None, body: bytes) -> list[tupl
         return []
     media, charset = media_type_of(content_type)
     if media == "application/sparql-update":
-        raise ProtocolError(403, "this endpoint is read-only: SPARQL Update is not accepted")
+        raise read_only()
     if media not in ("application/x-www-form-urlencoded", "application/sparql-query"):
-        raise ProtocolError(415, "POST a query as application/sparql-query or application/x-www-form-urlencoded")
+        raise ProtocolError(415, "send a query by %(method)s as %(first)s or %(second)s", values={
+            "method": "POST", "first": "application/sparql-query", "second": "application/x-www-form-urlencoded"})
     if charset not in (None, "utf-8", "us-ascii"):
-        raise ProtocolError(415, f"the body must be UTF-8, not {charset}")
+        raise ProtocolError(415, "the body must be UTF-8, not %(charset)s", values={"charset": charset or ""})
     text = utf8_text(body, "request body")
     if media == "application/sparql-query":
         return [("query", text)]
@@ -180,7 +204,8 @@ def graph_iris(fields: Sequence[tuple[str, str]], name: str) -> tuple[str, ...]:
         try:
             ox.NamedNode(iri)
         except ValueError as exc:
-            raise ProtocolError(400, f"{name} {iri!r} is not an absolute IRI: {exc}") from exc
+            raise ProtocolError(400, "%(name)s %(iri)s is not an absolute IRI: %(reason)s",
+                                values={"name": name, "iri": repr(iri), "reason": str(exc)}) from exc
     return iris
 
 
@@ -202,7 +227,7 @@ def query_from_request(method: str, query_string: bytes, content_type: str | Non
     fields += body_fields(method, content_type, body)
     names = {name for name, _ in fields}
     if "update" in names:
-        raise ProtocolError(403, "this endpoint is read-only: SPARQL Update is not accepted")
+        raise read_only()
     queries = [value for name, value in fields if name == "query"]
     if len(queries) > 1:
         raise ProtocolError(400, "give one query, not several")
@@ -249,8 +274,8 @@ def evaluate(store: QueryStore, query: str, base_iri: str, row_limit: int, datas
     try:
         return collect(store.query(query, base_iri=base_iri, **dataset_options(dataset, base_iri)), row_limit)
     except SyntaxError as exc:
-        raise ProtocolError(400, f"SPARQL syntax error: {exc}") from exc
+        raise ProtocolError(400, SYNTAX_ERROR, values={"reason": str(exc)}) from exc
     except QueryRefusedError as exc:
-        raise ProtocolError(403, str(exc)) from exc
+        raise ProtocolError(403, "the store refused the query: %(reason)s", values={"reason": str(exc)}) from exc
     except (StoreError, OSError) as exc:  # a remote store failed, or stopped answering while results were read
-        raise ProtocolError(502, f"the triple store failed: {exc}") from exc
+        raise ProtocolError(502, STORE_FAILED, values={"reason": str(exc)}) from exc

@@ -37,7 +37,7 @@ KINDS = "tg:Person, tg:City, tg:Organization"
 @dataclasses.dataclass(frozen=True)
 class View:
     name: str
-    title: str
+    title: str  # in English, a msgid of the catalogue
     query: str
     params: tuple[str, ...] = ()  # the query parameters the page takes
 
@@ -45,10 +45,10 @@ class View:
 VIEWS = {
     v.name: v
     for v in (
-        View("timeline", "Хронология", "timeline", ("city", "person", "organization", "year", "page")),
-        View("network", "Кто с кем встречался", "network", ("node", "q")),
-        View("map", "Карта", "map"),
-        View("years", "По годам", "years", ("city",)),
+        View("timeline", "Timeline", "timeline", ("city", "person", "organization", "year", "page")),
+        View("network", "Who met whom", "network", ("node", "q")),
+        View("map", "Map", "map"),
+        View("years", "By year", "years", ("city",)),
     )
 }
 
@@ -72,19 +72,25 @@ class Ask:
     def sparql(self, query: str) -> list[charts.Row]:
         return select(self.store, lookups.PROLOGUE + query).as_dicts()
 
+    def say(self, message: str, **values: str | int) -> str:
+        """A message of the interface (an English msgid with ``%(name)s`` values) in the page's language,
+        its whole numbers written as the language writes them."""
+        lang = self.renderer.lang
+        shown = {k: number(v, lang) if isinstance(v, int) else v for k, v in values.items()}
+        return self.renderer.tr(message) % shown
 
-def cut(shown: int, total: int, what: str, more: str = "") -> dict[str, Any]:
-    """A note that a page shows ``shown`` of ``total`` items: ``показаны 200 из 15 700 событий``."""
-    return {"shown": shown, "total": total, "text": f"Показаны {number(shown)} из {number(total)} {what}{more}."}
+    def cut(self, shown: int, total: int, message: str, **values: str | int) -> dict[str, Any]:
+        """A note that a page shows ``shown`` of ``total`` items: ``Показаны 200 из 15 700 событий``."""
+        return {"shown": shown, "total": total, "text": self.say(message, shown=shown, total=total, **values)}
 
 
-def number(n: int) -> str:
-    """A count with its thousands apart, as Russian writes them.
+def number(n: int, lang: str) -> str:
+    """A count with its thousands apart, as the language writes them.
 
-    >>> number(15700), number(12)
-    ('15\\xa0700', '12')
+    >>> number(15700, "ru"), number(15700, "en"), number(12, "ru")
+    ('15\\xa0700', '15,700', '12')
     """
-    return f"{n:,}".replace(",", "\u00a0")
+    return pages.format_number(str(n), lang)
 
 
 def zoom(path: str, **params: str | int) -> str:
@@ -94,7 +100,8 @@ def zoom(path: str, **params: str | int) -> str:
 
 
 def link(iri: str, text: str, base: str) -> dict[str, str]:
-    return {"href": pages.href(iri, base), "text": text} if iri else {"text": text}
+    """A name of the data (its language unsaid) as a link to its page, or as text when it has no IRI."""
+    return {"href": pages.href(iri, base), "text": text, "lang": ""} if iri else {"text": text, "lang": ""}
 
 
 def page_of(rows: list[charts.Row], page: int) -> tuple[list[charts.Row], int]:
@@ -135,11 +142,11 @@ def timeline_detail(ask: Ask, wanted: dict[str, str]) -> dict[str, Any]:
     first = (page - 1) * SHOWN
     note = None
     if len(rows) > len(shown):
-        note = cut(len(shown), len(rows), "событий", f" (с {first + 1} по {first + len(shown)})")
+        note = ask.cut(len(shown), len(rows), "Showing %(shown)s of %(total)s events (%(first)s to %(last)s).",
+                       first=first + 1, last=first + len(shown))  # fmt: skip
     if note and len(rows) >= QUERY_ROWS:
-        note["text"] += (
-            f" Запрос отдаёт не больше {number(QUERY_ROWS)} событий: уточните город, год, человека или организацию."
-        )
+        note["text"] += " " + ask.say("The query gives at most %(limit)s events: narrow it by city, year, person or "
+                                      "organization.", limit=QUERY_ROWS)  # fmt: skip
     return {"mode": "detail", "items": timeline_items(shown, ask.base), "wanted": wanted, "note": note,
             "pager": pager("timeline", wanted, page, len(rows)), "rows": shown}  # fmt: skip
 
@@ -167,11 +174,12 @@ def timeline_overview(ask: Ask, per_year: list[charts.Row], total: int) -> dict[
         {"year": r["year"], "events": int(r["events"]), "zoom": zoom("timeline", year=r["year"])} for r in per_year
     ]
     note: dict[str, Any] = {"shown": 0, "total": total}
-    note["text"] = (f"Событий {number(total)} — больше {SHOWN}: здесь они сложены по годам и городам-партнёрам "
-                    f"(рисунок — {min(TOP_LANES, len(cities))} городов с наибольшим числом событий из "
-                    f"{number(len(cities))}). Выберите город или год, чтобы увидеть сами события.")  # fmt: skip
+    note["text"] = ask.say("%(total)s events, more than %(shown)s: here they are summed by year and partner city "
+                           "(the drawing has the %(lanes)s cities with most events, of %(cities)s). Choose a city or "
+                           "a year to see the events themselves.", total=total, shown=SHOWN,
+                           lanes=min(TOP_LANES, len(cities)), cities=len(cities))  # fmt: skip
     if len(cities) > SHOWN:
-        note["text"] += f" В таблице — {SHOWN} из {number(len(cities))} городов."
+        note["text"] += " " + ask.say("The table has %(shown)s of %(total)s cities.", shown=SHOWN, total=len(cities))
     rows = [{"city": r["city"], "cityIri": r["cityIri"], "year": r["year"], "count": r["count"],
              "href": zoom("timeline", city=r["city"], year=r["year"])}
             for r in cells if r["cityIri"] in lanes]  # fmt: skip
@@ -221,7 +229,8 @@ def network_detail(ask: Ask, node: str) -> dict[str, Any]:
     pairs = {(e.a, e.b) for e in kept}
     shown = network_all(charts.Network(net.nodes, tuple(kept)), ask.base)
     centre = next((n for n in net.nodes if n.iri == node), None)
-    note = cut(len(kept), len(edges), "связей", " — с наибольшим числом общих событий") if len(edges) > SHOWN else None
+    note = ask.cut(len(kept), len(edges), "Showing %(shown)s of %(total)s links: those with most events in common."
+                   ) if len(edges) > SHOWN else None  # fmt: skip
     named = link(node, centre.name, ask.base) if centre else None
     return shown | {"mode": "detail", "focus": node, "note": note, "centre": named,
                     "rows": [r for r in rows if (r["a"], r["b"]) in pairs]}  # fmt: skip
@@ -242,7 +251,8 @@ def network_overview(ask: Ask, total: int) -> dict[str, Any]:
              for r in rows]  # fmt: skip
     listed = [{"link": link(r["node"], r["name"], ask.base), "zoom": zoom("network", node=r["node"]),
                "kind": kind[r["node"]], "events": r["events"]} for r in top]  # fmt: skip
-    note = cut(len(top), total, "участников", " — те, у кого больше всего событий, и связи между ними")
+    note = ask.cut(len(top), total, "Showing %(shown)s of %(total)s participants: those with most events, and the "
+                   "links among them.")  # fmt: skip
     return {"mode": "overview", "top": listed, "edges": edges, "rows": rows, "note": note, "total": total}
 
 
@@ -269,14 +279,12 @@ def map_context(ask: Ask) -> dict[str, Any]:
     placed, unplaced = charts.located(kept)
     notes = []
     if len(rows) > MAP_SHOWN:
-        notes.append(
-            cut(len(kept), len(rows), "городов", " — с наибольшим числом соглашений и событий; все — в списке городов")
-        )
+        notes.append(ask.cut(len(kept), len(rows), "Showing %(shown)s of %(total)s cities: those with most agreements "
+                             "and events; the list of cities has them all."))  # fmt: skip
     located = sum(1 for r in rows if r["lat"] and r["lon"])
     if located > LABELLED:
-        notes.append(
-            cut(LABELLED, located, "подписей на карте", " — у городов с наибольшим числом соглашений и событий")
-        )
+        notes.append(ask.cut(LABELLED, located, "Showing %(shown)s of %(total)s names on the map: the cities with most "
+                             "agreements and events."))  # fmt: skip
     return {"placed": [r | {"link": link(r["city"], r["name"], ask.base)} for r in placed],
             "unplaced": [r | {"link": link(r["city"], r["name"], ask.base)} for r in unplaced],
             "notes": notes, "labelled": LABELLED, "listed": MAP_SHOWN}  # fmt: skip
@@ -288,24 +296,25 @@ def years_context(ask: Ask) -> dict[str, Any]:
     if len(rows) <= SHOWN:
         shown = {"mode": "detail", "rows": rows} if city else {"mode": "all"}
         return shown | {"table": charts.year_counts(rows), "city": city}
-    return years_folded(rows, city)
+    return years_folded(ask, rows, city)
 
 
-def years_folded(rows: list[charts.Row], city: str) -> dict[str, Any]:
+def years_folded(ask: Ask, rows: list[charts.Row], city: str) -> dict[str, Any]:
     """The TOP_CITIES cities with most agreements and events one by one, the others summed per year."""
     totals: Counter[str] = Counter()
     for r in rows:
         totals[r["city"]] += int(r["count"])
     top = {c for c, _ in totals.most_common(TOP_CITIES)}
-    others = f"другие города ({number(len(totals) - len(top))})"
+    others = ask.say("other cities (%(n)s)", n=len(totals) - len(top))
     summed: Counter[tuple[str, str, str]] = Counter()
     for r in rows:
         summed[r["year"], r["city"] if r["city"] in top else others, r["kind"]] += int(r["count"])
     folded = [{"year": y, "city": c, "kind": k, "count": str(n)} for (y, c, k), n in sorted(summed.items())]
-    more = f" по отдельности, с наибольшим числом соглашений и событий; остальные сложены в «{others}»"
     listed = [{"name": c, "zoom": zoom("years", city=c)} for c, _ in totals.most_common(TOP_CITIES)]
     return {"mode": "detail" if city else "overview", "table": charts.year_counts(folded), "rows": folded,
-            "note": cut(len(top), len(totals), "городов", more), "city": city, "cities": listed}  # fmt: skip
+            "note": ask.cut(len(top), len(totals), "Showing %(shown)s of %(total)s cities one by one: those with most "
+                           "agreements and events; the others are summed as “%(others)s”.", others=others),
+            "city": city, "cities": listed}  # fmt: skip
 
 
 CONTEXTS: dict[str, Callable[[Ask], dict[str, Any]]] = {
@@ -326,5 +335,6 @@ def view_page(renderer: Renderer, store: QueryStore, name: str, params: Mapping[
     view = VIEWS[name]
     given = {k: v.strip() for k, v in (params or {}).items() if k in view.params and v.strip()}
     context = CONTEXTS[name](Ask(renderer, store, given))
-    return pages.render(renderer.env, f"views/{name}.html", title=view.title, view=view, views=list(VIEWS.values()),
-                        base=renderer.base, params=given, **context)  # fmt: skip
+    return pages.render(renderer.env, f"views/{name}.html", title=renderer.tr(view.title), view=view,
+                        views=list(VIEWS.values()), base=renderer.base, params=given, switch=renderer.switch,
+                        **context)  # fmt: skip

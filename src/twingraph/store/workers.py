@@ -33,6 +33,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from twingraph.rdf.query_guard import QueryGuardError, read_query
+from twingraph.rdf.query_text import SYNTAX_ERROR
 from twingraph.store.interface import CONSTRUCTED, Results
 from twingraph.store.sandbox import NetworkLockError, lock_network
 
@@ -52,10 +53,19 @@ class Outcome:
 
 @dataclasses.dataclass(frozen=True)
 class Refusal:
-    """A job the worker did not answer with results: the HTTP status and message to give."""
+    """A job the worker did not answer with results: the HTTP status and message to give.
+
+    ``template`` is the message in English with ``%(name)s`` for each of ``values`` (so a page can say it in its
+    language; the server's catalogue has it); ``message`` is it with the values in.
+    """
 
     status: int
-    message: str
+    template: str
+    values: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return self.template % self.values if self.values else self.template
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,17 +134,17 @@ def answer(store: ox.Store, job: Job) -> Outcome | Serialized | Refusal:
     try:
         read_query(job.query)
     except QueryGuardError as exc:
-        return Refusal(403 if exc.forbidden else 400, str(exc))
+        return Refusal(exc.status, exc.template, {"reason": str(exc)})
     if not job.evaluate:
         return checked(store, job)
     try:
         return collect(store.query(job.query, base_iri=job.base_iri, **job.options), job.row_limit)
     except SyntaxError as exc:
-        return Refusal(400, f"SPARQL syntax error: {exc}")
+        return Refusal(400, SYNTAX_ERROR, {"reason": str(exc)})
     except OSError as exc:
-        return Refusal(500, f"the query failed: {exc}")
+        return Refusal(500, "the query failed: %(reason)s", {"reason": str(exc)})
     except Exception as exc:  # pyoxigraph's RuntimeError for an unknown function, and whatever else it raises
-        return Refusal(400, f"the query cannot be evaluated: {exc}")
+        return Refusal(400, "the query cannot be evaluated: %(reason)s", {"reason": str(exc)})
 
 
 def serialize(store: ox.Store, job: Job) -> Serialized | Refusal:
@@ -149,7 +159,7 @@ def serialize(store: ox.Store, job: Job) -> Serialized | Refusal:
             return Serialized(results.serialize(format=ox.RdfFormat.N_TRIPLES) or b"", triples=True)
         return Serialized(results.serialize(format=ox.QueryResultsFormat.JSON) or b"", triples=False)
     except Exception as exc:  # the server's own query failed: a bug, or the engine's
-        return Refusal(500, f"a query behind this page failed: {type(exc).__name__}: {exc}")
+        return Refusal(500, "a query behind this page failed: %(reason)s", {"reason": f"{type(exc).__name__}: {exc}"})
 
 
 def checked(store: ox.Store, job: Job) -> Outcome | Refusal:
@@ -167,9 +177,10 @@ def checked(store: ox.Store, job: Job) -> Outcome | Refusal:
     try:
         collect(store.query(job.query, base_iri=job.base_iri, **job.options), job.row_limit)
     except SyntaxError as exc:
-        return Refusal(400, f"SPARQL syntax error: {exc}")
+        return Refusal(400, SYNTAX_ERROR, {"reason": str(exc)})
     except OSError as exc:  # pyoxigraph tried to open a connection (seccomp or the URL refused it)
-        return Refusal(403, f"the query makes a request out of the endpoint, which it may not: {exc}")
+        return Refusal(403, "the query makes a request out of the endpoint, which it may not: %(reason)s",
+                       {"reason": str(exc)})  # fmt: skip
     except Exception:  # unknown functions (bif:...) are left to the remote store's check
         pass
     return Outcome()
@@ -218,7 +229,7 @@ def serve_jobs(conn: Connection, snapshot: str | None, lockdown: str, memory: in
         try:
             conn.send(result)
         except (pickle.PicklingError, TypeError, ValueError) as exc:  # a term that does not pickle: say so
-            conn.send(Refusal(500, f"the results could not be sent back: {exc}"))
+            conn.send(Refusal(500, "the results could not be sent back: %(reason)s", {"reason": str(exc)}))
 
 
 def worker_main(conn: Connection, snapshot: str | None, memory: int) -> None:
@@ -233,7 +244,7 @@ def worker_main(conn: Connection, snapshot: str | None, memory: int) -> None:
     try:
         lockdown = lock_network()
     except NetworkLockError as exc:
-        conn.send(Refusal(500, str(exc)))
+        conn.send(Refusal(500, "the query worker cannot lock out the network: %(reason)s", {"reason": str(exc)}))
         return
     threading.stack_size(STACK_SIZE)
     thread = threading.Thread(target=serve_jobs, args=(conn, snapshot, lockdown, memory), name="twingraph-worker")

@@ -17,19 +17,40 @@ export function hrefOf(iri, base) {
   return /^https?:\/\//i.test(iri) ? iri : "#";
 }
 
-const MONTHS = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
-  "ноябрь", "декабрь"];
+// The interface's texts in the page's language: the server writes them, translated from its catalogue,
+// into #view-messages (twingraph.serve.pages.SCRIPT_TEXTS); {name} in a text is replaced by values[name].
+export function say(text, values = {}) {
+  const element = document.getElementById("view-messages");
+  const texts = element ? JSON.parse(element.textContent) : {};
+  const said = typeof texts[text] === "string" ? texts[text] : text;
+  return said.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
+// The month names of the page's language (#view-messages): "months" standing alone, "monthsShort" after a day.
+function monthNames(form) {
+  const element = document.getElementById("view-messages");
+  const names = element ? JSON.parse(element.textContent)[form] : null;
+  return Array.isArray(names) && names.length === 12 ? names : Array.from({ length: 12 }, (_, i) => String(i + 1));
+}
 
 export function precisionOf(date) {
   return date.length >= 10 ? "day" : date.length >= 7 ? "month" : "year";
 }
 
-// A date shown at its own precision: 2019, май 2019, 25.05.2019.
+// A date shown at its own precision, as the pages write it: 2019, май 2019, 25 мая 2019 (May 2019, 25 May 2019).
 export function formatDate(date) {
   const [y, m, d] = date.split("-");
-  if (d) return `${d.slice(0, 2)}.${m}.${y}`;
-  if (m) return `${MONTHS[Number(m) - 1]} ${y}`;
+  if (d) return `${Number(d.slice(0, 2))} ${monthNames("monthsShort")[Number(m) - 1]} ${y}`;
+  if (m) return `${monthNames("months")[Number(m) - 1]} ${y}`;
   return y;
+}
+
+// A time axis's tick in the page's language: a year at its start, a month at the start of one, else a day.
+export function tickDate(date) {
+  const [month, day] = [date.getUTCMonth(), date.getUTCDate()];
+  if (month === 0 && day === 1) return String(date.getUTCFullYear());
+  if (day === 1) return monthNames("monthsShort")[month];
+  return `${day} ${monthNames("monthsShort")[month]}`;
 }
 
 // The span a date covers: a whole year, a whole month or one day.
@@ -134,7 +155,7 @@ export function addSelect(container, label, values, onChange) {
   const wrap = document.createElement("label");
   wrap.textContent = label + " ";
   const select = document.createElement("select");
-  for (const [value, text] of [["", "все"], ...values.map((v) => [v, v])]) {
+  for (const [value, text] of [["", say("all")], ...values.map((v) => [v, v])]) {
     const option = document.createElement("option");
     option.value = value;
     option.textContent = text;
@@ -161,7 +182,7 @@ export function start(draw) {
     } catch (error) {
       const p = document.createElement("p");
       p.className = "view-error";
-      p.textContent = `Рисунок не построен (${error.message}); данные — в таблице ниже.`;
+      p.textContent = say("The drawing failed ({error}); the data are in the table below.", { error: error.message });
       figure.prepend(p);
       figure.dataset.ready = "error";
       throw error;

@@ -1,12 +1,12 @@
 // The map: the world outline from the bundled world-atlas TopoJSON (no tile server),
 // a marker for the home city and for each partner city with coordinates, named where the name
 // overlaps nothing, and beside it the cities that have none yet (no column when there is none).
-import { fillLegend, hrefOf, markBox, placeLabels, start } from "./common.js";
+import { fillLegend, hrefOf, markBox, placeLabels, say, start } from "./common.js";
 
 const d3 = window.d3;
 const topojson = window.topojson;
 const ATLAS = "/static/vendor/world-atlas/countries-110m.json";
-const ROLES = { home: ["домашний город", "#1d2430"], partner: ["город-партнёр", "#c0392b"] };
+const ROLES = { home: ["home city", "#1d2430"], partner: ["partner city", "#c0392b"] };
 
 async function draw(figure, rows) {
   const base = figure.dataset.base;
@@ -19,7 +19,8 @@ async function draw(figure, rows) {
   const projection = d3.geoEqualEarth().fitSize([width, height], { type: "Sphere" });
   const path = d3.geoPath(projection);
   const svg = d3.create("svg").attr("class", "map").attr("viewBox", [0, 0, width, height]).attr("role", "img")
-    .attr("aria-label", `Карта: ${placed.length} городов с координатами, ${unplaced.length} без`);
+    .attr("aria-label", say("Map: {placed} cities with coordinates, {unplaced} without",
+      { placed: placed.length, unplaced: unplaced.length }));
   svg.append("path").attr("class", "sphere").attr("d", path({ type: "Sphere" }));
   svg.append("path").attr("class", "land").attr("d", path(topojson.feature(world, world.objects.countries)));
   svg.append("path").attr("class", "borders")
@@ -40,7 +41,7 @@ async function draw(figure, rows) {
     .attr("data-city", (r) => r.city)
     .attr("transform", (r) => `translate(${projection([+r.lon, +r.lat])})`);
   marker.append("circle").attr("r", (r) => (r.role === "home" ? 6 : 4.5)).style("fill", (r) => ROLES[r.role][1]);
-  marker.append("title").text((r) => `${r.name}: соглашений ${r.agreements}, событий ${r.events}`);
+  marker.append("title").text((r) => say("{name}: {agreements} agreements, {events} events", r));
   figure.prepend(svg.node()); // in the page, so that the labels can be measured
   // the busiest cities' names first, each where it overlaps no other name or marker; the rest on hover
   const at = (r) => projection([+r.lon, +r.lat]);
@@ -52,7 +53,7 @@ async function draw(figure, rows) {
   const legend = document.createElement("ul");
   legend.className = "legend map-legend";
   fillLegend(legend, Object.keys(ROLES).filter((role) => placed.some((r) => r.role === role))
-    .map((role) => [role, ...ROLES[role]]));
+    .map((role) => [role, say(ROLES[role][0]), ROLES[role][1]]));
   svg.node().after(legend);
   if (!unplaced.length) return;
 
@@ -61,14 +62,14 @@ async function draw(figure, rows) {
   const aside = document.createElement("aside");
   aside.className = "map-unplaced";
   const heading = document.createElement("h2");
-  heading.textContent = `Без координат (${unplaced.length})`;
+  heading.textContent = say("No coordinates ({n})", { n: unplaced.length });
   const list = document.createElement("ul");
   const listed = Number(figure.dataset.listed || Infinity);
   for (const r of unplaced.length > listed ? [...unplaced].sort(busiest).slice(0, listed) : unplaced) {
     const item = document.createElement("li");
     const a = document.createElement("a");
     a.href = hrefOf(r.city, base);
-    a.textContent = r.name + (r.role === "home" ? " (домашний город)" : "");
+    a.textContent = r.role === "home" ? say("{name} (home city)", r) : r.name;
     item.append(a);
     item.className = "unplaced-city";
     list.append(item);
@@ -77,7 +78,8 @@ async function draw(figure, rows) {
   if (unplaced.length > listed) {
     const more = document.createElement("p");
     more.className = "muted";
-    more.textContent = `Показаны ${listed} из ${unplaced.length}: с наибольшим числом соглашений и событий.`;
+    more.textContent = say("Showing {shown} of {total}: those with most agreements and events.",
+      { shown: listed, total: unplaced.length });
     aside.append(more);
   }
   figure.prepend(layout);

@@ -1,10 +1,10 @@
 // Who met whom: persons, cities and organizations as nodes, one edge per pair that took part
 // in the same events, labelled with the dates; filter by year; a click opens the node's page.
 // On a person's page (data-focus) it shows that person's neighbourhood only.
-import { addSelect, fillLegend, formatDate, hrefOf, markBox, placeLabels, start, uniqueSorted } from "./common.js";
+import { addSelect, fillLegend, formatDate, hrefOf, markBox, placeLabels, say, start, uniqueSorted } from "./common.js";
 
 const d3 = window.d3;
-const KINDS = { person: "человек", city: "город", organization: "организация" };
+const KINDS = ["person", "city", "organization"]; // each also a text of the interface (say)
 
 // The rows (one per pair and event) joined into nodes and one edge per pair, as twingraph.charts.network does.
 export function joinRows(rows, year, focus) {
@@ -39,7 +39,7 @@ function draw(figure, rows) {
   const count = document.createElement("p");
   count.className = "muted view-count";
   figure.append(count);
-  const color = d3.scaleOrdinal(Object.keys(KINDS), ["#1f5fa8", "#c0392b", "#2e8b57"]);
+  const color = d3.scaleOrdinal(KINDS, ["#1f5fa8", "#c0392b", "#2e8b57"]);
   const radius = (n) => (n.kind === "city" ? 8 : 5);
   const dates = (e) => e.dates.map(formatDate).join(overview ? " – " : ", ");
   const legend = document.createElement("ul");
@@ -49,8 +49,9 @@ function draw(figure, rows) {
   function render(year) {
     svg.selectAll("*").remove();
     const { nodes, edges } = joinRows(rows, year, focus);
-    svg.attr("aria-label", `Сеть встреч: ${nodes.length} участников, ${edges.length} связей`);
-    count.textContent = `Участников: ${nodes.length}, связей: ${edges.length}`;
+    svg.attr("aria-label", say("Network of meetings: {nodes} participants, {edges} links",
+      { nodes: nodes.length, edges: edges.length }));
+    count.textContent = say("Participants: {nodes}, links: {edges}", { nodes: nodes.length, edges: edges.length });
     const simulation = d3.forceSimulation(nodes)
       .force("link", d3.forceLink(edges).id((n) => n.id).distance(60))
       .force("charge", d3.forceManyBody().strength(-120))
@@ -70,17 +71,17 @@ function draw(figure, rows) {
       .attr("x2", (e) => e.target.x).attr("y2", (e) => e.target.y)
       .attr("stroke-width", (e) => Math.min(6, e.weight));
     link.append("title").text((e) => `${e.source.name} — ${e.target.name}: ${dates(e)}`
-      + (overview ? ` (событий: ${e.weight})` : ""));
+      + (overview ? ` (${say("events: {n}", { n: e.weight })})` : ""));
     const node = svg.append("g").attr("class", "nodes").selectAll("a").data(nodes).join("a")
       .attr("class", (n) => `network-node kind-${n.kind}${n.id === focus ? " focus" : ""}`)
       .attr("href", (n) => hrefOf(n.id, base))
       .attr("data-iri", (n) => n.id)
       .attr("transform", (n) => `translate(${n.x},${n.y})`);
     node.append("circle").attr("r", radius).attr("fill", (n) => color(n.kind));
-    node.append("title").text((n) => `${n.name} (${KINDS[n.kind]})`);
+    node.append("title").text((n) => `${n.name} (${say(n.kind)})`);
     label(node, link, edges);
-    fillLegend(legend, Object.keys(KINDS).filter((k) => nodes.some((n) => n.kind === k))
-      .map((k) => [k, KINDS[k], color(k)]));
+    fillLegend(legend, KINDS.filter((k) => nodes.some((n) => n.kind === k))
+      .map((k) => [k, say(k), color(k)]));
     for (const [key, value] of [["nodes", nodes.length], ["edges", edges.length]]) {
       for (const span of document.querySelectorAll(`[data-count="${key}"]`)) span.textContent = value;
     }
@@ -112,7 +113,7 @@ function draw(figure, rows) {
 
   const years = uniqueSorted(rows.filter((r) => !focus || r.a === focus || r.b === focus).map((r) => r.date.slice(0, 4)));
   const box = figure.querySelector(".view-filters") || document.getElementById("filters");
-  if (box && !overview) addSelect(box, "Год", years, render);
+  if (box && !overview) addSelect(box, say("Year"), years, render);
   render("");
 }
 

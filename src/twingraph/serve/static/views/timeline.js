@@ -4,10 +4,11 @@
 // person, organization and year, the axis fitted again to the events they leave.
 // An overview page (too many events to draw one by one) gives events per year and city instead:
 // one cell per lane and year, darker for more events, each a link to that city's events of that year.
-import { addSelect, denseDomain, fillLegend, formatDate, hrefOf, rangeOf, start, uniqueSorted } from "./common.js";
+import { addSelect, denseDomain, fillLegend, formatDate, hrefOf, rangeOf, say, start, tickDate, uniqueSorted }
+  from "./common.js";
 
 const d3 = window.d3;
-const PRECISIONS = { day: "дата с точностью до дня", month: "до месяца", year: "до года" };
+const PRECISIONS = { day: "date known to the day", month: "to the month", year: "to the year" };
 
 function split(list) {
   return list ? list.split("; ") : [];
@@ -24,10 +25,10 @@ function draw(figure, rows) {
     orgs: split(r.organizations) }));
   const filters = { city: "", person: "", organization: "", year: "" };
   const box = document.getElementById("filters");
-  addSelect(box, "Город", uniqueSorted(events.map((e) => e.city)), (v) => update({ city: v }));
-  addSelect(box, "Человек", uniqueSorted(events.flatMap((e) => e.people)), (v) => update({ person: v }));
-  addSelect(box, "Организация", uniqueSorted(events.flatMap((e) => e.orgs)), (v) => update({ organization: v }));
-  addSelect(box, "Год", uniqueSorted(events.map((e) => e.date.slice(0, 4))), (v) => update({ year: v }));
+  addSelect(box, say("City"), uniqueSorted(events.map((e) => e.city)), (v) => update({ city: v }));
+  addSelect(box, say("People"), uniqueSorted(events.flatMap((e) => e.people)), (v) => update({ person: v }));
+  addSelect(box, say("Organization"), uniqueSorted(events.flatMap((e) => e.orgs)), (v) => update({ organization: v }));
+  addSelect(box, say("Year"), uniqueSorted(events.map((e) => e.date.slice(0, 4))), (v) => update({ year: v }));
 
   const lanes = uniqueSorted(events.map((e) => e.city || "—"));
   const margin = { top: 20, right: 34, bottom: 30, left: 110 };
@@ -37,7 +38,7 @@ function draw(figure, rows) {
   const y = d3.scaleBand().padding(0.2);
   const lane = (e) => y(e.city || "—") ?? 0;
   const svg = d3.create("svg").attr("class", "timeline").attr("viewBox", [0, 0, width, height])
-    .attr("role", "img").attr("aria-label", `Хронология: ${events.length} событий`);
+    .attr("role", "img").attr("aria-label", say("Timeline: {n} events", { n: events.length }));
   const clip = `timeline-clip-${Math.random().toString(36).slice(2)}`;
   const clipRect = svg.append("clipPath").attr("id", clip).append("rect")
     .attr("x", margin.left).attr("y", 0).attr("width", width - margin.left - margin.right);
@@ -63,7 +64,7 @@ function draw(figure, rows) {
   legend.className = "legend timeline-legend";
   const shade = (p) => getComputedStyle(bars.filter((e) => e.precision === p).node()).fillOpacity;
   fillLegend(legend, Object.keys(PRECISIONS).filter((p) => events.some((e) => e.precision === p))
-    .map((p) => [p, PRECISIONS[p], "var(--accent)", shade(p)]));
+    .map((p) => [p, say(PRECISIONS[p]), "var(--accent)", shade(p)]));
   svg.node().after(legend);
   const count = document.createElement("p");
   count.className = "muted view-count";
@@ -73,7 +74,8 @@ function draw(figure, rows) {
   let fitted = denseDomain(events.map((e) => e.span));
   function place(domain) {
     x.domain(domain);
-    xAxis.call(d3.axisBottom(x).ticks(Math.max(2, Math.floor((width - margin.left - margin.right) / 80))));
+    xAxis.call(d3.axisBottom(x).ticks(Math.max(2, Math.floor((width - margin.left - margin.right) / 80)))
+      .tickFormat(tickDate));
     svg.attr("data-domain", domain.map((d) => d.toISOString().slice(0, 10)).join("/"));
     bars.attr("x", (e) => x(e.span[0])).attr("width", (e) => Math.max(1, x(e.span[1]) - x(e.span[0])));
     items.attr("data-outside", (e) => edgeOf(e.span, domain) || null);
@@ -108,11 +110,11 @@ function draw(figure, rows) {
   const reset = document.createElement("button");
   reset.type = "button";
   reset.className = "view-reset";
-  reset.textContent = "Вся шкала";
+  reset.textContent = say("Whole axis");
   reset.addEventListener("click", () => svg.call(zoom.transform, d3.zoomIdentity));
   const hint = document.createElement("small");
   hint.className = "view-hint";
-  hint.textContent = " Ctrl + колесо мыши: масштаб; перетаскивание: сдвиг";
+  hint.textContent = ` ${say("Ctrl + mouse wheel: zoom; drag: pan")}`;
   box.append(reset, hint);
 
   function keep(e) {
@@ -124,7 +126,7 @@ function draw(figure, rows) {
     Object.assign(filters, change);
     items.attr("display", (e) => (keep(e) ? null : "none"));
     const shown = events.filter(keep);
-    count.textContent = `Показано событий: ${shown.length} из ${events.length}`;
+    count.textContent = say("Events shown: {shown} of {total}", { shown: shown.length, total: events.length });
     const shownEvents = new Set(shown.map((e) => e.event));
     for (const row of document.querySelectorAll("#fallback tbody tr[data-event]")) {
       row.hidden = !shownEvents.has(row.dataset.event);
@@ -151,7 +153,7 @@ function drawCells(figure, rows) {
   const y = d3.scaleBand().domain(lanes).range([margin.top, height - margin.bottom]).padding(0.1);
   const shade = d3.scaleLinear().domain([0, d3.max(rows, (r) => Number(r.count)) || 1]).range([0.1, 1]);
   const svg = d3.create("svg").attr("class", "timeline overview").attr("viewBox", [0, 0, width, height])
-    .attr("role", "img").attr("aria-label", `Хронология: события по годам, ${lanes.length} городов`);
+    .attr("role", "img").attr("aria-label", say("Timeline: events per year, {n} cities", { n: lanes.length }));
   svg.append("g").attr("transform", `translate(0,${height - margin.bottom})`).call(d3.axisBottom(x)
     .tickValues(years.filter((_, j) => j % Math.ceil(years.length / 20) === 0)));
   svg.append("g").attr("transform", `translate(${margin.left},0)`).call(d3.axisLeft(y));
@@ -159,7 +161,7 @@ function drawCells(figure, rows) {
     .attr("href", (r) => r.href);
   cells.append("rect").attr("x", (r) => x(r.year)).attr("width", x.bandwidth())
     .attr("y", (r) => y(r.city)).attr("height", y.bandwidth()).attr("fill-opacity", (r) => shade(Number(r.count)));
-  cells.append("title").text((r) => `${r.city}, ${r.year}: событий ${r.count}`);
+  cells.append("title").text((r) => say("{city}, {year}: {n} events", { city: r.city, year: r.year, n: r.count }));
   figure.prepend(svg.node());
 }
 

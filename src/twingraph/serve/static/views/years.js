@@ -1,12 +1,13 @@
 // Agreements and events per year, stacked by partner city: two bar charts on one year axis.
-import { fillLegend, start, uniqueSorted } from "./common.js";
+import { fillLegend, say, start, uniqueSorted } from "./common.js";
 
 const d3 = window.d3;
-const KINDS = [["agreement", "Соглашения"], ["event", "События"]];
+const KINDS = [["agreement", "Agreements"], ["event", "Events"]];
 
 function draw(figure, rows) {
-  // years in numeric order (a year is four digits, but a sort of strings is not a sort of years)
-  const years = [...new Set(rows.map((r) => r.year).filter(Boolean))].sort((a, b) => Number(a) - Number(b));
+  // every year from the first to the last, in numeric order: a year without agreements or events is a gap
+  const known = rows.map((r) => Number(r.year)).filter((y) => Number.isInteger(y) && y > 0);
+  const years = known.length ? d3.range(d3.min(known), d3.max(known) + 1).map(String) : [];
   const cities = uniqueSorted(rows.map((r) => r.city));
   const color = d3.scaleOrdinal(cities, d3.schemeTableau10);
   const width = Math.max(figure.clientWidth, 600);
@@ -15,7 +16,7 @@ function draw(figure, rows) {
   const height = margin.top + KINDS.length * (panel + margin.bottom) + 10;
   const x = d3.scaleBand().domain(years).range([margin.left, width - margin.right]).padding(0.15);
   const svg = d3.create("svg").attr("class", "years").attr("viewBox", [0, 0, width, height]).attr("role", "img")
-    .attr("aria-label", "Соглашения и события по годам и городам");
+    .attr("aria-label", say("Agreements and events by year and city"));
   KINDS.forEach(([kind, label], i) => {
     const top = margin.top + i * (panel + margin.bottom);
     const table = years.map((year) => Object.fromEntries([["year", year], ...cities.map((c) => [c, 0])]));
@@ -23,7 +24,7 @@ function draw(figure, rows) {
     const series = d3.stack().keys(cities)(table);
     const y = d3.scaleLinear().domain([0, d3.max(series.at(-1), (d) => d[1]) || 1]).nice().range([top + panel, top]);
     const g = svg.append("g").attr("class", `panel panel-${kind}`);
-    g.append("text").attr("x", margin.left).attr("y", top - 6).attr("class", "panel-title").text(label);
+    g.append("text").attr("x", margin.left).attr("y", top - 6).attr("class", "panel-title").text(say(label));
     g.append("g").attr("class", "x-axis").attr("transform", `translate(0,${top + panel})`).call(d3.axisBottom(x)
       .tickValues(years.filter((_, j) => j % Math.ceil(years.length / 20) === 0)));
     // counts are whole: integer ticks only, however small the largest
