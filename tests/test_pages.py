@@ -152,6 +152,21 @@ def test_an_event_page_gives_date_place_type_participants_and_its_parts(client: 
     assert facts(larger)["Дата"].startswith("5–7 декабря 2023")
 
 
+def test_an_event_page_lists_who_took_part_in_its_parts(client: TestClient, store: EmbeddedStore) -> None:
+    """A forum's page says who came to its parts, at any depth, each with the part: no need to open them."""
+    forum = "https://twingraph.example/event/kazanysh-2023"
+    query = (f"SELECT (COUNT(DISTINCT ?part) AS ?n) WHERE {{ <{forum}> <https://schema.org/subEvent>+ ?sub . "
+             "?sub <https://twingraph.example/ns#participation> ?part }")  # fmt: skip
+    expected = int(store.select(query).rows[0][0])
+    html = client.get("/event/kazanysh-2023", headers={"Accept": "text/html"}).text
+    table = Text()
+    table.feed("<main>" + section(html, "Участники частей события") + "</main>")
+    assert table.rows[0] == ["Участник", "Должность", "От имени", "Часть события"]
+    assert len(table.rows) - 1 == expected > 0
+    tehran = [row for row in table.rows[1:] if row[2] == "Тегеран"]
+    assert tehran and all("Тегеран" in row[3] or "2023" in row[3] for row in tehran)
+
+
 def test_an_agreement_page_gives_type_date_and_parties(client: TestClient) -> None:
     html = client.get("/agreement/hangzhou-sister-city-2003", headers={"Accept": "text/html"}).text
     shown = facts(html)

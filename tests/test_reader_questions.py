@@ -265,23 +265,31 @@ def test_who_represented_tehran_at_kazanysh_2023(page: Page, live_server: str, d
     page.get_by_role("link", name=KAZANYSH_2023, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(KAZANYSH_2023)
 
+    # the forum's own page answers: who took part in it, and in its parts
     forum_page = page.url
-    seen = representatives(page, "Тегеран")
+    on_its_page = representatives(page, "Тегеран", "Участники") | representatives(page, "Тегеран",
+                                                                                  "Участники частей события")
+    assert on_its_page == expected
+    # and each part's page says the same of itself
+    seen = representatives(page, "Тегеран", "Участники")
     titles = section(page, "Части события").get_by_role("link").all_inner_texts()
     assert titles, "the forum's page lists its parts"
     for title in titles:
         section(page, "Части события").get_by_role("link", name=title, exact=True).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(title)
-        seen |= representatives(page, "Тегеран")
+        seen |= representatives(page, "Тегеран", "Участники")
         page.go_back()
         assert page.url == forum_page
     assert seen == expected
 
 
-def representatives(page: Page, city: str) -> set[str]:
-    """Who an event's page says took part on behalf of the city (table «Участники»: who, post, on whose behalf)."""
-    rows = section(page, "Участники").locator("tbody tr").all()
-    return {who for who, *_, behalf in map(cells, rows) if behalf == city}
+def representatives(page: Page, city: str, heading: str) -> set[str]:
+    """Who an event's page says took part on behalf of the city, in the table under ``heading`` (its columns:
+    who, post, on whose behalf, and for «Участники частей события» the part)."""
+    if not section(page, heading).count():
+        return set()
+    rows = section(page, heading).locator("tbody tr").all()
+    return {who for who, _post, behalf, *_ in map(cells, rows) if behalf == city}
 
 
 # -- nothing sticks out sideways -------------------------------------------------------------------

@@ -324,22 +324,31 @@ def participations(store: QueryStore, iri: str, role: str = "participant") -> li
     )
 
 
-def participants(store: QueryStore, event: str) -> list[dict[str, Any]]:
-    """Who took part in an event: the participant and its kind, post, on whose behalf, as a delegation."""
+def participants(store: QueryStore, event: str, in_parts: bool = False) -> list[dict[str, Any]]:
+    """Who took part in an event: the participant and its kind, post, on whose behalf, as a delegation.
+
+    ``in_parts``: who took part in its smaller events instead (at any depth), each with the part (``sub``,
+    ``subName``, ``subDate``) they took part in.
+    """
     e = str(ox.NamedNode(event))
+    held = f"{e} tg:participation ?part ."
+    if in_parts:
+        held = (f"{e} schema:subEvent+ ?xSub . ?xSub tg:participation ?part . {NAME.format(v='xSub')} "
+                "OPTIONAL { ?xSub schema:startDate ?xSubDate }")  # fmt: skip
     return rows(
         store,
         f"""SELECT ?part (SAMPLE(?xWho) AS ?who) (MIN(?xWhoName) AS ?whoName) (MIN(STR(?xKind)) AS ?kind)
           (SAMPLE(?xPost) AS ?post) (MIN(?xPostName) AS ?postName) (SAMPLE(?xBehalf) AS ?behalf)
           (MIN(?xBehalfName) AS ?behalfName) (MIN(STR(?xBehalfKind)) AS ?behalfKind)
-          (SAMPLE(?xDelegation) AS ?delegation) WHERE {{
-      {e} tg:participation ?part . ?part tg:participant ?xWho . {NAME.format(v="xWho")}
+          (SAMPLE(?xDelegation) AS ?delegation) (SAMPLE(?xSub) AS ?sub) (MIN(?xSubName) AS ?subName)
+          (MIN(STR(?xSubDate)) AS ?subDate) WHERE {{
+      {held} ?part tg:participant ?xWho . {NAME.format(v="xWho")}
       OPTIONAL {{ ?xWho a ?xKind FILTER(?xKind IN (tg:Person, tg:Organization, tg:City, tg:Country)) }}
       OPTIONAL {{ ?part tg:post ?xPost . {NAME.format(v="xPost")} }}
       OPTIONAL {{ ?part tg:onBehalfOf ?xBehalf . {NAME.format(v="xBehalf")}
                  OPTIONAL {{ ?xBehalf a ?xBehalfKind FILTER(?xBehalfKind = tg:Organization) }} }}
       OPTIONAL {{ ?part tg:asDelegation ?xDelegation }}
-    }} GROUP BY ?part ORDER BY ?kind ?behalfName ?whoName LIMIT {ROWS}""",
+    }} GROUP BY ?part ORDER BY ?kind ?behalfName ?whoName ?subDate LIMIT {ROWS}""",
     )
 
 

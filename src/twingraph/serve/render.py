@@ -204,10 +204,7 @@ def event_sections(c: Subject) -> dict[str, Any]:
     place = joined(c.links(SCHEMA.location)) + venue
     modes = c.graph.objects(URIRef(c.iri), SCHEMA.eventAttendanceMode)
     online = c.literal(TG.online) == "true" or any(str(m).endswith("OnlineEventAttendanceMode") for m in modes)
-    who: list[dict[str, Any]] = [{"who": link(r, "who", c.base), "kind": text(r, "kind"), "post": text(r, "postName"),
-            "behalf": link(r, "behalf", c.base) if "behalf" in r else None,
-            "delegation": text(r, "delegation") == "true", "behalf_kind": text(r, "behalfKind")}
-           for r in lookups.participants(c.store, c.iri)]  # fmt: skip
+    who = [participant_view(r, c) for r in lookups.participants(c.store, c.iri)]
     organizations = {w["who"]["href"]: w["who"] for w in who if w["kind"] == str(TG.Organization)}
     organizations |= {w["behalf"]["href"]: w["behalf"] for w in who if w["behalf_kind"] == str(TG.Organization)}
     # cities and countries that took part as a whole: a line each; the others, with their posts, a table
@@ -223,11 +220,23 @@ def event_sections(c: Subject) -> dict[str, Any]:
         ("Cities taking part", whole[TG.City], cited), ("Countries taking part", whole[TG.Country], cited),
         ("Organizations", joined(list(organizations.values())), cited)) if parts]  # fmt: skip
     who = [w for w in who if w["kind"] == str(TG.Person) or w["post"] or w["behalf"]]
+    in_parts = [participant_view(r, c) for r in lookups.participants(c.store, c.iri, in_parts=True)]
     notes = [{"text": str(n), "lang": getattr(n, "language", None)} for n in c.graph.objects(URIRef(c.iri), TG.note)]
     subs = [{"event": link(r, "sub", c.base, "name"),
              "period": pages.format_period(text(r, "date"), text(r, "endDate"), c.renderer.lang)}
             for r in lookups.sub_events(c.store, c.iri)]  # fmt: skip
-    return {"facts": facts, "participants": who, "subevents": subs, "notes": notes}
+    return {"facts": facts, "participants": who, "subevents": subs, "notes": notes, "in_parts": in_parts}
+
+
+def participant_view(row: dict[str, Any], c: Subject) -> dict[str, Any]:
+    """One who took part in an event, as its page lists them: who, their kind, post, on whose behalf, as a
+    delegation, and the smaller event they took part in (for those of its parts)."""
+    date = pages.format_date(text(row, "subDate") or "", c.renderer.lang)
+    part = {"part": link(row, "sub", c.base, "subName"), "part_period": date} if "sub" in row else {}
+    return {"who": link(row, "who", c.base), "kind": text(row, "kind"), "post": text(row, "postName"),
+            "behalf": link(row, "behalf", c.base) if "behalf" in row else None,
+            "delegation": text(row, "delegation") == "true", "behalf_kind": text(row, "behalfKind"),
+            **part}  # fmt: skip
 
 
 def agreement_sections(c: Subject) -> dict[str, Any]:
@@ -380,7 +389,7 @@ def period_cell(row: dict[str, Any], rr: Renderer) -> list[dict[str, Any]]:
 
 def population_cell(row: dict[str, Any], rr: Renderer) -> list[dict[str, Any]]:
     year = f" ({row['populationYear'].value})" if "populationYear" in row else ""
-    return [{"text": pages.format_number(row["population"].value) + year}] if "population" in row else []
+    return [{"text": pages.format_number(row["population"].value, rr.lang) + year}] if "population" in row else []
 
 
 ACTIVITY_COLUMNS: tuple[tuple[str, str | None, Cell, str], ...] = (
