@@ -38,7 +38,7 @@ def test_build_reports_counts_and_writes_dist(runner: CliRunner, in_project: Pat
     assert count(result.stdout, "events") == 128
     assert count(result.stdout, "persons") == 51
     assert count(result.stdout, "organizations") == 56
-    assert count(result.stdout, "triples") == 7706
+    assert count(result.stdout, "triples") == 7710
     assert "SHACL: conforms" in result.stdout
     assert (in_project / "dist" / "twingraph.ttl").exists()
 

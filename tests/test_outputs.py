@@ -47,7 +47,7 @@ EXPECTED_COUNTS = {
     "organizations": 56,
     "meetings": 106,
     "person pairs": 99,
-    "triples": 7706,
+    "triples": 7710,
 }
 
 # rdflib's parser for each file suffix and export format, written out here rather than taken from the

@@ -175,6 +175,22 @@ def test_an_agreement_page_gives_type_date_and_parties(client: TestClient) -> No
     assert "<h2>Источник</h2>" in html
 
 
+def test_an_agreement_signed_at_an_event_gives_the_signings_dates(client: TestClient, store: EmbeddedStore) -> None:
+    """An agreement whose records name the event that signed it (``signs:``) is dated by that event, at the
+    event's precision: on its own page and in its cities' lists of agreements."""
+    found = store.select("SELECT ?e ?a ?d WHERE { ?e <https://twingraph.example/ns#signs> ?a ; "
+                         "<https://schema.org/startDate> ?d } ORDER BY ?a").rows  # fmt: skip
+    assert len(found) >= 3
+    tehran = client.get("/agreement/tehran-friendship-2025", headers={"Accept": "text/html"}).text
+    assert facts(tehran)["Подписано на событии"].startswith("11 апреля 2025 — Подписание соглашения")
+    assert facts(tehran)["Дата подписания"].startswith("2025")  # the year of the page's «Документ» line stays
+    city = client.get("/city/hefei", headers={"Accept": "text/html"}).text
+    assert re.search(r"</a> \(7–8 сентября 2023\)", section(city, "Соглашения")), "the visit's range, no single day"
+    english = client.get("/agreement/tehran-friendship-2025",
+                         headers={"Accept": "text/html", "Accept-Language": "en"}).text  # fmt: skip
+    assert facts(english)["Signed at"].startswith("11 April 2025 — ")
+
+
 @pytest.mark.parametrize("path", ["/city/tehran", "/person/khamidreza-golamzade", "/city/kazan",
                                   "/event/asian-mayors-forum-executive-bureau-2023", "/post/vitse-mer-g-tegerana"])
 def test_intermediate_nodes_are_shown_by_their_meaning(client: TestClient, path: str) -> None:

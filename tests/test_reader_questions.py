@@ -25,6 +25,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 import pytest
+from babel.dates import get_month_names
 from PIL import Image
 
 from browsing import Traffic
@@ -190,21 +191,41 @@ def test_whom_ilsur_metshin_met_in_2023_by_the_named_query(page: Page, live_serv
 
 
 def chinese_agreements(dataset: Dataset) -> dict[str, dict[str, str]]:
-    """For each Chinese partner city, its agreements: title -> year (or "" when the page gives none)."""
+    """For each Chinese partner city, its agreements: title -> when it was signed, as the records date it: the
+    start of the signing event that signed it (``signs:``, "2023-09-07"), else its year ("" when there is none)."""
     files = city_files(dataset)
+    signed = {agreement: str(event.start) for event in events(dataset) for agreement in event.signs}
     chinese = {f.city.name for f in files if f.city.country == "Китай" and f.city.role == "partner"}
     found: dict[str, dict[str, str]] = {city: {} for city in chinese}
     for city_file in files:
         for agreement in city_file.agreements:
             for city in chinese & set(agreement.parties):
-                found[city][agreement.title] = str(agreement.year or "")
+                found[city][agreement.title] = signed.get(agreement.id, str(agreement.year or ""))
     return found
+
+
+def shown_date(text: str) -> str:
+    """The date an agreement's line gives in brackets, as the records write it: "7–8 сентября 2023" -> "2023-09-07"
+    (a range's first day), "17 июня 2022" -> "2022-06-17", "(2003)" -> "2003"; "" when there is none.
+
+    >>> shown_date("Меморандум (7–8 сентября 2023) — меморандум"), shown_date("Соглашение (2003)"), shown_date("X")
+    ('2023-09-07', '2003', '')
+    """
+    found = re.search(r"\((?:(\d{1,2})(?:–\d{1,2})? (\w+) )?(\d{4})\)", text)
+    if not found:
+        return ""
+    day, month, year = found.groups()
+    if not day:
+        return year
+    months = [get_month_names("wide", context="format", locale="ru")[m] for m in range(1, 13)]
+    return f"{year}-{months.index(month) + 1:02d}-{int(day):02d}"
 
 
 def test_agreements_with_chinese_cities_and_when_they_were_signed(page: Page, live_server: str,
                                                                   dataset: Dataset) -> None:  # fmt: skip
     expected = chinese_agreements(dataset)
     assert len(expected) >= 2 and all(expected.values())
+    assert any(len(date) == 10 for dates in expected.values() for date in dates.values()), "a day, from a signing"
 
     page.goto(live_server + "/")
     page.get_by_role("link", name="Города", exact=True).first.click()
@@ -225,8 +246,7 @@ def test_agreements_with_chinese_cities_and_when_they_were_signed(page: Page, li
         seen[city] = {}
         for item in section(page, "Соглашения").locator("li").all():
             title = item.get_by_role("link").first.inner_text()
-            year = re.search(r"\((\d{4})\)", item.inner_text())
-            seen[city][title] = year[1] if year else ""
+            seen[city][title] = shown_date(item.inner_text().replace(title, ""))
         page.go_back()
         assert page.url == listing
     assert seen == expected

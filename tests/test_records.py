@@ -171,6 +171,28 @@ def test_cross_file_contradictions_are_refused(project_settings: Settings) -> No
     assert "nothing was built" in message
 
 
+def test_a_signing_names_only_agreements_that_exist(project_settings: Settings) -> None:
+    """``signs:`` names agreement ids; one that no file has is an error at its line, and nothing is built."""
+    path = project_settings.records_dir / "wuhan.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "signs: [wuhan-memorandum-of-intent-2025]" in text
+    path.write_text(text.replace("signs: [wuhan-memorandum-of-intent-2025]", "signs: [wuhan-memorandum-2099]"),
+                    encoding="utf-8")  # fmt: skip
+    line = line_with(path, "signs: [wuhan-memorandum-2099]")
+    with pytest.raises(RecordsError, match=rf"wuhan\.yaml:{line}: .*no agreement with id 'wuhan-memorandum-2099'"):
+        load_dataset(project_settings.records_dir, project_settings.sources_dir)
+
+
+def test_only_a_signing_signs(project_settings: Settings) -> None:
+    path = project_settings.records_dir / "wuhan.yaml"
+    text = path.read_text(encoding="utf-8")
+    signing = text.index("signs: [wuhan-memorandum-of-intent-2025]")
+    start = text.rindex("type: signing", 0, signing)
+    path.write_text(text[:start] + "type: meeting" + text[start + len("type: signing"):], encoding="utf-8")
+    with pytest.raises(RecordsError, match=r"wuhan\.yaml:\d+: .*only a signing signs agreements"):
+        load_dataset(project_settings.records_dir, project_settings.sources_dir)
+
+
 def test_a_changed_page_is_detected(project_settings: Settings) -> None:
     page = project_settings.sources_dir / "kzn-partner-cities-page4.txt"
     page.write_text(page.read_text(encoding="utf-8") + "\n", encoding="utf-8")

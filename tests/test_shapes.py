@@ -16,6 +16,7 @@ BASE = "https://twingraph.example/"
 EVENT = URIRef(BASE + "event/tehran-2023-05-25-meeting")
 TEHRAN = URIRef(BASE + "city/tehran")
 MEETING = URIRef(f"{EVENT}/meeting/ilsur-metshin--khamidreza-golamzade")
+SIGNING = URIRef(BASE + "event/tehran-2025-04-11-signing")  # it signs agreement/tehran-friendship-2025
 Mutation = Callable[[Graph], None]
 
 
@@ -95,6 +96,9 @@ VIOLATIONS: dict[str, tuple[URIRef, Mutation, str]] = {
     "organization-without-name": (URIRef(BASE + "organization/aziatskij-forum-merov"),
         remove(SCHEMA.name, URIRef(BASE + "organization/aziatskij-forum-merov")), "Russian name"),
     "meeting-without-event": (MEETING, remove(TG.event, MEETING), "derived from one event"),
+    "signing-in-another-year": (SIGNING, replace(SCHEMA.startDate, Literal("2024-04-11", datatype=XSD.date), SIGNING),
+        "another year"),
+    "signing-of-a-city": (SIGNING, replace(TG.signs, TEHRAN, SIGNING), "signs agreements"),
     "meeting-with-oneself": (MEETING, lambda g: g.set((MEETING, TG.secondPerson, first(g, TG.firstPerson, MEETING))),
         "not the first one"),
 }  # fmt: skip
@@ -107,7 +111,8 @@ def found(report: Report) -> set[tuple[str, str, str]]:
 
 @pytest.mark.parametrize("engine", list(Engine), ids=lambda e: e.value)
 @pytest.mark.parametrize("focus", [EVENT, TEHRAN, URIRef(BASE + "agreement/tehran-friendship-2025"),
-                                   URIRef(BASE + "organization/aziatskij-forum-merov"), MEETING], ids=str)  # fmt: skip
+                                   URIRef(BASE + "organization/aziatskij-forum-merov"), MEETING, SIGNING],
+                         ids=str)  # fmt: skip
 def test_real_examples_conform(graph: Graph, shapes: Graph, focus: URIRef, engine: Engine) -> None:
     sample = closure(graph, focus)
     assert len(sample) > 10

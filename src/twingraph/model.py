@@ -246,6 +246,7 @@ class Event(Quoted):
     venue: str | None = None
     online: bool = False
     part_of: str | None = None
+    signs: tuple[Slug, ...] = ()  # a signing's documents: the ids of the agreements the sentence says it signed
     participants: tuple[Participant, ...] = ()
     note: str | None = None
 
@@ -258,6 +259,8 @@ class Event(Quoted):
     def _who_or_where(self) -> Self:
         if not self.participants and not self.place:
             raise ValueError("an event needs a participant or a place")
+        if self.signs and self.type is not EventType.SIGNING:
+            raise ValueError(f"only a signing signs agreements (signs:), not a {self.type.value}")
         return self
 
 

@@ -331,7 +331,7 @@ def _nowhere(name: str, loc: Location) -> Site:
 
 
 def cross_check(dataset: Dataset, locate: Locate = _nowhere) -> list[Problem]:
-    """Contradictions between files: duplicate ids, unknown part_of, alias clashes, misspelt places.
+    """Contradictions between files: duplicate ids, unknown part_of or signs, alias clashes, misspelt places.
 
     Args:
         dataset: the records of every file.
@@ -346,11 +346,18 @@ def cross_check(dataset: Dataset, locate: Locate = _nowhere) -> list[Problem]:
             if first is not site:
                 problems.append(error("id.duplicate", f"{kind} id {ident!r} is already used", site, first))
     events = {e.id for e in dataset.events}
+    agreements = {a.id for _, city_file in dataset.files for a in city_file.agreements}
     for name, city_file in dataset.files:
         problems.extend(
             error("event.unknown-part-of", f"no event with id {e.part_of!r}", locate(name, ("events", i, "part_of")))
             for i, e in enumerate(city_file.events)
             if e.part_of and e.part_of not in events
+        )
+        problems.extend(
+            error("event.unknown-signs", f"no agreement with id {signed!r}", locate(name, ("events", i, "signs", j)))
+            for i, e in enumerate(city_file.events)
+            for j, signed in enumerate(e.signs)
+            if signed not in agreements
         )
     return [*problems, *_alias_clashes(dataset, locate), *near_cities(dataset, locate)]
 

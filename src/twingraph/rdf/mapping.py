@@ -274,6 +274,8 @@ class Mapper:
         if event.part_of:
             yield iri, SCHEMA.superEvent, self.mint("event", event.part_of)
             yield self.mint("event", event.part_of), SCHEMA.subEvent, iri
+        for signed in event.signs:
+            yield iri, TG.signs, self.mint("agreement", signed)
         if event.note:
             yield iri, TG.note, Literal(event.note, lang="en")
         seen: dict[URIRef, int] = {}

@@ -20,7 +20,7 @@ TG_TERMS = (
     "City", "PartnerCity", "Country", "Agreement", "AgreementType", "Person", "Post", "Organization", "Event",
     "EventType", "Participation", "Observation", "PopulationObservation", "AreaObservation",
     "Founding", "SourcePage", "Quote", "AgreementTypes", "EventTypes",
-    "country", "partnerOf", "founding", "population", "area", "agreementType", "party",
+    "country", "partnerOf", "founding", "population", "area", "agreementType", "party", "signs",
     "eventType", "participation", "participant", "post", "onBehalfOf", "quote", "forProperty",
     "year", "century", "approximate", "statedAs", "value", "utcOffset", "photoCredit", "venue",
     "online", "asDelegation", "note", "retrieved", "sha256",

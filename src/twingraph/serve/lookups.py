@@ -252,17 +252,33 @@ def contacts(store: QueryStore, city: str) -> list[dict[str, Any]]:
 
 
 def agreements(store: QueryStore, city: str) -> list[dict[str, Any]]:
-    """Agreements a city is party to, oldest first, with their type and the other parties."""
+    """Agreements a city is party to, oldest first, with their type, the other parties and the day of their
+    signing where an event signed them (``signed`` to ``signedEnd``: the event's dates, a range when its sentence
+    gives no single day)."""
     c = str(ox.NamedNode(city))
     return rows(
         store,
         f"""SELECT ?agreement (MIN(?agreementName) AS ?name) (SAMPLE(?d) AS ?date) (MIN(?xTypeName) AS ?type)
-          (GROUP_CONCAT(DISTINCT ?otherName; separator=", ") AS ?others) WHERE {{
+          (GROUP_CONCAT(DISTINCT ?otherName; separator=", ") AS ?others) (MIN(STR(?xSigned)) AS ?signed)
+          (MIN(STR(?xSignedEnd)) AS ?signedEnd) WHERE {{
       ?agreement a tg:Agreement ; tg:party {c} . {NAME.format(v="agreement")}
       OPTIONAL {{ ?agreement schema:dateCreated ?d }}
+      OPTIONAL {{ ?xSigning tg:signs ?agreement ; schema:startDate ?xSigned
+                 OPTIONAL {{ ?xSigning schema:endDate ?xSignedEnd }} }}
       OPTIONAL {{ ?agreement tg:agreementType ?xType . {TYPE_NAME.format(v="xType")} }}
       OPTIONAL {{ ?agreement tg:party ?other FILTER(?other != {c}) {NAME.format(v="other")} }}
     }} GROUP BY ?agreement ORDER BY ?date ?name LIMIT {ROWS}""",
+    )
+
+
+def signings(store: QueryStore, agreement: str) -> list[dict[str, Any]]:
+    """The events that signed an agreement, as their records say, with their dates."""
+    a = str(ox.NamedNode(agreement))
+    return rows(
+        store,
+        f"""SELECT ?event (MIN(?eventName) AS ?name) (MIN(STR(?d)) AS ?date) (MIN(STR(?end)) AS ?endDate) WHERE {{
+      ?event tg:signs {a} ; schema:startDate ?d . {NAME.format(v="event")} OPTIONAL {{ ?event schema:endDate ?end }}
+    }} GROUP BY ?event ORDER BY ?date LIMIT {ROWS}""",
     )
 
 

@@ -144,7 +144,8 @@ def city_sections(c: Subject) -> dict[str, Any]:
         c.sources.cite(row)
     about = c.literal(SCHEMA.description)
     partner = (URIRef(c.iri), RDF.type, TG.PartnerCity) in c.graph
-    agreements = [{"agreement": link(r, "agreement", c.base, "name"), "date": text(r, "date"),
+    agreements = [{"agreement": link(r, "agreement", c.base, "name"),
+                   "date": signing_date(r, c.renderer.lang),
                    "type": type_text(c.renderer, text(r, "type")), "others": text(r, "others"), "others_lang": ""}
                   for r in lookups.agreements(c.store, c.iri)]  # fmt: skip
     return {"facts": facts, "about": pages.paragraphs(about) if about else [], "agreements": agreements,
@@ -152,6 +153,14 @@ def city_sections(c: Subject) -> dict[str, Any]:
             "partners": [] if partner else pages.link_rows(lookups.partners(c.store, c.iri), c.base,
                                                            {"partner": "name"}),
             "timeline": pages.link_rows(lookups.timeline(c.store, c.iri), c.base, {"event": "name"})}  # fmt: skip
+
+
+def signing_date(row: dict[str, Any], lang: str) -> str:
+    """When an agreement was signed: the dates of the event that signed it, at their precision (a range when
+    the sentence gives no single day), else the agreement's own year."""
+    if "signed" in row:
+        return pages.format_period(text(row, "signed"), text(row, "signedEnd"), lang)
+    return pages.format_date(text(row, "date") or "", lang)
 
 
 def partnership(c: Subject) -> list[dict[str, Any]]:
@@ -243,8 +252,11 @@ def agreement_sections(c: Subject) -> dict[str, Any]:
     """An agreement's type, date and parties, with its sentence."""
     cited = c.sources.cite(next(iter(lookups.sources(c.store, c.iri)), None))
     date = c.literal(SCHEMA.dateCreated)
+    signed = [[{"text": pages.format_period(text(r, "date"), text(r, "endDate"), c.renderer.lang) + " — "},
+               link(r, "event", c.base, "name")] for r in lookups.signings(c.store, c.iri)]  # fmt: skip
     facts = [fact("Type", joined(type_links(c, TG.agreementType))),
              fact("Date signed", [{"text": pages.format_date(date, c.renderer.lang)}] if date else [], cited),
+             fact("Signed at", joined_all(signed, "; ")),
              fact("Parties", joined(c.links(TG.party)), cited)]  # fmt: skip
     return {"facts": [f for f in facts if f["parts"]]}
 
