@@ -23,7 +23,7 @@ from twingraph.export import load_description
 from twingraph.rdf.query_text import SYNTAX_ERROR, Refused
 from twingraph.serve import admission, app, evaluator, i18n, listings, pages, query_page, render, sparql, views
 from twingraph.serve.export_site import site_renderer
-from twingraph.store import EmbeddedStore, load_queries, workers
+from twingraph.store import EmbeddedStore, load_queries, queries, workers
 
 TG = "https://twingraph.example/ns#"
 
@@ -240,8 +240,8 @@ def test_the_static_site_speaks_the_language_it_was_asked_for(store: EmbeddedSto
 def protocol_messages() -> set[str]:
     """The messages the endpoint's errors are made from: each ``ProtocolError``, worker ``Refusal`` and page error."""
     found = {sparql.STORE_FAILED, SYNTAX_ERROR, *(refused(forbidden).template for forbidden in (True, False))}
-    keywords = {"ProtocolError": (2,), "Refusal": (2,), "error": (3,)}
-    for module in (app, sparql, evaluator, admission, workers):
+    keywords = {"ProtocolError": (2,), "Refusal": (2,), "error": (3,), "ParameterError": (1,)}
+    for module in (app, sparql, evaluator, admission, workers, queries, listings):
         for _, message, _, _ in extract_from_file("python", module.__file__, keywords=keywords):
             if message:
                 found.add(message if isinstance(message, str) else message[0])
@@ -270,7 +270,12 @@ REFUSED = [
     ("POST", "/sparql", {"Content-Type": "text/plain"}, b"ASK {}", 415),
     ("POST", "/sparql", {"Content-Type": "application/sparql-query"}, b"\xff\xfe", 400),  # not UTF-8
     ("POST", "/sparql", {"Content-Type": "application/sparql-query"}, b"#" * (70 * 1024), 413),
-    ("GET", "/views/timeline?year=20x3", {}, b"", 400),
+    ("GET", "/views/timeline?year=20x3", {}, b"", 400),  # a named query's parameter
+    ("GET", "/queries/network?node=http%3A%2F%2F%5B", {}, b"", 400),
+    ("GET", "/queries/timeline?colour=red", {}, b"", 400),
+    ("GET", "/event/?sort=colour", {}, b"", 400),  # a list's parameters
+    ("GET", "/event/?year=20x3", {}, b"", 400),
+    ("GET", "/event/?page=0", {}, b"", 400),
 ]
 
 

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from babel.dates import get_month_names
@@ -402,3 +403,68 @@ def test_the_screenshot_script_takes_one_picture_per_page_kind(chromium: str, bu
     for name in taken:
         with Image.open(tmp_path / name) as picture:
             assert picture.size == (1400, 900), name
+
+
+# -- the controls ------------------------------------------------------------------------------------
+
+
+def test_the_lists_controls_page_sort_filter_and_reset(page: Page, live_server: str, settings: Settings) -> None:
+    """A list's pager, its sortable headings, a facet and its reset, each clicked, do what they say."""
+    from twingraph.store import EmbeddedStore
+
+    assert settings.dist is not None
+    counted = "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a <https://twingraph.example/ns#Event> }"
+    total = int(EmbeddedStore.from_file(settings.dist / "twingraph.nt").select(counted).rows[0][0])
+    assert total > 100, "the events fill more than one page"
+    page.goto(live_server + "/event/")
+    rows = page.locator("main table.list tbody tr")
+    expect(page.locator("p.summary")).to_contain_text(f"Найдено: {total}")
+    assert rows.count() == 100
+    page.locator("nav.pager a", has_text="последняя").click()
+    expect(page.locator("p.summary")).to_contain_text("страница 2 из 2")
+    assert rows.count() == total - 100
+    page.locator("nav.pager a", has_text="первая").click()
+    expect(page.locator("p.summary")).to_contain_text("страница 1 из 2")
+
+    heading = page.locator("main table.list thead th a").first
+    column = page.locator("main table.list thead th").evaluate_all(
+        "(ths, link) => ths.findIndex(th => th.contains(link))", heading.element_handle())  # fmt: skip
+    key = heading.inner_text()
+    heading.click()
+    once = parse_qs(urlsplit(page.url).query)["sort"][0]
+    first = rows.first.locator("td").nth(column).inner_text()
+    page.locator("main table.list thead th a", has_text=key).click()  # again: the other way round
+    twice = parse_qs(urlsplit(page.url).query)["sort"][0]
+    assert twice.removeprefix("-") == once.removeprefix("-") and twice != once
+    assert rows.first.locator("td").nth(column).inner_text() != first
+
+    year = page.get_by_role("combobox", name="Год")
+    option = year.locator("option").nth(1).inner_text()  # the first year offered, "2023 (40)"
+    year.select_option(label=option)
+    page.get_by_role("button", name="Показать").click()
+    count = int(re.search(r"\((\d+)\)", option)[1])
+    expect(page.locator("p.summary")).to_contain_text(f"Найдено: {count}")
+    page.get_by_role("link", name="Сбросить").click()
+    expect(page.locator("p.summary")).to_contain_text(f"Найдено: {total}")
+
+
+def test_the_language_switch_is_kept_from_page_to_page(page: Page, live_server: str) -> None:
+    """The switch opens the same page in English, the next pages stay English, and the switch back works."""
+    try:
+        page.goto(live_server + "/city/tehran")
+        expect(page.locator("html")).to_have_attribute("lang", "ru")
+        page.get_by_role("link", name="English").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        assert page.url.endswith("/city/tehran?lang=en")
+        expect(page.locator("dt", has_text="Country")).to_be_visible()
+        page.get_by_role("link", name="People", exact=True).first.click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        page.get_by_role("link", name="Timeline", exact=True).first.click()
+        page.wait_for_selector("#view[data-ready='true']", timeout=15_000)
+        expect(page.locator(".view-reset")).to_have_text("Whole axis")
+        page.get_by_role("link", name="Русский").click()
+        expect(page.locator("html")).to_have_attribute("lang", "ru")
+        page.wait_for_selector("#view[data-ready='true']", timeout=15_000)
+        expect(page.locator(".view-reset")).to_have_text("Вся шкала")
+    finally:
+        page.context.clear_cookies()

@@ -31,7 +31,7 @@ from starlette.staticfiles import StaticFiles
 
 from twingraph.clock import Clock, system_clock
 from twingraph.config import DEFAULT_LIMITS, DUMP, DUMPS, ONTOLOGY_IRI, Limits, Settings
-from twingraph.errors import TwingraphError
+from twingraph.errors import ParameterError, TwingraphError
 from twingraph.export import load_context, load_description, load_frames, serialize
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.vocabulary import load_ontology
@@ -383,6 +383,8 @@ class Site:
 
 def bad_parameter(exc: Exception) -> sparql.ProtocolError:
     """A page's parameter of the wrong kind (a year that is none, an unknown sort column): 400, with why."""
+    if isinstance(exc, ParameterError):
+        return sparql.ProtocolError(400, exc.template, values=exc.values)
     return sparql.ProtocolError(400, "a parameter of this page is not valid: %(reason)s", values={"reason": str(exc)})
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from twingraph.errors import ParameterError
 from twingraph.rdf.namespaces import AGREEMENT_TYPE, EVENT_TYPE
 from twingraph.serve.lookups import NAME, TYPE_NAME, rows, settled, term_list
 from twingraph.store.interface import QueryStore
@@ -217,28 +218,30 @@ def list_query(listing: Listing, params: Mapping[str, str], base: str) -> ListQu
     ListQuery(text='Тегеран', filters=(('year', '2023'),), sort='name', page=2)
 
     Raises:
-        ValueError: a page that is not a positive number, an unknown sort, a malformed year, choice or IRI.
+        ParameterError: a page that is not a positive number, an unknown sort, a malformed year, choice or IRI.
     """
     page, sort, text = (params.get("page") or "1").strip(), (params.get("sort") or "").strip(), params.get("q") or ""
     if not page.isdigit() or not 1 <= int(page) <= 10**6:
-        raise ValueError(f"page={page!r}: a page is a number from 1")
+        raise ParameterError("%(param)s=%(value)s: a page is a number from 1", param="page", value=repr(page))
     if sort and sort.removeprefix("-") not in listing.sorts:
-        raise ValueError(f"sort={sort!r}: sort by one of {', '.join(listing.sorts)} (a leading - for descending)")
+        raise ParameterError("%(param)s=%(value)s: sort by one of %(choices)s (a leading - for descending)",
+                             param="sort", value=repr(sort), choices=", ".join(listing.sorts))  # fmt: skip
     if len(text) > 200:
-        raise ValueError("q: a name filter is at most 200 characters")
+        raise ParameterError("%(param)s: a name filter is at most %(limit)s characters", param="q", limit="200")
     filters = []
     for name, facet in listing.facets.items():
         value = (params.get(name) or "").strip()
         if not value:
             continue
+        given = {"param": name, "value": repr(value)}
         if facet.kind == "year" and not (value.isdigit() and len(value) == 4):
-            raise ValueError(f"{name}={value!r}: a year is four digits, such as 2023")
+            raise ParameterError("%(param)s=%(value)s: a year is four digits, such as 2023", **given)
         if facet.kind == "text" and value not in facet.choices:
-            raise ValueError(f"{name}={value!r}: one of {', '.join(facet.choices)}")
+            raise ParameterError("%(param)s=%(value)s: one of %(choices)s", choices=", ".join(facet.choices), **given)
         try:
             facet_term(facet, value, base)
         except ValueError as exc:
-            raise ValueError(f"{name}={value!r}: not a valid IRI ({exc})") from exc
+            raise ParameterError("%(param)s=%(value)s: not a valid IRI (%(reason)s)", reason=str(exc), **given) from exc
         filters.append((name, value))
     return ListQuery(text.strip(), tuple(filters), sort, int(page))
 

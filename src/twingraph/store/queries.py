@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from twingraph.errors import TwingraphError
+from twingraph.errors import ParameterError, TwingraphError
 
 PARAM_KINDS = {"text", "year", "iri"}
 # a one-row VALUES block of parameters, all UNDEF: where a query's parameters bind
@@ -78,8 +78,8 @@ class NamedQuery:
         terms: dict[str, str] = {}
         for key, value in values.items():
             if key not in known:
-                names = ", ".join(known) or "none"
-                raise TwingraphError(f"query {self.name!r} has no parameter {key!r} (parameters: {names})")
+                raise ParameterError("query %(query)s has no parameter %(param)s (parameters: %(names)s)",
+                                     query=repr(self.name), param=repr(key), names=", ".join(known) or "-")
             terms[f"?param_{key}"] = str(to_term(known[key], value, self.name))
         if not terms:
             return self.text
@@ -106,23 +106,26 @@ def to_term(param: Param, value: str, query: str) -> ox.Literal | ox.NamedNode:
 
     >>> to_term(Param("node", "iri", ""), "http://[", "network")
     Traceback (most recent call last):
-    twingraph.errors.TwingraphError: query 'network': parameter 'node' must be an http(s) IRI, not 'http://['
+    twingraph.errors.ParameterError: query 'network': parameter 'node' must be an http(s) IRI, not 'http://['
     >>> to_term(Param("person", "string", ""), "Мет" + chr(1) + "шин", "who-met-whom")
     Traceback (most recent call last):
-    twingraph.errors.TwingraphError: query 'who-met-whom': parameter 'person' has a control character (U+0001)
+    twingraph.errors.ParameterError: query 'who-met-whom': parameter 'person' has a control character (U+0001)
     >>> to_term(Param("person", "text", ""), chr(92) + "u003c", "timeline")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    twingraph.errors.TwingraphError: query 'timeline': parameter 'person' has a backslash, ...
+    twingraph.errors.ParameterError: query 'timeline': parameter 'person' has a backslash, ...
     """
-    where = f"query {query!r}: parameter {param.name!r}"
+    where = {"query": repr(query), "param": repr(param.name), "value": repr(value)}
     control = next((c for c in value if unicodedata.category(c) == "Cc"), None)
     if control is not None:
-        raise TwingraphError(f"{where} has a control character (U+{ord(control):04X})")
+        raise ParameterError("query %(query)s: parameter %(param)s has a control character (%(char)s)",
+                             char=f"U+{ord(control):04X}", **where)  # fmt: skip
     if "\\" in value:  # no name, year or IRI has one, and in the query text it could start an escape
-        raise TwingraphError(f"{where} has a backslash, which no name, year or IRI holds")
+        raise ParameterError("query %(query)s: parameter %(param)s has a backslash, which no name, year or IRI holds",
+                             **where)  # fmt: skip
     if param.kind == "year":
         if not re.fullmatch(r"[0-9]{4}", value):
-            raise TwingraphError(f"{where} must be a year like 2023, not {value!r}")
+            raise ParameterError("query %(query)s: parameter %(param)s must be a year like 2023, not %(value)s",
+                                 **where)  # fmt: skip
         return ox.Literal(value, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
     if param.kind == "iri":
         try:
@@ -130,7 +133,7 @@ def to_term(param: Param, value: str, query: str) -> ox.Literal | ox.NamedNode:
                 return ox.NamedNode(value)
         except ValueError:  # pyoxigraph's IRI check: "http://[" has no valid host
             pass
-        raise TwingraphError(f"{where} must be an http(s) IRI, not {value!r}")
+        raise ParameterError("query %(query)s: parameter %(param)s must be an http(s) IRI, not %(value)s", **where)
     return ox.Literal(name_key(value))
 
 
