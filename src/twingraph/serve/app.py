@@ -132,7 +132,7 @@ class Site:
         tr = pages.translator(self.envs[lang])
         if page:
             body = pages.render(self.envs[lang], "error.html", title=tr("Error %(status)s") % {"status": status},
-                                status=status, message=pages.said(tr, lang, message, values, html=True),
+                                status=status, message=sentence(pages.said(tr, lang, message, values, html=True)),
                                 switch=switch(request, lang))  # fmt: skip
             return Response(body, status_code=status, media_type=HTML, headers=headers)
         text = pages.said(tr, lang, message, values, html=False)
@@ -379,6 +379,15 @@ class Site:
         """A remote store that failed while a page was made: 502, with what failed."""
         logging.getLogger(__name__).warning("the triple store failed: %s", exc)
         return self.error(request, 502, sparql.STORE_FAILED, reason=str(exc))
+
+
+def sentence(message: str) -> str:
+    """A message as a page's sentence: its first letter a capital (the plain-text answer keeps it as it is).
+
+    >>> sentence("нет ресурса"), sentence("<code>page</code>=0")
+    ('Нет ресурса', '<code>page</code>=0')
+    """
+    return message[:1].upper() + message[1:]
 
 
 def bad_parameter(exc: Exception) -> sparql.ProtocolError:
