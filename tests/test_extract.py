@@ -227,3 +227,18 @@ def test_statements_that_give_no_records_are_kept_for_review(models: Models, tmp
     assert all(u.reason and u.quote in read.text for u in unparsed), "kept as written, each with its reason"
     undated = "Алькальд Пуэрто-Ламара ежегодно направляет видеопоздравление жителям Заречинска по случаю Дня города."
     assert undated in {u.quote for u in unparsed}
+
+
+# -- names the dictionary does not know, read by their endings ---------------------------------------
+
+
+def test_an_unknown_name_is_ordered_and_put_in_the_nominative_by_its_endings(models: Models) -> None:
+    """Invented names (as the rename probe makes them) follow the same rules as the dictionary's names."""
+    from twingraph.extract.people import given_name_first, nominative_token
+
+    assert given_name_first(["Гцамова", "Невалья"], models) == ["Невалья", "Гцамова"]  # surname first, swapped
+    assert given_name_first(["Громова", "Наталья"], models) == ["Наталья", "Громова"]  # as with known words
+    assert given_name_first(["Марина", "Иванова"], models) == ["Марина", "Иванова"]  # already given name first
+    assert given_name_first(["Лю", "Сяохун"], models) == ["Лю", "Сяохун"]  # an order endings cannot tell
+    assert nominative_token("Невальей", "ablt", models) == "Невалья"
+    assert nominative_token("Сяохун", "ablt", models) == "Сяохун"  # undeclined: nothing to guess from

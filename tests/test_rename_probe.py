@@ -34,6 +34,10 @@ PAGES = {
         ROOT / "tests" / "fixtures" / "extract" / "sources" / "fictional-partner-cities.txt",
         ROOT / "tests" / "fixtures" / "extract" / "records",
     ),
+    "blind": (
+        ROOT / "tests" / "fixtures" / "extract" / "blind" / "sources" / "blind-partner-cities.txt",
+        ROOT / "tests" / "fixtures" / "extract" / "blind" / "records",
+    ),
 }
 VOWELS = "АОУЭИЕЯЮ"
 CONSONANTS = "БВГДЗКЛМНПРСТФХЦЧШ"

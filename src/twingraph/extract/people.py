@@ -102,7 +102,25 @@ def nominative_token(word: str, case: str | None, models: Models, gender: str | 
     """
     if case in (None, "nomn") or not re.match(r"^[А-Яа-яЁё\-]+$", word):
         return word
-    return dictionary_nominative(word, case, models) or _strip_ending(word, case)
+    known = dictionary_nominative(word, case, models) or guessed_nominative(word, case, models)
+    return known or _strip_ending(word, case)
+
+
+def guessed_nominative(word: str, case: str, models: Models) -> str | None:
+    """The nominative of a name the dictionary does not know, by pymorphy3's guess from its ending, when the
+    guess reads it as a given name or surname in ``case`` first: «Невальей» (instrumental) -> «Невалья».
+
+    Its likeliest parse must be such a guess: a word whose ending says nothing (a Chinese or French name
+    written undeclined) has none, and keeps its form.
+    """
+    found = morph.parses(word, models)
+    first = found[0] if found else None
+    if first is None or first.is_known or first.tag.case != case or first.tag.number == "plur":
+        return None
+    if not {"Name", "Surn"} & set(first.tag.grammemes):
+        return None
+    form = first.inflect({"nomn", "sing"})
+    return _same_case(form.word, word) if form is not None else None
 
 
 def dictionary_nominative(word: str, case: str, models: Models) -> str | None:
@@ -196,7 +214,18 @@ def given_name_first(words: list[str], models: Models) -> list[str]:
     surname = _known_as(words[0], "Surn", models) or _known_as(words[0], "Poss", models)  # «Ласточкина», «Кольцова»
     if len(words) == 2 and _known_as(words[1], "Name", models) and surname:
         return [words[1], words[0]]
+    if len(words) == 2 and _read_as(words[0], "Surn", models) and _read_as(words[1], "Name", models):
+        return [words[1], words[0]]  # words the dictionary does not know, read by their endings alone
     return words
+
+
+def _read_as(word: str, grammeme: str, models: Models) -> bool:
+    """Whether a word the dictionary does not know reads, by its ending, only as a given name («Name») or only as
+    a surname («Surn») in the nominative: pymorphy3 guesses «Гцамова» a surname and «Невалья» a given name."""
+    found = [p for p in morph.parses(word, models) if p.tag.case == "nomn" and p.tag.number != "plur"]
+    other = "Name" if grammeme == "Surn" else "Surn"
+    return bool(found) and not any(p.is_known for p in found) and grammeme in found[0].tag \
+        and not any(other in p.tag for p in found)
 
 
 def _known_as(word: str, grammeme: str, models: Models) -> bool:
