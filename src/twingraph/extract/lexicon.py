@@ -44,14 +44,39 @@ HONORIFICS = frozenset(
 NAME_PARTICLES = frozenset(
     "ди да де дос дас ду дель делла ла ле дю фон ван дер ден тер цу ибн бин бен аль эль ас".split()
 )
-# Nouns of territories and institutions, in the nominative singular, whose own proper name follows them
-# («провинции Энской», «префектуры Ниси», «Университета Энска»): that name is not a person's.
-UNIT_NOUNS = frozenset(
-    """г город провинция префектура область округ район штат уезд волость кантон графство департамент регион
-    республика королевство эмират княжество султанат федерация государство университет институт академия
-    компания корпорация мэрия муниципалитет собрание палата совет правительство министерство комитет управление
-    канцелярия ассоциация организация фонд банк школа колледж театр музей""".split()
+# Nouns of territorial units above a city, in the nominative singular, whose own proper name follows them
+# («Республики Энии», «провинции Энской», «префектуры Ниси»): the one list of them for the package.
+TERRITORY_NOUNS = frozenset(
+    """провинция префектура область округ район штат уезд волость кантон графство департамент регион край
+    республика королевство эмират княжество султанат федерация государство""".split()
 )
+# Nouns of territories and institutions, in the nominative singular, whose own proper name follows them
+# («провинции Энской», «г.Энска», «Университета Энска»): that name is not a person's.
+UNIT_NOUNS = TERRITORY_NOUNS | frozenset(
+    """г город университет институт академия компания корпорация мэрия муниципалитет собрание палата совет
+    правительство министерство комитет управление канцелярия ассоциация организация фонд банк школа колледж
+    театр музей""".split()
+)
+
+
+def is_territory_noun(word: str, models: Models) -> bool:
+    """Whether a word, in any case, is a noun of TERRITORY_NOUNS («Республике», «провинции», «Штат»).
+
+    >>> from twingraph.extract.models import load_models
+    >>> models = load_models()
+    >>> [is_territory_noun(w, models) for w in ("Республики", "провинцией", "Энск", "краем", "края")]
+    [True, True, False, True, True]
+    """
+    return _noun_of(word, TERRITORY_NOUNS, models)
+
+
+def is_unit_noun(word: str, models: Models) -> bool:
+    """Whether a word, in any case, is a noun of UNIT_NOUNS («провинции», «Университета», «г»)."""
+    return word.lower() in UNIT_NOUNS or _noun_of(word, UNIT_NOUNS, models)
+
+
+def _noun_of(word: str, nouns: frozenset[str], models: Models) -> bool:
+    return any(p.normal_form in nouns for p in morph.parses(word.lower(), models) if p.tag.POS == "NOUN")
 
 
 def first_match(rules: tuple[tuple[str, T], ...], text: str) -> T | None:

@@ -59,3 +59,19 @@ def place_nouns(prefix: str, models: Models) -> list[str]:
     """The words the dictionary knows as a place's name in the nominative singular, beginning with ``prefix``."""
     return [word for word, tag, *_ in models.morph.dictionary.iter_known_words(prefix)
             if {"Geox", "NOUN", "nomn", "sing"} <= tag.grammemes]  # fmt: skip
+
+
+def is_city_form(word: str, city: str, extra: int | None = 2) -> bool:
+    """Whether a lower-case word is a form of a lower-case city name by its stem (the name without its last
+    letter, for names of four letters or more), which pymorphy3 may not know: a case form adding at most
+    ``extra`` letters («энска», «энском» of «энск»), or any word on that stem when ``extra`` is None
+    («энский», «энского»).
+
+    >>> is_city_form("энском", "энск"), is_city_form("энскому", "энск"), is_city_form("энскому", "энск", None)
+    (True, False, True)
+    >>> is_city_form("уфе", "уфа"), is_city_form("энск", "энск")
+    (False, True)
+    """
+    if len(city) < 4 or not word.startswith(city[:-1]):
+        return False
+    return extra is None or 0 <= len(word) - len(city) <= extra

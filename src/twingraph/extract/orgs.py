@@ -12,6 +12,7 @@ from typing import NamedTuple
 from razdel import sentenize
 
 from twingraph.extract import morph
+from twingraph.extract.lexicon import is_territory_noun
 from twingraph.extract.models import Models
 from twingraph.extract.people import entity_spans
 from twingraph.extract.phrases import nominative_phrase
@@ -318,7 +319,7 @@ def _continues_name(word: str, text: str, end: int, models: Models) -> bool:
     """A word that can go on a name: a number sign, an abbreviation, a genitive, a place's name."""
     if word.startswith("№") or word.isupper() or _is_genitive(word, models):
         return True
-    return word[:1].isupper() and (morph.is_geo(word, models) or _after_form_noun(text, end))
+    return word[:1].isupper() and (morph.is_geo(word, models) or _after_form_noun(text, end, models))
 
 
 def _is_genitive(word: str, models: Models) -> bool:
@@ -330,9 +331,10 @@ def _is_genitive(word: str, models: Models) -> bool:
     return any(p.tag.case == "gent" and p.tag.POS in {"NOUN", "ADJF"} and p.score >= 0.15 for p in parses)
 
 
-def _after_form_noun(text: str, end: int) -> bool:
+def _after_form_noun(text: str, end: int, models: Models) -> bool:
     """True after «провинции», «Республики», «области»: the next capitalised word is the region's name."""
-    return re.search(r"(?:провинци|республик|област|кра|округ|штат)\w*$", text[:end], re.I) is not None
+    before = re.search(r"([А-Яа-яЁё]+)\s*$", text[:end])
+    return before is not None and is_territory_noun(before[1], models)
 
 
 def _without_role(name: str, models: Models) -> str:
@@ -346,7 +348,7 @@ def _without_role(name: str, models: Models) -> str:
 
 def _is_city(word: str, places: Places) -> bool:
     lowered = word.lower()
-    return any(len(p) >= 4 and lowered.startswith(p[:-1]) for p in places.lowered)
+    return any(morph.is_city_form(lowered, p, extra=None) for p in places.lowered)
 
 
 def _is_organization(name: str, places: Places, models: Models) -> bool:

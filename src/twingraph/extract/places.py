@@ -6,6 +6,7 @@ import dataclasses
 import re
 
 from twingraph.extract import morph
+from twingraph.extract.lexicon import is_territory_noun
 from twingraph.extract.models import Models
 
 CAP = r"[А-ЯЁ][А-Яа-яЁё\-]+"
@@ -19,8 +20,6 @@ REPRESENTED = re.compile(
     rf"\b(?:представител\w*|команд\w*(?:\s+[а-яё]+)?|(?P<people>[а-яё]+)\s+из)"
     rf"\s+(?:(?:г\.|города|город)\s*)?(?P<w>{CAP})"
 )
-# nouns of territorial units, whose name follows them («в Республике Энии», «из провинции Энской»)
-FORM_WORDS = {"республика", "провинция", "область", "край", "штат", "округ", "государство"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,7 +40,7 @@ def place_name(word: str, places: Places, models: Models, geo_only: bool = True)
     lemmas = {p.normal_form for p in parses}
     for city in places.cities:
         c = city.lower()
-        if c == lowered or c in lemmas or (len(c) >= 4 and lowered.startswith(c[:-1]) and len(lowered) - len(c) <= 2):
+        if c == lowered or c in lemmas or morph.is_city_form(lowered, c):
             return city
     geo = [p for p in morph.parses(word, models) if "Geox" in p.tag and p.is_known]
     if geo:
@@ -57,7 +56,7 @@ def sentence_place(sentence: str, places: Places, models: Models) -> str | None:
     """The first city a sentence says something happened in («в г.Энске», «в Энске», «в Энской ратуше»)."""
     for match in PLACE.finditer(_unquoted(sentence)):
         word = match["w"]
-        if word.lower() in FORM_WORDS or _is_adjective_of_other(word, models):
+        if is_territory_noun(word, models) or _is_adjective_of_other(word, models):
             found = _adjective_city(word, places)
             if found:
                 return found
@@ -78,7 +77,7 @@ def _adjective_city(word: str, places: Places) -> str | None:
     lowered = word.lower()
     for city in places.cities:
         c = city.lower()
-        if len(c) >= 4 and lowered.startswith(c[:-1]) and lowered != c:
+        if lowered != c and morph.is_city_form(lowered, c, extra=None):
             return city
     return None
 
@@ -93,8 +92,7 @@ def delegations(sentence: str, places: Places, models: Models) -> list[str]:
     found = []
     for match in DELEGATION.finditer(_unquoted(sentence)):
         first = match["w"]
-        form_word = first.lower().rstrip("иыеу") in {"республик", "провинци", "област"}
-        if form_word or morph.lemma(first, models) in FORM_WORDS:
+        if is_territory_noun(first, models):
             if match["w2"]:
                 found.append(f"{_title(morph.lemma(first, models))} {_nominative_geo(match['w2'], models)}")
             continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from twingraph.extract import morph
-from twingraph.extract.lexicon import HONORIFICS, NAME_PARTICLES, UNIT_NOUNS, is_role_head
+from twingraph.extract.lexicon import HONORIFICS, NAME_PARTICLES, is_role_head, is_unit_noun
 from twingraph.extract.models import Models
 
 # an initial («Р.»), a word with its hyphenated parts («Жан-Батистом», «аль-Саифи»), or one other character
@@ -33,9 +33,7 @@ POST_WORD_KINDS = frozenset({"NOUN", "PRTF", "ADJF"})  # the parts of speech a p
 def is_place(word: str, places: set[str], models: Models) -> bool:
     """True when a word is a form of one of the page's cities (``places``, lower case)."""
     lowered = word.lower()
-    if lowered in places or any(
-        len(p) >= 4 and lowered.startswith(p[:-1]) and 0 <= len(lowered) - len(p) <= 2 for p in places
-    ):
+    if lowered in places or any(morph.is_city_form(lowered, p) for p in places):
         return True
     return any(p.normal_form in places for p in morph.parses(word, models))
 
@@ -114,7 +112,7 @@ def _name_of_run(tokens: list[Token], run: list[int], places: set[str], models: 
         first = 1  # «провинции Энань Ли Вэй»: the province's name, then the person's
     while first < len(words):
         word = words[first]
-        if _is_unit(word, models):  # «Республики Энсия», «Университета Энска»: the institution and its own name
+        if is_unit_noun(word, models):  # «Республики Энсия», «Университета Энска»: the institution and its own name
             own = first + 1 < len(words) and _is_name(words[first + 2 :])
             own = own and not _known_name(words[first + 1], case, models)
             first += 2 if own else 1
@@ -142,11 +140,7 @@ def _after_unit(tokens: list[Token], at: int, models: Models) -> bool:
     while k >= 0 and tokens[k][2] == ".":
         k -= 1
     before = tokens[k][2] if k >= 0 else ""
-    return before.islower() and (before in UNIT_NOUNS or _is_unit(before, models))
-
-
-def _is_unit(word: str, models: Models) -> bool:
-    return any(p.normal_form in UNIT_NOUNS for p in morph.parses(word.lower(), models) if p.tag.POS == "NOUN")
+    return before.islower() and is_unit_noun(before, models)
 
 
 def _belongs_to_post(word: str, places: set[str], models: Models) -> bool:
