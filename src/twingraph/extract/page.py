@@ -73,7 +73,10 @@ def _extract(text: str, source: str, models: Models, name: str) -> Extraction:
     home, home_country, home_quote = home_city(blocks, models)
     places = Places(tuple(dict.fromkeys([b.name for b in blocks] + ([home] if home else []))))
     state = PageState(home=home, places=places)
-    partner_files = [block_file(block, source, state, models) for block in blocks]
+    partner_files = []
+    for block in blocks:  # each block's ids are new on the page: the state each block leaves goes to the next
+        city_file, state = block_file(block, source, state, models)
+        partner_files.append(city_file)
     files = [(f"{f.city.id}.yaml", f) for f in partner_files]
     if home:
         files.insert(0, (f"{slugify(home)}.yaml", home_file(home, home_country, home_quote, source, models)))
@@ -84,23 +87,47 @@ def _extract(text: str, source: str, models: Models, name: str) -> Extraction:
     return Extraction(tuple(files), tuple(state.review))
 
 
-@dataclasses.dataclass
+LargerEntry = tuple[Larger, str, str | None]  # a larger event as first named, its id and where it was held
+
+
+@dataclasses.dataclass(frozen=True)
 class PageState:
-    """What the blocks of one page share while they are extracted."""
+    """What the blocks of one page share while they are extracted: a value, each stage returning the next one.
+
+    ``review``: what gave no records, for the reviewer; ``larger``: the larger events named so far, by key;
+    ``ids``: the ids given so far, each unique on the page.
+    """
 
     home: str | None
     places: Places
-    review: list[Review] = dataclasses.field(default_factory=list)
-    larger: dict[str, tuple[Larger, str, str | None]] = dataclasses.field(default_factory=dict)
-    ids: set[str] = dataclasses.field(default_factory=set)
+    review: tuple[Review, ...] = ()
+    larger: tuple[tuple[str, LargerEntry], ...] = ()
+    ids: frozenset[str] = frozenset()
 
-    def unique(self, ident: str) -> str:
+    def unique(self, ident: str) -> tuple[str, PageState]:
+        """An id not given yet on the page (``ident``, else ``ident-2``, ...), and the state that has it.
+
+        >>> first, state = PageState(None, Places(())).unique("kazan")
+        >>> state.unique("kazan")[0], first
+        ('kazan-2', 'kazan')
+        """
         n, candidate = 1, ident
         while candidate in self.ids:
             n += 1
             candidate = f"{ident}-{n}"
-        self.ids.add(candidate)
-        return candidate
+        return candidate, dataclasses.replace(self, ids=self.ids | {candidate})
+
+    def reviewed(self, review: Review) -> PageState:
+        return dataclasses.replace(self, review=(*self.review, review))
+
+    def larger_event(self, key: str) -> LargerEntry | None:
+        return dict(self.larger).get(key)
+
+    def with_larger(self, key: str, entry: LargerEntry) -> PageState:
+        """The state with the larger event of ``key`` set (kept in the order first named)."""
+        known = dict(self.larger)
+        known[key] = entry
+        return dataclasses.replace(self, larger=tuple(known.items()))
 
 
 def home_city(blocks: list[Block], models: Models) -> tuple[str | None, str | None, str | None]:
@@ -137,9 +164,9 @@ def home_file(home: str, country: str | None, quote: str | None, source: str, mo
     return CityFile(source=source, city=city)
 
 
-def block_file(block: Block, source: str, state: PageState, models: Models) -> CityFile:
-    """One partner city's records from its block."""
-    city_id = state.unique(slugify(block.name))
+def block_file(block: Block, source: str, state: PageState, models: Models) -> tuple[CityFile, PageState]:
+    """One partner city's records from its block, and the page's state after it."""
+    city_id, state = state.unique(slugify(block.name))
     about, dated = split_about(block, models)
     city = City(
         id=city_id,
@@ -151,11 +178,11 @@ def block_file(block: Block, source: str, state: PageState, models: Models) -> C
         about="\n\n".join(about) or None,
         **header_facts(block),  # type: ignore[arg-type]
     )
-    events = block_events(block, city_id, [*dated, *block.paragraphs], state, models)
-    agreements = block_agreements(block, city_id, state, models, events)
+    events, state = block_events(block, city_id, [*dated, *block.paragraphs], state, models)
+    agreements, events, state = block_agreements(block, city_id, state, models, events)
     organizations = block_organizations(block, state.places, models)
     return CityFile(source=source, city=city, agreements=tuple(agreements), events=tuple(events),
-                    organizations=tuple(organizations))  # fmt: skip
+                    organizations=tuple(organizations)), state  # fmt: skip
 
 
 # in «О городе», a dated sentence is an event only when it appoints someone or tells of a recurring or held event
@@ -185,11 +212,12 @@ UNKNOWN_TYPE = "review: the type of this document is not one the rules know; its
 
 
 def block_agreements(block: Block, city_id: str, state: PageState, models: Models,
-                     events: list[Event]) -> list[Agreement]:  # fmt: skip
+                     events: list[Event]) -> tuple[list[Agreement], list[Event], PageState]:  # fmt: skip
     """The «Документ:» lines of a block: every document is an agreement.
 
     A document of no known type is of type «other», its title as written and a note for the reviewer.
     A document without a year takes that of its signing in ``events``; that event's note says so.
+    Returns the agreements, the events (with those notes) and the page's state after them.
     """
     out = []
     for field in (f for f in block.fields if f.kind == "document"):
@@ -200,11 +228,11 @@ def block_agreements(block: Block, city_id: str, state: PageState, models: Model
             if not parties:
                 parties = [p for p in (state.home, block.name) if p]
             if year is None:
-                year, events[:] = year_of_signing(title, parties, events)
-            ident = state.unique(f"{city_id}-{kind.value}" + (f"-{year}" if year else ""))
+                year, events = year_of_signing(title, parties, events)
+            ident, state = state.unique(f"{city_id}-{kind.value}" + (f"-{year}" if year else ""))
             out.append(Agreement(id=ident, title=title, type=kind, year=year, parties=tuple(parties),
                                  note=note, quote=field.line))  # fmt: skip
-    return out
+    return out, events, state
 
 
 def year_of_signing(title: str, parties: list[str], events: list[Event]) -> tuple[int | None, list[Event]]:
@@ -234,8 +262,10 @@ def signing_of(title: str, parties: list[str], events: list[Event]) -> Event | N
     return None
 
 
-def block_events(block: Block, city_id: str, paragraphs: list[str], state: PageState, models: Models) -> list[Event]:
-    """Events of a block's paragraphs; bullet lists take the place and participants of the line above them."""
+def block_events(block: Block, city_id: str, paragraphs: list[str], state: PageState,
+                 models: Models) -> tuple[list[Event], PageState]:  # fmt: skip
+    """Events of a block's paragraphs, and the page's state after them; bullet lists take the place and
+    participants of the line above them."""
     events: list[Event] = []
     intro: str | None = None
     year: int | None = None
@@ -251,56 +281,57 @@ def block_events(block: Block, city_id: str, paragraphs: list[str], state: PageS
         drafts = drafts_of_paragraph(text, state.places, year, models)
         if not drafts:
             reason = "a year but no dated happening recognised" if re.search(r"\d{4}", text) else "no date"
-            state.review.append(Review(block.name, reason, text))
+            state = state.reviewed(Review(block.name, reason, text))
             continue
         year = int(drafts[-1].start[:4])
         idents: dict[int, str] = {}
         for draft in drafts:
-            if bullet and intro:
-                inherit_intro(draft, intro, state, models)
             within = idents.get(id(draft.within)) if draft.within else None
-            events.append(draft_event(draft, block, city_id, state, models, within))
-            idents[id(draft)] = events[-1].id
-    return events
+            shown = inherit_intro(draft, intro, state.places, models) if bullet and intro else draft
+            event, state = draft_event(shown, block, city_id, state, models, within)
+            events.append(event)
+            idents[id(draft)] = event.id
+    return events, state
 
 
-def inherit_intro(draft: Draft, intro: str, state: PageState, models: Models) -> None:
-    """A bullet takes the place and the represented cities of the line that introduces its list."""
+def inherit_intro(draft: Draft, intro: str, places: Places, models: Models) -> Draft:
+    """The draft of a bullet with the place and the represented cities of the line that introduces its list."""
     from twingraph.extract.places import represented, sentence_place
 
-    draft.place = draft.place or sentence_place(intro, state.places, models)
     subject = re.match(r"\s*(?:Представител\w+|Делегаци\w+)\s+(?:г\.\s*|города\s+)?(?P<w>[А-ЯЁ][\w-]+)", intro)
-    found = represented(intro, state.places, models)
+    found = represented(intro, places, models)
     if subject:
-        name = place_name(subject["w"], state.places, models)
+        name = place_name(subject["w"], places, models)
         found = [name] if name else found
-    draft.cities.extend(c for c in found if c not in draft.cities)
+    return dataclasses.replace(draft, place=draft.place or sentence_place(intro, places, models),
+                               cities=[*draft.cities, *(c for c in dict.fromkeys(found) if c not in draft.cities)])
 
 
 def draft_event(draft: Draft, block: Block, city_id: str, state: PageState, models: Models,
-                within: str | None = None) -> Event:  # fmt: skip
-    """The Event of a draft: part of ``within`` (the id of the dated happening it was held in) or of the
-    larger event its sentence names."""
+                within: str | None = None) -> tuple[Event, PageState]:  # fmt: skip
+    """The Event of a draft, and the page's state after it: part of ``within`` (the id of the dated happening
+    it was held in) or of the larger event its sentence names."""
     part_of = within
     for larger in draft.larger if within is None else ():
-        part_of = register_larger(larger, draft, block, state, models)
+        part_of, state = register_larger(larger, draft, state, models)
         break
     kind = draft.kind.value if draft.kind else "meeting"
-    return to_event(draft, block.name, state.unique(f"{city_id}-{draft.start}-{kind}"), part_of, state.places, models)
+    ident, state = state.unique(f"{city_id}-{draft.start}-{kind}")
+    return to_event(draft, block.name, ident, part_of, state.places, models), state
 
 
-def register_larger(larger: Larger, draft: Draft, block: Block, state: PageState, models: Models) -> str:
-    """The id of the larger event, registering it the first time it is named."""
+def register_larger(larger: Larger, draft: Draft, state: PageState, models: Models) -> tuple[str, PageState]:
+    """The id of the larger event, and the state that has it registered (the first time it is named, or
+    again with its own date when it is first named without one)."""
     key = larger_key(larger, models)
-    found = state.larger.get(key)
+    found = state.larger_event(key)
     if found is None:
-        ident = state.unique(slugify(key))
-        state.larger[key] = (larger, ident, draft.place or None)
-        return ident
+        ident, state = state.unique(slugify(key))
+        return ident, state.with_larger(key, (larger, ident, draft.place or None))
     known, ident, place = found
     if larger.own_date and not known.own_date:
-        state.larger[key] = (larger, ident, place or draft.place)
-    return ident
+        return ident, state.with_larger(key, (larger, ident, place or draft.place))
+    return ident, state
 
 
 def with_larger_events(
@@ -310,7 +341,7 @@ def with_larger_events(
     from twingraph.extract.assemble import larger_event
 
     by_file: dict[int, list[Event]] = {}
-    for larger, ident, place in state.larger.values():
+    for _, (larger, ident, place) in state.larger:
         index = 0 if state.home and place == state.home else _file_quoting(files, larger.sentence)
         event = larger_event(larger, ident, place, files[index][1].city.name, models)
         by_file.setdefault(index, []).append(event)
