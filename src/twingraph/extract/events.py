@@ -51,24 +51,29 @@ OCCASION = re.compile(r"\b(?:приуроченн\w*\s+к|по случаю|в �
 RELATIVE = re.compile(r"^\s*,?\s*(?:котор\w+)\s+(?:прош\w+|состоял\w+|проходил\w*)", re.I)
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class Draft:
-    """An event being assembled from the sentences of one happening."""
+    """An event as assembled from the sentences of one happening: a value; ``absorb`` gives the next one.
+
+    ``key`` tells the drafts of one paragraph apart (it stays when a sentence is absorbed); ``within`` is the
+    key of the dated happening this one took place in, without a date of its own.
+    """
 
     start: str
     end: str | None
-    sentences: list[str]
+    sentences: tuple[str, ...]
     date_text: str
     inferred_year: bool = False
     inherited: bool = False
     place: str | None = None
-    persons: list[Mention] = dataclasses.field(default_factory=list)
-    delegations: list[str] = dataclasses.field(default_factory=list)
-    cities: list[str] = dataclasses.field(default_factory=list)
-    larger: list[Larger] = dataclasses.field(default_factory=list)
+    persons: tuple[Mention, ...] = ()
+    delegations: tuple[str, ...] = ()
+    cities: tuple[str, ...] = ()
+    larger: tuple[Larger, ...] = ()
     kind: EventType | None = None
     online: bool = False
-    within: Draft | None = None  # the dated happening this one took place in, without a date of its own
+    key: int = 0
+    within: int | None = None
 
     @property
     def quote(self) -> str:
@@ -176,24 +181,24 @@ def drafts_of_paragraph(paragraph: str, places: Places, context_year: int | None
         resolved = [(m, r) for m in dated if (r := m.resolved(year)) is not None]
         if not resolved:
             within = next((d for d in reversed(drafts) if d.within is None), None)
-            subs = sub_drafts(within, sentence, places, models) if within else []
+            subs = sub_drafts(within, sentence, places, models, len(drafts)) if within else []
             if subs:
                 drafts.extend(subs)
             elif drafts:
-                _absorb(drafts[-1], sentence, places, models)
+                drafts[-1] = absorb(drafts[-1], sentence, places, models)
             else:
                 waiting.append(sentence)
             continue
         for n, (mention, (start, end)) in enumerate(resolved):
             if n and (start, end) == (drafts[-1].start, drafts[-1].end):
                 continue
-            draft = Draft(start, end, [], mention.text, inferred_year=mention.year is None)
+            draft = Draft(start, end, (), mention.text, inferred_year=mention.year is None, key=len(drafts))
             for earlier in waiting:
-                _absorb(draft, earlier, places, models)
+                draft = absorb(draft, earlier, places, models)
             waiting = []
-            _absorb(draft, sentence, places, models, first=True)
+            draft = absorb(draft, sentence, places, models, first=True)
             drafts.append(draft)
-            drafts.extend(sub_drafts(draft, sentence, places, models, relative_only=True))
+            drafts.extend(sub_drafts(draft, sentence, places, models, len(drafts), relative_only=True))
     return _without_year_openers(drafts)
 
 
@@ -221,21 +226,40 @@ class Sentence:
     persons: list[Mention]
 
 
-def _absorb(draft: Draft, sentence: Sentence, places: Places, models: Models, first: bool = False) -> None:
+def absorb(draft: Draft, sentence: Sentence, places: Places, models: Models, first: bool = False) -> Draft:
+    """The draft with what a sentence of its happening adds: the sentence, a place (the first sentence's
+    wins), a type, online, the persons, delegations, cities and larger events it names."""
     text = sentence.text
-    if text not in draft.sentences:
-        draft.sentences.append(text)
-    if draft.place is None or first:
-        draft.place = sentence_place(text, places, models) or draft.place
-    if draft.kind is None:
-        draft.kind = event_type(text)
-    draft.online = draft.online or bool(re.search(r"онлайн|видео-?конференц|видеосвяз|телемост|видеообращ", text, re.I))
+    place = draft.place
+    if place is None or first:
+        place = sentence_place(text, places, models) or place
+    persons = list(draft.persons)
     for mention in sentence.persons:
-        if all(m.name != mention.name for m in draft.persons):
-            draft.persons.append(mention)
-    draft.delegations.extend(d for d in delegations(text, places, models) if d not in draft.delegations)
-    draft.cities.extend(c for c in represented(text, places, models) if c not in draft.cities)
-    draft.larger.extend(larger_events(text, draft.start, draft.end, models))
+        if all(m.name != mention.name for m in persons):
+            persons.append(mention)
+    online = bool(re.search(r"онлайн|видео-?конференц|видеосвяз|телемост|видеообращ", text, re.I))
+    return dataclasses.replace(
+        draft,
+        sentences=draft.sentences if text in draft.sentences else (*draft.sentences, text),
+        place=place,
+        kind=draft.kind if draft.kind is not None else event_type(text),
+        online=draft.online or online,
+        persons=tuple(persons),
+        delegations=added(draft.delegations, delegations(text, places, models)),
+        cities=added(draft.cities, represented(text, places, models)),
+        larger=(*draft.larger, *larger_events(text, draft.start, draft.end, models)),
+    )
+
+
+def added(known: tuple[str, ...], found: list[str]) -> tuple[str, ...]:
+    """The names known, then those found that are not yet (each once).
+
+    >>> added(("Энск",), ["Ниси", "Энск", "Ниси"])
+    ('Энск', 'Ниси')
+    """
+    out = list(known)
+    out.extend(name for name in found if name not in out)
+    return tuple(out)
 
 
 # a sentence without a date that tells of a distinct happening (a meeting, a signing, a visit to a
@@ -290,9 +314,10 @@ def sub_types(text: str, within: EventType | None) -> list[EventType]:
     return kinds
 
 
-def sub_drafts(within: Draft, sentence: Sentence, places: Places, models: Models,
+def sub_drafts(within: Draft, sentence: Sentence, places: Places, models: Models, first_key: int,
                relative_only: bool = False) -> list[Draft]:  # fmt: skip
-    """Drafts of the happenings an undated sentence tells of within a dated one, dated as it is.
+    """Drafts of the happenings an undated sentence tells of within a dated one, dated as it is, keyed from
+    ``first_key`` on.
 
     With ``relative_only``, only the happenings of a relative clause of the dated sentence itself
     («визит ..., в ходе которого был подписан меморандум»).
@@ -303,14 +328,13 @@ def sub_drafts(within: Draft, sentence: Sentence, places: Places, models: Models
         if not clause:
             return []
         text = text[clause.start() :]
-    out = []
+    out: list[Draft] = []
     for kind in sub_types(text, within.kind):
         if relative_only and kind == within.kind:
             continue
-        draft = Draft(within.start, within.end, [], within.date_text, within.inferred_year, within.inherited,
-                      place=within.place, kind=kind, within=within)  # fmt: skip
-        _absorb(draft, sentence, places, models, first=True)
-        out.append(draft)
+        draft = Draft(within.start, within.end, (), within.date_text, within.inferred_year, within.inherited,
+                      place=within.place, kind=kind, key=first_key + len(out), within=within.key)  # fmt: skip
+        out.append(absorb(draft, sentence, places, models, first=True))
     return out
 
 
@@ -323,7 +347,7 @@ def _dated_by_larger(paragraph: str, spans: list[tuple[int, int]], mentions: lis
     match = NAMED_YEAR.search(paragraph)
     if not match:
         return []
-    draft = Draft(match.group(1), None, [], "", inherited=True)
+    draft = Draft(match.group(1), None, (), "", inherited=True)
     for a, b in spans:
-        _absorb(draft, Sentence(paragraph[a:b], [m for m in mentions if a <= m.start < b]), places, models)
+        draft = absorb(draft, Sentence(paragraph[a:b], [m for m in mentions if a <= m.start < b]), places, models)
     return [draft]

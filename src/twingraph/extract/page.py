@@ -12,7 +12,7 @@ from threadpoolctl import threadpool_limits
 from twingraph.errors import TwingraphError
 from twingraph.extract.assemble import larger_key, to_event
 from twingraph.extract.countries import short_country
-from twingraph.extract.events import Draft, Larger, drafts_of_paragraph
+from twingraph.extract.events import Draft, Larger, added, drafts_of_paragraph
 from twingraph.extract.grammars import find_dates
 from twingraph.extract.header import agreement_type, document_titles, header_facts, party_names
 from twingraph.extract.models import Models
@@ -284,13 +284,13 @@ def block_events(block: Block, city_id: str, paragraphs: list[str], state: PageS
             state = state.reviewed(Review(block.name, reason, text))
             continue
         year = int(drafts[-1].start[:4])
-        idents: dict[int, str] = {}
+        idents: dict[int, str] = {}  # a draft's key -> its event's id
         for draft in drafts:
-            within = idents.get(id(draft.within)) if draft.within else None
+            within = idents.get(draft.within) if draft.within is not None else None
             shown = inherit_intro(draft, intro, state.places, models) if bullet and intro else draft
             event, state = draft_event(shown, block, city_id, state, models, within)
             events.append(event)
-            idents[id(draft)] = event.id
+            idents[draft.key] = event.id
     return events, state
 
 
@@ -304,7 +304,7 @@ def inherit_intro(draft: Draft, intro: str, places: Places, models: Models) -> D
         name = place_name(subject["w"], places, models)
         found = [name] if name else found
     return dataclasses.replace(draft, place=draft.place or sentence_place(intro, places, models),
-                               cities=[*draft.cities, *(c for c in dict.fromkeys(found) if c not in draft.cities)])
+                               cities=added(draft.cities, found))
 
 
 def draft_event(draft: Draft, block: Block, city_id: str, state: PageState, models: Models,
