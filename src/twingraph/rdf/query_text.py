@@ -61,6 +61,10 @@ class Refused:
     def template(self) -> str:
         return "the query is refused: %(reason)s" if self.forbidden else "the query cannot be read: %(reason)s"
 
+    @property
+    def values(self) -> dict[str, str]:
+        return {"reason": str(self)}
+
 
 SYNTAX_ERROR = "SPARQL syntax error: %(reason)s"  # what an endpoint says of a query its engine cannot parse
 

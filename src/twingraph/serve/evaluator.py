@@ -51,7 +51,7 @@ def screen(query: str) -> None:
     try:
         scan(query)
     except QueryTextError as exc:
-        raise ProtocolError(exc.status, exc.template, values={"reason": str(exc)}) from exc
+        raise ProtocolError(exc.status, exc.template, values=exc.values) from exc
 
 
 class Evaluator:

@@ -467,12 +467,21 @@ def format_number(text: str, lang: str = i18n.DEFAULT) -> str:
     >>> format_number("9700000.0", "en"), format_number("15.50", "en"), format_number("0.123456", "en")
     ('9,700,000', '15.5', '0.123456')
     """
+    number = decimal_of(text)
+    return text if number is None else decimal_text(number, lang)
+
+
+def decimal_of(text: str) -> Decimal | None:
+    """A text's finite decimal number; None for anything else («n/a», «NaN», «Infinity»)."""
     try:
         number = Decimal(text)
     except InvalidOperation:
-        return text
-    if not number.is_finite():
-        return text
+        return None
+    return number if number.is_finite() else None
+
+
+def decimal_text(number: Decimal, lang: str) -> str:
+    """A decimal as the language writes it, without trailing zeros."""
     return str(format_decimal(number.normalize(), locale=lang, decimal_quantization=False))
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import unquote, urlencode
 
@@ -106,13 +105,12 @@ def number_text(value: str, lang: str) -> str:
     >>> number_text("9700000", "en"), number_text("2023", "en"), number_text("-1200.50", "en")
     ('9,700,000', '2023', '-1,200.5')
     """
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
+    number = pages.decimal_of(value)
+    if number is None:
         return value
-    if number.is_finite() and number == number.to_integral_value() and abs(number) < 10_000:
+    if number == number.to_integral_value() and abs(number) < 10_000:
         return str(int(number))
-    return pages.format_number(value, lang)
+    return pages.decimal_text(number, lang)
 
 
 def term_parts(term: Any, base: str, label: Any, tr: pages.Tr, lang: str) -> Parts:

@@ -92,7 +92,7 @@ def check_query(text: str) -> str:
     try:
         return read_query(text).form
     except QueryGuardError as exc:
-        raise ProtocolError(exc.status, exc.template, values={"reason": str(exc)}) from exc
+        raise ProtocolError(exc.status, exc.template, values=exc.values) from exc
 
 
 STORE_FAILED = "the triple store failed: %(reason)s"

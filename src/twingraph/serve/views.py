@@ -74,23 +74,12 @@ class Ask:
 
     def say(self, message: str, **values: str | int) -> str:
         """A message of the interface (an English msgid with ``%(name)s`` values) in the page's language,
-        its whole numbers written as the language writes them."""
-        lang = self.renderer.lang
-        shown = {k: number(v, lang) if isinstance(v, int) else v for k, v in values.items()}
-        return self.renderer.tr(message) % shown
+        its numbers written as the language writes them (``pages.said``)."""
+        return pages.said(self.renderer.tr, self.renderer.lang, message, values, html=False)
 
     def cut(self, shown: int, total: int, message: str, **values: str | int) -> dict[str, Any]:
         """A note that a page shows ``shown`` of ``total`` items: ``Показаны 200 из 15 700 событий``."""
         return {"shown": shown, "total": total, "text": self.say(message, shown=shown, total=total, **values)}
-
-
-def number(n: int, lang: str) -> str:
-    """A count with its thousands apart, as the language writes them.
-
-    >>> number(15700, "ru"), number(15700, "en"), number(12, "ru")
-    ('15\\xa0700', '15,700', '12')
-    """
-    return pages.format_number(str(n), lang)
 
 
 def zoom(path: str, **params: str | int) -> str:

@@ -134,7 +134,7 @@ def answer(store: ox.Store, job: Job) -> Outcome | Serialized | Refusal:
     try:
         read_query(job.query)
     except QueryGuardError as exc:
-        return Refusal(exc.status, exc.template, {"reason": str(exc)})
+        return Refusal(exc.status, exc.template, exc.values)
     if not job.evaluate:
         return checked(store, job)
     try:
