@@ -23,12 +23,14 @@ from pathlib import Path
 import httpx2
 import pyoxigraph as ox
 import pytest
+import uvicorn
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 from SPARQLWrapper import JSON, XML, SPARQLWrapper
 from starlette.responses import Response
 from starlette.testclient import TestClient
+from uvicorn.server import ServerState
 
 from running_stores import free_port
 from twingraph.config import Limits, Settings, default_settings, find_root
@@ -36,7 +38,7 @@ from twingraph.pipeline import build
 from twingraph.serve import create_app
 from twingraph.serve.app import ReloadError, in_thread, reloading
 from twingraph.serve.evaluator import Evaluator
-from twingraph.serve.listener import REQUEST_DEADLINE, QuietLoopErrors
+from twingraph.serve.listener import REQUEST_DEADLINE, DeadlineProtocol, QuietLoopErrors, bound_socket
 from twingraph.serve.negotiation import choose, parse_accept
 from twingraph.serve.page_store import PageStore
 from twingraph.serve.sparql import ProtocolError, check_query
@@ -894,3 +896,30 @@ def test_after_eight_runaway_queries_the_endpoint_answers_and_nothing_burns_cpu(
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
+def test_a_connection_the_server_accepts_sends_small_writes_at_once(host: str) -> None:
+    """TCP_NODELAY on each accepted connection: else every small answer waits 40 ms for the client's delayed ACK.
+
+    The listening socket is ``bound_socket``'s, as ``twingraph serve`` makes it; asyncio alone leaves its
+    connections without the option (their protocol number is 0).
+    """
+    try:
+        server = bound_socket(host, 0)
+    except Exception as exc:  # no IPv6 on this machine
+        pytest.skip(f"cannot listen on {host}: {exc}")
+
+    async def accept_one() -> int:
+        with server, socket.create_connection(server.getsockname()[:2]):
+            accepted, _ = server.accept()
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0, "asyncio's own default"
+            config = uvicorn.Config(lambda *_: None, http=DeadlineProtocol)
+            transport, _ = await asyncio.get_running_loop().connect_accepted_socket(
+                lambda: DeadlineProtocol(config, ServerState(), {}), sock=accepted)  # fmt: skip
+            try:
+                return int(accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            finally:
+                transport.close()
+
+    assert asyncio.run(accept_one()) == 1

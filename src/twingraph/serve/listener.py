@@ -74,6 +74,7 @@ class DeadlineProtocol(H11Protocol):
         return size <= self.header_limit
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        no_delay(transport)
         super().connection_made(transport)
         self.arm()
 
@@ -146,6 +147,19 @@ class QuietLoopErrors:
         repeats = self.dropped.pop(kind, 0)
         log.error("%s%s%s", kind, f" ({exception})" if exception else "",
                   f"; {repeats} more like it in the last {self.every:g} s" if repeats else "")  # fmt: skip
+
+
+def no_delay(transport: asyncio.BaseTransport) -> None:
+    """Send small writes at once (``TCP_NODELAY``) on a TCP connection.
+
+    asyncio does so only for sockets made with ``IPPROTO_TCP`` as their protocol
+    number; ``socket.create_server`` (``bound_socket``) leaves it 0, and so do the
+    connections it accepts. Without it an answer written in two parts (head, then
+    body) waits for the client's delayed ACK: 40 ms on Linux, for every small answer.
+    """
+    sock = transport.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def bound_socket(host: str, port: int) -> socket.socket:
