@@ -11,9 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from twingraph.config import DEFAULT_LIMITS
-from twingraph.rdf.query_guard import QueryGuardError, read_query
+from twingraph.rdf.query_guard import QueryFacts, QueryGuardError, Verdicts, read_query
 from twingraph.rdf.query_text import MAX_DEPTH, MAX_NUMBER, QueryTextError, scan
 from twingraph.store.pool import WorkerPool
 from twingraph.store.sandbox import filter_program
@@ -82,9 +85,7 @@ def test_ascii_escapes_are_refused_other_escapes_are_not() -> None:
 # -- the guard ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
+SERVICE_SPELLINGS = [
         "PREFIX ex: <http://e/>\nSELECT * WHERE { VALUES ?z { ex:a\\# } " + SERVICE + " }",
         "PREFIX ex: <http://e/>\nSELECT * WHERE { ?s ex:a\\# ?o . " + SERVICE + " }",
         "select * where { service <http://127.0.0.1:9/x> { ?s ?p ?o } }",
@@ -105,8 +106,10 @@ def test_ascii_escapes_are_refused_other_escapes_are_not() -> None:
         "DESCRIBE ?s WHERE { " + SERVICE + " }",
         'SELECT * WHERE { ?s ?p ?o . # \\U000A ?s ?p """\n' + SERVICE + ' # """\n}',
         "SELECT * WHERE { ?s ?p ?o . # \\U000a ?s ?p '''\n" + SERVICE + " # '''\n}",
-    ],
-)
+    ]
+
+
+@pytest.mark.parametrize("query", SERVICE_SPELLINGS)
 def test_service_is_found_on_the_parse_whatever_the_spelling(query: str) -> None:
     if "SERVICE" not in query.upper():
         read_query(query)
@@ -116,9 +119,7 @@ def test_service_is_found_on_the_parse_whatever_the_spelling(query: str) -> None
     assert refused.value.forbidden
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
+NOT_QUERIES = [
         "LOAD <http://127.0.0.1:9/x>",
         "load silent <http://127.0.0.1:9/x> into graph <urn:g>",
         "# comment\nINSERT DATA { <urn:a> <urn:b> <urn:c> }",
@@ -126,8 +127,10 @@ def test_service_is_found_on_the_parse_whatever_the_spelling(query: str) -> None
         "CLEAR ALL",
         'DEFINE get:soft "replace" SELECT * FROM <http://127.0.0.1:9/> { ?s ?p ?o }',
         "SELECT * { ?s ?p ?o } ; LOAD <http://127.0.0.1:9/x>",
-    ],
-)
+    ]
+
+
+@pytest.mark.parametrize("query", NOT_QUERIES)
 def test_anything_but_a_plain_query_is_refused(query: str) -> None:
     with pytest.raises(QueryGuardError) as refused:
         read_query(query)
@@ -151,6 +154,26 @@ def test_what_the_guard_cannot_read_is_refused_with_the_reason() -> None:
     assert not refused.value.forbidden
     with pytest.raises(QueryGuardError, match="could not read"):
         read_query("SELECT * WHERE { FILTER(" + "!" * 10_000 + "true) }")
+
+
+def verdict(read: Callable[[str], QueryFacts], text: str) -> QueryFacts | tuple[str, bool]:
+    try:
+        return read(text)
+    except QueryGuardError as exc:
+        return str(exc), exc.forbidden
+
+
+@given(st.lists(st.tuples(st.sampled_from(SERVICE_SPELLINGS + NOT_QUERIES + ["ASK {}", "SELECT * { ?s ?p ?o }"]),
+                          st.integers(min_value=0), st.sampled_from(["", " ", "#", "\n", "}", "{", "S", "\\", "'"])),
+                min_size=1, max_size=12))  # fmt: skip
+@hypothesis_settings(max_examples=150, deadline=None)
+def test_a_kept_verdict_is_the_one_a_new_parse_gives(edits: list[tuple[str, int, str]]) -> None:
+    """Texts asked in any order, near-misses of each other, with eviction: the verdict is always read_query's."""
+    verdicts = Verdicts(budget=300)
+    texts = [base[: at % (len(base) + 1)] + insert + base[at % (len(base) + 1) :] for base, at, insert in edits]
+    for text in texts + texts[::-1]:
+        assert verdict(verdicts.read, text) == verdict(read_query, text), text
+    assert verdicts.size == sum(map(len, verdicts.kept)) <= 300
 
 
 def test_nesting_up_to_the_limit_is_read() -> None:

@@ -21,6 +21,7 @@ graphs only (pyoxigraph never fetches them), and rdflib's translation loads noth
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import sys
 from collections.abc import Iterator
@@ -39,6 +40,7 @@ UPDATE_WORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE",
 RECURSION_ROOM = MAX_DEPTH * 150 + 5_000
 READ_ONLY = "this endpoint is read-only: SPARQL Update is not accepted"
 NO_SERVICE = "SERVICE is not allowed: this endpoint makes no outgoing requests"
+VERDICTS_BUDGET = 2_000_000  # characters of query text whose verdicts a worker keeps
 
 
 class QueryGuardError(Refused, TwingraphError):
@@ -148,3 +150,64 @@ def read_query(text: str) -> QueryFacts:
         raise QueryGuardError(f"only SELECT, ASK, CONSTRUCT and DESCRIBE queries are accepted, not {form}",
                               forbidden=True)  # fmt: skip
     return QueryFacts(form, named_iris(tree) | named_iris(algebra))
+
+
+class Verdicts:
+    """``read_query``'s verdicts on the texts read last, so that a text asked again is not parsed again.
+
+    The verdict is a function of the text alone (the same parse, the same walk), so a
+    kept one is the one a new parse would give: the check still decides on the parsed
+    meaning, once per distinct text. rdflib's parse costs milliseconds, the
+    evaluation of a small query tens of microseconds, and an application sends the
+    same few texts over and over. At most ``budget`` characters of text are kept; the
+    least recently asked go first. One instance per process (a query worker's); not
+    thread-safe.
+
+    >>> verdicts = Verdicts(budget=100)
+    >>> verdicts.read("ASK {}").form, verdicts.read("ASK {}").form, verdicts.parsed
+    ('ASK', 'ASK', 1)
+    >>> verdicts.read("ASK { SERVICE <http://127.0.0.1:9/> {} }")
+    Traceback (most recent call last):
+    ...
+    twingraph.rdf.query_guard.QueryGuardError: SERVICE is not allowed: this endpoint makes no outgoing requests
+    >>> _ = verdicts.read("SELECT * {}"); list(verdicts.kept)
+    ['ASK {}', 'ASK { SERVICE <http://127.0.0.1:9/> {} }', 'SELECT * {}']
+    >>> _ = verdicts.read("SELECT * { ?s ?p ?o }" + " " * 60); list(verdicts.kept)
+    ['SELECT * {}', 'SELECT * { ?s ?p ?o }                                                            ']
+    """
+
+    def __init__(self, budget: int = VERDICTS_BUDGET) -> None:
+        self.budget, self.size, self.parsed = budget, 0, 0
+        self.kept: collections.OrderedDict[str, QueryFacts | QueryGuardError] = collections.OrderedDict()
+
+    def read(self, text: str) -> QueryFacts:
+        """``read_query(text)``, from the kept verdict when there is one.
+
+        Raises:
+            QueryGuardError: as ``read_query`` (a new error each time, with the kept message).
+        """
+        verdict = self.kept.get(text)
+        if verdict is None:
+            verdict = self.verdict_of(text)
+            self.keep(text, verdict)
+        else:
+            self.kept.move_to_end(text)
+        if isinstance(verdict, QueryGuardError):
+            raise QueryGuardError(str(verdict), forbidden=verdict.forbidden)
+        return verdict
+
+    def verdict_of(self, text: str) -> QueryFacts | QueryGuardError:
+        self.parsed += 1
+        try:
+            return read_query(text)
+        except QueryGuardError as exc:
+            return QueryGuardError(str(exc), forbidden=exc.forbidden)  # kept without the parse's traceback
+
+    def keep(self, text: str, verdict: QueryFacts | QueryGuardError) -> None:
+        if len(text) > self.budget:
+            return
+        self.kept[text] = verdict
+        self.size += len(text)
+        while self.size > self.budget:
+            dropped, _ = self.kept.popitem(last=False)
+            self.size -= len(dropped)

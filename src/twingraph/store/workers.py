@@ -32,7 +32,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from twingraph.rdf.query_guard import QueryGuardError, read_query
+from twingraph.rdf.query_guard import QueryGuardError, Verdicts
 from twingraph.rdf.query_text import SYNTAX_ERROR
 from twingraph.store.interface import CONSTRUCTED, Results
 from twingraph.store.sandbox import NetworkLockError, lock_network
@@ -121,18 +121,18 @@ def collect(results: Results, row_limit: int) -> Outcome:
     return Outcome(variables=variables, rows=rows[:row_limit], truncated=len(rows) > row_limit)
 
 
-def answer(store: ox.Store, job: Job) -> Outcome | Serialized | Refusal:
-    """Check a job's query and evaluate it on the store: an ``Outcome``, or the ``Refusal`` to answer with.
+def answer(store: ox.Store, job: Job, verdicts: Verdicts) -> Outcome | Serialized | Refusal:
+    """Check a job's query (or take the verdict kept for its text) and evaluate it: an ``Outcome``, or a ``Refusal``.
 
-    >>> answer(ox.Store(), Job("ASK { SERVICE <http://127.0.0.1:9/> {} }", "urn:b/", 10)).status
+    >>> answer(ox.Store(), Job("ASK { SERVICE <http://127.0.0.1:9/> {} }", "urn:b/", 10), Verdicts()).status
     403
-    >>> answer(ox.Store(), Job("SELECT (<urn:f>(1) AS ?x) {}", "urn:b/", 10)).status
+    >>> answer(ox.Store(), Job("SELECT (<urn:f>(1) AS ?x) {}", "urn:b/", 10), Verdicts()).status
     400
     """
     if job.serialized:
         return serialize(store, job)
     try:
-        read_query(job.query)
+        verdicts.read(job.query)
     except QueryGuardError as exc:
         return Refusal(exc.status, exc.template, exc.values)
     if not job.evaluate:
@@ -217,7 +217,7 @@ def bound_memory(mebibytes: int) -> None:
 
 def serve_jobs(conn: Connection, snapshot: str | None, lockdown: str, memory: int) -> None:
     """A locked-down worker's life: load the snapshot, bound its memory, say ready, answer jobs till the pipe closes."""
-    store = load_snapshot(snapshot)
+    store, verdicts = load_snapshot(snapshot), Verdicts()
     bound_memory(memory)
     conn.send(Ready(multiprocessing.current_process().pid or 0, lockdown))
     while True:
@@ -225,7 +225,7 @@ def serve_jobs(conn: Connection, snapshot: str | None, lockdown: str, memory: in
             job = conn.recv()
         except EOFError:  # the server closed the pipe, or died
             return
-        result = answer(store, job)
+        result = answer(store, job, verdicts)
         try:
             conn.send(result)
         except (pickle.PicklingError, TypeError, ValueError) as exc:  # a term that does not pickle: say so
