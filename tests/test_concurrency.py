@@ -175,13 +175,14 @@ def test_a_query_after_a_swap_sees_the_new_store_at_once(settings: Settings) -> 
 def test_one_client_gets_its_share_of_the_slots_and_a_429_past_it(built: object, settings: Settings) -> None:
     store = EmbeddedStore.from_file(settings.dist_dir / "twingraph.nt").raw()
     evaluator = Evaluator(store, settings.base_iri, timeout=60, row_limit=10,
-                          limits=Limits(workers=2, per_client=1, queue_wait=0.3))  # fmt: skip
+                          limits=Limits(workers=2, per_client=1, queue_wait=0.3, queue_limit=4))  # fmt: skip
+    assert evaluator.limits.client_queue() == 1
 
     async def greedy() -> tuple[sparql.Outcome, BaseException | None, BaseException | None, sparql.Outcome]:
         slow = await holding_the_slot(evaluator)  # client "-" now runs its one query
-        waited = asyncio.ensure_future(evaluator.run("ASK {}"))  # may wait: one more than its share
+        waited = asyncio.ensure_future(evaluator.run("ASK {}"))  # may wait: its queue is a quarter of 4
         await until(lambda: evaluator.admission.waiting.total() == 1)
-        refused_at_once = await refusal(evaluator.run("ASK { ?s ?p ?o }"))  # running and waiting: its share
+        refused_at_once = await refusal(evaluator.run("ASK { ?s ?p ?o }"))  # running and waiting its fill
         other = await evaluator.run("ASK {}", client="someone else")  # the free slot is another client's to take
         refused_after_wait = await refusal(waited)
         assert not slow.done()
@@ -195,6 +196,82 @@ def test_one_client_gets_its_share_of_the_slots_and_a_429_past_it(built: object,
             assert refused.retry_after == 1 and "the most one client may run at once is 1" in refused.message
     finally:
         evaluator.close()
+
+
+def test_one_clients_many_connections_wait_their_turn_instead_of_being_refused(built: object,
+                                                                             settings: Settings) -> None:
+    """Sixteen requests at once from one client (wrk's 16 connections): its share runs, the rest wait, all answered."""
+    store = EmbeddedStore.from_file(settings.dist_dir / "twingraph.nt").raw()
+    evaluator = Evaluator(store, settings.base_iri, timeout=60, row_limit=10,
+                          limits=Limits(workers=2, queue_wait=60))  # fmt: skip
+    assert evaluator.limits.client_share() == 1 and evaluator.limits.client_queue() == 16
+    evaluator.start()
+
+    async def sixteen() -> list[sparql.Outcome | BaseException]:
+        asks = (evaluator.run(f'ASK {{ ?s ?p "no such name {n}" }}', client="wrk") for n in range(16))
+        return await asyncio.gather(*asks, return_exceptions=True)
+
+    try:
+        answers = asyncio.run(sixteen())
+        assert all(isinstance(a, sparql.Outcome) for a in answers), answers
+        assert [a.boolean for a in answers if isinstance(a, sparql.Outcome)] == [False] * 16
+        assert evaluator.admission.free == 2 and not evaluator.admission.queue and not evaluator.admission.running
+    finally:
+        evaluator.close()
+
+
+def test_slots_are_never_lost_or_doubled_when_waits_run_out_and_requests_go_away(settings: Settings) -> None:
+    """Many threads and tasks take slots, give up at random moments, are cancelled: every slot comes back."""
+    evaluator = Evaluator(ox.Store(), settings.base_iri, timeout=60, row_limit=10,
+                          limits=Limits(workers=3, per_client=2, queue_wait=0.02, queue_limit=12))  # fmt: skip
+    most_at_once = {"running": 0}
+    counting = threading.Lock()
+
+    def holding(client: str) -> None:
+        with counting:
+            running = sum(evaluator.admission.running.values())
+            assert running <= 3 and evaluator.admission.running[client] <= 2
+            most_at_once["running"] = max(most_at_once["running"], running)
+
+    def in_a_thread(n: int) -> None:
+        for i in range(30):
+            try:
+                evaluator.admit_blocking(f"client-{n % 4}", 0.02 if i % 3 else 1.0)
+            except sparql.ProtocolError as exc:
+                assert exc.status in (429, 503)
+                continue
+            holding(f"client-{n % 4}")
+            time.sleep(0.001 * (i % 5))
+            evaluator.admission.finish(f"client-{n % 4}")
+
+    async def on_the_loop() -> None:
+        async def one(n: int) -> None:
+            try:
+                await evaluator.admit(f"client-{n % 4}")
+            except sparql.ProtocolError:
+                return
+            try:  # as Evaluator.run: the slot is given back however the request ends
+                holding(f"client-{n % 4}")
+                await asyncio.sleep(0.002)
+            finally:
+                evaluator.admission.finish(f"client-{n % 4}")
+
+        for _ in range(10):
+            tasks = [asyncio.ensure_future(one(n)) for n in range(12)]
+            await asyncio.sleep(0.003)
+            for task in tasks[::3]:
+                task.cancel()  # the request went away, waiting or holding
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    threads = [threading.Thread(target=in_a_thread, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    asyncio.run(on_the_loop())
+    for thread in threads:
+        thread.join()
+    gate = evaluator.admission
+    assert (gate.free, list(gate.queue), gate.running.total(), gate.waiting.total()) == (3, [], 0, 0)
+    assert most_at_once["running"] == 3, "the slots were all in use at some moment"
 
 
 async def refusal(query: Awaitable[sparql.Outcome]) -> BaseException | None:

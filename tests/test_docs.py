@@ -328,6 +328,7 @@ def test_the_limits_the_readme_states_are_the_codes() -> None:
     assert inspect.signature(create_app).parameters["limits"].default == LIMITS
     assert limits["queries running at once"] == f"{LIMITS.workers} worker processes (`serve --workers`)"
     assert limits["queries one client runs at once"].startswith(f"{LIMITS.client_share()}, half the workers")
+    assert limits["queries one client has waiting"].startswith(f"{LIMITS.client_queue()}, a quarter of the queue")
     assert limits["queries waiting for a worker"].startswith(
         f"{LIMITS.queue_limit}, each for at most {LIMITS.queue_wait:g} s"
     )

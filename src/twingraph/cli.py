@@ -272,11 +272,13 @@ def query_command(ctx: click.Context, name: str | None, params: tuple[str, ...],
 @click.option("--workers", type=click.IntRange(min=1), default=Limits.workers, show_default=True,
               help="Query worker processes: how many queries (from /sparql, named queries and pages) run at once.")
 @click.option("--per-client", type=click.IntRange(min=1),
-              help="How many queries one client may run at once, and have waiting [default: half the workers].")
+              help="How many queries one client may run at once [default: half the workers]; it may have a "
+                   "quarter of --queue-limit (at least as many) more waiting.")
 @click.option("--queue-wait", type=click.FloatRange(min=0), default=Limits.queue_wait, show_default=True,
               help="Seconds a query waits for a free worker before it is answered 503 (or 429).")
 @click.option("--queue-limit", type=click.IntRange(min=0), default=Limits.queue_limit, show_default=True,
-              help="How many queries may wait for a worker; one more is answered 503 at once.")
+              help="How many queries may wait for a worker (a quarter of them from one client); one more is "
+                   "answered 503 at once.")
 @click.option("--query-memory", type=click.IntRange(min=64), default=Limits.query_memory, show_default=True,
               metavar="MIB", help="Memory a worker may take for one query beyond its data, in MiB; past it, 500.")
 @click.option("--watch/--no-watch", default=True, show_default=True,

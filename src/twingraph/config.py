@@ -64,6 +64,8 @@ QUEUE_LIMIT = 64  # queries that may wait at once
 class Limits:
     """The serve options ``--workers``, ``--per-client``, ``--queue-wait``, ``--queue-limit``, ``--query-memory``.
 
+    One client may have ``client_share()`` queries running and ``client_queue()`` more waiting.
+
     >>> Limits(workers=4).client_share(), Limits(workers=1).client_share(), Limits(per_client=3).client_share()
     (2, 1, 3)
     """
@@ -75,8 +77,16 @@ class Limits:
     query_memory: int = 1024  # MiB one worker may allocate beyond its data, for the query it runs
 
     def client_share(self) -> int:
-        """How many queries one client may run at once (and how many more it may have waiting)."""
+        """How many queries one client may run at once."""
         return self.per_client if self.per_client else max(1, self.workers // 2)
+
+    def client_queue(self) -> int:
+        """How many more queries one client may have waiting: a quarter of the queue, and at least its share.
+
+        >>> Limits().client_queue(), Limits(queue_limit=4).client_queue(), Limits(per_client=20).client_queue()
+        (16, 2, 20)
+        """
+        return max(self.client_share(), self.queue_limit // 4)
 
 
 DEFAULT_LIMITS = Limits()

@@ -2,83 +2,125 @@
 
 The endpoint's limits, as Virtuoso and Datasette state theirs: at most ``workers``
 queries run at once (one per worker process); one client runs at most
-``per_client`` of them and may have as many more waiting, so it cannot take every
-slot or fill the queue; at most ``queue_limit`` queries wait, each at most
-``queue_wait`` seconds. Past a bound the answer is 429 (the client's own share) or
-503 (the server is busy), each with ``Retry-After``.
+``per_client`` of them and may have ``Limits.client_queue()`` more waiting, so it
+cannot take every slot or fill the queue; at most ``queue_limit`` queries wait, each
+at most ``queue_wait`` seconds. Past a bound the answer is 429 (the client's own
+share) or 503 (the server is busy), each with ``Retry-After``.
 
-``Admission`` holds only counters under a lock; the waiting is done by its
-callers (``serve.evaluator``), on the event loop or in a page's thread.
+A freed slot goes to the first query in the queue whose client is under its share
+(first come, first served, except that a client at its share is passed over), and
+its waiter is woken at once: nobody polls. ``Admission`` holds only counters and
+the queue under a lock; its callers (``serve.evaluator``) wait, on the event loop
+or in a page's thread, each with its own way of being woken.
 """
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import math
 import threading
 from collections import Counter
+from collections.abc import Callable
 
 from twingraph.config import Limits
 from twingraph.serve.sparql import ProtocolError
 
 
+@dataclasses.dataclass(eq=False)
+class Ticket:
+    """A query's place at the gate: ``granted`` once a slot is its; ``wake`` tells its waiter so (from any thread)."""
+
+    client: str
+    wake: Callable[[], None]
+    granted: bool = False
+
+
 class Admission:
     """Slots and a queue, counted per client. Thread-safe: slots are given back by the threads that ran them.
 
-    >>> gate = Admission(Limits(workers=2, per_client=1))
-    >>> gate.queue("a"); gate.start("a"), gate.start("a")
-    (True, False)
-    >>> gate.start("b"), gate.start("c")
-    (True, False)
+    >>> woken = []
+    >>> gate = Admission(Limits(workers=2, per_client=1, queue_limit=4))
+    >>> first = gate.enter("a", lambda: woken.append("a1")); second = gate.enter("a", lambda: woken.append("a2"))
+    >>> first.granted, second.granted, gate.enter("b", lambda: woken.append("b")).granted
+    (True, False, True)
     >>> gate.refusal("a").status, gate.refusal("c").status
     (429, 503)
+    >>> gate.finish("a"); woken, second.granted
+    (['a2'], True)
     """
 
     def __init__(self, limits: Limits) -> None:
-        self.limits, self.share = limits, limits.client_share()
+        self.limits, self.share, self.patience = limits, limits.client_share(), limits.client_queue()
         self.lock = threading.Lock()
         self.free = limits.workers
         self.running: Counter[str] = Counter()
         self.waiting: Counter[str] = Counter()
+        self.queue: collections.deque[Ticket] = collections.deque()
 
-    def queue(self, client: str) -> None:
-        """Join the queue.
+    def enter(self, client: str, wake: Callable[[], None]) -> Ticket:
+        """Take a slot now if the client may, else join the queue; ``wake`` is called when a slot is given later.
 
         Raises:
-            ProtocolError: 429 when the client already has its share running and waiting;
+            ProtocolError: 429 when the client already has its share waiting;
                 503 when the queue is full.
         """
+        ticket = Ticket(client, wake)
         with self.lock:
-            if self.running[client] >= self.share and self.waiting[client] >= self.share:
+            if self.free and self.running[client] < self.share and not self.waiting[client]:
+                self.grant(ticket)
+                return ticket
+            if self.waiting[client] >= self.patience:
                 raise self.client_refusal(client)
-            if self.waiting.total() >= self.limits.queue_limit:
+            if len(self.queue) >= self.limits.queue_limit:
                 raise ProtocolError(503, "all query slots are taken and %(waiting)s queries wait; try again shortly",
                                     retry_after=retry_seconds(self.limits.queue_wait),
-                                    values={"waiting": self.waiting.total()})  # fmt: skip
+                                    values={"waiting": len(self.queue)})  # fmt: skip
+            self.queue.append(ticket)
             self.waiting[client] += 1
+        return ticket
 
-    def start(self, client: str) -> bool:
-        """Leave the queue for a slot if one is free and the client is under its share; whether it did."""
+    def withdraw(self, ticket: Ticket) -> bool:
+        """Leave the queue (the wait ran out, or the request went away); whether a slot had been given already.
+
+        When it had, the slot is the caller's: it runs its query, or gives the slot back with ``finish``.
+        """
         with self.lock:
-            if self.free == 0 or self.running[client] >= self.share:
-                return False
-            self.free -= 1
-            self.running[client] += 1
-            self.waiting[client] -= 1
+            if ticket.granted:
+                return True
+            self.queue.remove(ticket)
+            self.waiting[ticket.client] -= 1
             self.waiting += Counter()  # drops the clients no longer waiting
-            return True
-
-    def give_up(self, client: str) -> None:
-        """Leave the queue without a slot (the wait ran out, or the request went away)."""
-        with self.lock:
-            self.waiting[client] -= 1
-            self.waiting += Counter()
+            return False
 
     def finish(self, client: str) -> None:
-        """Give a slot back when its query has ended."""
+        """Give a slot back when its query has ended; it goes to the next query waiting that may have it."""
         with self.lock:
             self.free += 1
             self.running[client] -= 1
             self.running += Counter()
+            given = self.hand_out()
+        for ticket in given:
+            ticket.wake()
+
+    def hand_out(self) -> list[Ticket]:
+        """Give the free slots to the queue in order, passing over clients at their share (the lock is held)."""
+        given = []
+        for ticket in list(self.queue):
+            if not self.free:
+                break
+            if self.running[ticket.client] < self.share:
+                self.queue.remove(ticket)
+                self.waiting[ticket.client] -= 1
+                self.grant(ticket)
+                given.append(ticket)
+        self.waiting += Counter()
+        return given
+
+    def grant(self, ticket: Ticket) -> None:
+        self.free -= 1
+        self.running[ticket.client] += 1
+        ticket.granted = True
 
     def refusal(self, client: str) -> ProtocolError:
         """The answer to a query whose wait ran out: 429 if its client is at its share, else 503."""

@@ -2,14 +2,17 @@
 
 For each ``/sparql`` or named query:
 
-1. the linear pre-check (``rdf.query_text.scan``) runs in a thread, so a hostile text
-   never holds the event loop, and refuses what no parser should see;
+1. the linear pre-check (``rdf.query_text.scan``) refuses what no parser should see; a
+   text longer than ``INLINE_SCAN`` is scanned in a thread, so a hostile text never
+   holds the event loop;
 2. a slot is taken (``serve.admission``: at most ``workers`` queries at once, a share of
    them per client); a query finding none for it waits up to ``queue_wait`` seconds,
    with at most ``queue_limit`` queries waiting, and is answered 429 (its client's
    share is taken) or 503 (the server is busy) past a bound, with ``Retry-After``;
-3. a worker process (``store.pool``) parses and checks the query (``rdf.query_guard``)
-   and, on the embedded store, evaluates it. Past ``timeout`` the worker is killed
+   a freed slot wakes the next query at once;
+3. in one of ``workers`` threads (one per slot), a worker process (``store.pool``)
+   parses and checks the query (``rdf.query_guard``) and, on the embedded store,
+   evaluates it. Past ``timeout`` the worker is killed
    and the request is answered 503; a worker that dies gives 500; either way a new
    worker takes its place;
 4. on a remote store (``serve --store``) the worker, holding an empty store, only
@@ -28,6 +31,8 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import pyoxigraph as ox
 
@@ -39,7 +44,8 @@ from twingraph.store.interface import QueryStore
 from twingraph.store.pool import WorkerPool
 from twingraph.store.workers import Job, Refusal, Serialized, WorkerError
 
-ADMISSION_POLL = 0.005  # seconds between two looks for a free slot
+T = TypeVar("T")
+INLINE_SCAN = 1024  # characters: a text this short is scanned on the event loop (well under a millisecond)
 
 
 def screen(query: str) -> None:
@@ -72,6 +78,8 @@ class Evaluator:
         self.embedded = isinstance(store, ox.Store)
         self.pool = WorkerPool(store if isinstance(store, ox.Store) else None, limits.workers, limits.query_memory)
         self.limits, self.admission = limits, Admission(limits)
+        # one thread per slot: admission lets at most ``workers`` queries run, so a query never waits for a thread
+        self.threads = ThreadPoolExecutor(max_workers=limits.workers, thread_name_prefix="twingraph-query")
 
     def start(self) -> str:
         """Start the workers (blocking); how they are locked out of the network.
@@ -84,6 +92,7 @@ class Evaluator:
     def close(self) -> None:
         """Stop the workers and delete their snapshots."""
         self.pool.close()
+        self.threads.shutdown(wait=False, cancel_futures=True)
 
     def swap(self, store: QueryStore) -> None:
         """Serve another store: queries that start from now on see it."""
@@ -132,9 +141,12 @@ class Evaluator:
             ProtocolError: refused (403), unreadable or syntax (400), a crash (500),
                 the client's share taken (429), busy or too slow (503), a failing remote store (502).
         """
-        await asyncio.to_thread(screen, query)
+        if len(query) <= INLINE_SCAN:
+            screen(query)
+        else:
+            await asyncio.to_thread(screen, query)
         await self.admit(client)
-        future = in_thread(self.work, query, dataset, lambda: self.admission.finish(client))
+        future = in_thread(self.threads, self.work, query, dataset, lambda: self.admission.finish(client))
         if self.embedded:  # the worker's deadline binds: the thread ends by then (or by a worker's start)
             return await future
         try:
@@ -147,22 +159,24 @@ class Evaluator:
     async def admit(self, client: str) -> None:
         """Take a slot on the event loop, waiting for one a bounded time in a bounded queue.
 
-        The slots are given back by the threads that run the queries, so the wait polls
-        (every ``ADMISSION_POLL`` seconds) rather than blocking a thread per waiter.
+        The wait is a future that the thread giving a slot back settles (``Admission.finish``).
 
         Raises:
             ProtocolError: 429 or 503 when the queue refuses the query or no slot came free in time.
         """
-        self.admission.queue(client)
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.limits.queue_wait
+        given: asyncio.Future[None] = loop.create_future()
+        ticket = self.admission.enter(client, lambda: wake_future(loop, given))
+        if ticket.granted:
+            return
         try:
-            while not self.admission.start(client):
-                if loop.time() >= deadline:
-                    raise self.admission.refusal(client)
-                await asyncio.sleep(ADMISSION_POLL)
-        except BaseException:  # refused, or the request went away while it waited
-            self.admission.give_up(client)
+            await asyncio.wait_for(given, self.limits.queue_wait)
+        except TimeoutError:
+            if not self.admission.withdraw(ticket):  # else a slot came at the last moment: use it
+                raise self.admission.refusal(client) from None
+        except BaseException:  # the request went away while it waited
+            if self.admission.withdraw(ticket):
+                self.admission.finish(client)
             raise
 
     def admit_blocking(self, client: str, seconds: float) -> None:
@@ -171,16 +185,12 @@ class Evaluator:
         Raises:
             ProtocolError: 429 or 503 as ``admit``.
         """
-        self.admission.queue(client)
-        deadline = time.monotonic() + min(seconds, self.limits.queue_wait)
-        try:
-            while not self.admission.start(client):
-                if time.monotonic() >= deadline:
-                    raise self.admission.refusal(client)
-                time.sleep(ADMISSION_POLL)
-        except BaseException:
-            self.admission.give_up(client)
-            raise
+        given = threading.Event()
+        ticket = self.admission.enter(client, given.set)
+        if ticket.granted or given.wait(min(seconds, self.limits.queue_wait)):
+            return
+        if not self.admission.withdraw(ticket):
+            raise self.admission.refusal(client)
 
     def serialized(self, query: str, seconds: float, client: str) -> Serialized:
         """A page's own query, evaluated whole in a worker within seconds (blocking; call it from a thread).
@@ -208,9 +218,17 @@ class Evaluator:
                              retry_after=retry_seconds(self.timeout), values={"seconds": f"{self.timeout:g}"})
 
 
-def in_thread(work: Callable[[str, Dataset | None], Outcome], query: str, dataset: Dataset | None,
-              done: Callable[[], None]) -> asyncio.Future[Outcome]:  # fmt: skip
-    """Run work in a daemon thread of its own; a future of the running loop settles with its result.
+def wake_future(loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> None:
+    """Settle a waiter's future from any thread (nothing to do when it gave up, or its loop closed)."""
+    try:
+        loop.call_soon_threadsafe(settle, future, None)
+    except RuntimeError:  # the loop closed: nobody waits
+        pass
+
+
+def in_thread(threads: ThreadPoolExecutor, work: Callable[[str, Dataset | None], Outcome], query: str,
+              dataset: Dataset | None, done: Callable[[], None]) -> asyncio.Future[Outcome]:  # fmt: skip
+    """Run work in one of the threads; a future of the running loop settles with its result.
 
     ``done`` is called when the work ends, whether or not anyone still waits for it.
     An error is handed over as a new ``ProtocolError`` without a traceback, so that
@@ -238,7 +256,7 @@ def in_thread(work: Callable[[str, Dataset | None], Outcome], query: str, datase
         except RuntimeError:  # the loop closed while the query ran: nobody waits
             pass
 
-    threading.Thread(target=target, name="twingraph-query", daemon=True).start()
+    threads.submit(target)
     return future
 
 
@@ -263,7 +281,7 @@ def drop_frames(exc: BaseException) -> None:
         traceback.clear_frames(error.__traceback__)
 
 
-def settle(future: asyncio.Future[Outcome], result: Outcome | BaseException) -> None:
+def settle(future: asyncio.Future[T], result: T | BaseException) -> None:
     if future.done():
         return
     if isinstance(result, BaseException):
