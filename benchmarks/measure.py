@@ -121,6 +121,9 @@ def sparql_get(endpoint: str, query: str, timeout: float = 3600) -> int:
         return len(json.load(response)["results"]["bindings"])
 
 
+WARM_UP = 2  # seconds of the same load, not measured, before each measured wrk run of run.py
+
+
 def wrk(url: str, headers: dict[str, str], seconds: int, connections: int = 16) -> dict[str, float]:
     """Load a URL with wrk on loopback: requests/s, p99 latency in ms and the share of errors."""
     args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from measure import WARM_UP
 from provenance import NOISE, header, replace_section
 
 START, END = "<!-- benchmarks:run.py:start -->", "<!-- benchmarks:run.py:end -->"
@@ -180,7 +181,8 @@ def render(results: list[dict[str, Any]], missing: list[str]) -> str:
         NOISE + " Query times are p50/p95 over up to 20 runs (fewer when a query takes more than 30 s in all); "
         "twingraph's queries run in process on the embedded pyoxigraph store, rdflib's in process on an "
         "in-memory graph, Oxigraph's over HTTP against `oxigraph serve-read-only` (so they include a loopback "
-        "round trip). HTTP figures are from wrk, 2 threads, 16 connections, on the same cores as the server. "
+        "round trip). HTTP figures are from wrk, 2 threads, 16 connections, on the same cores as the server, "
+        f"each after {WARM_UP} s of the same load that is not measured (every system warmed alike). "
         "Ratios are twingraph ÷ peer: below 1 twingraph is faster (times), above 1 it serves more (requests/s). "
         "Answers/s count only 2xx answers. Peak memory is that of the largest single process of a system's "
         "process tree (from wait4), not the sum: twingraph's query worker processes are not added to its server's.",
