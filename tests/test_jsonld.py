@@ -24,7 +24,16 @@ from twingraph.config import Settings
 from twingraph.errors import TwingraphError
 from twingraph.export import FRAMES, city_bundles, export_framed, jsonld, load_context, load_frame
 from twingraph.pipeline import Built
-from twingraph.rdf.jsonld import DATE_TYPES, frame_types, framed, refuse_remote, to_triples
+from twingraph.rdf.jsonld import (
+    DATE_TYPES,
+    compacted,
+    expanded,
+    frame_types,
+    framed,
+    refuse_remote,
+    to_triples,
+    with_plain_dates,
+)
 from twingraph.rdf.namespaces import SCHEMA, TG
 from twingraph.serve.app import create_app
 from twingraph.store.embedded import EmbeddedStore
@@ -338,3 +347,11 @@ def test_a_frame_names_only_terms_of_the_context(settings: Settings, context: di
         unknown = {k for k in keys(frame) if not k.startswith("@") and k not in context and not is_url(k)}
         assert not unknown, (kind, unknown)
         assert framed(Graph(), frame, context)["@graph"] == []
+
+
+def test_the_dump_compacts_what_pylds_own_expansion_gives(graph: Graph, context: dict[str, Any]) -> None:
+    """``compacted`` skips pyld's expansion of its input: the result is the one with that expansion."""
+    options = {"graph": True, "documentLoader": refuse_remote}
+    with_expansion = pyld.compact(expanded(graph), {"@context": dict(context)}, options)
+    assert compacted(graph, context) == with_plain_dates(with_expansion, context)
+    assert any(isinstance(value, int) for node in nodes(compacted(graph, context)) for value in node.values())
