@@ -309,6 +309,15 @@ def section_text(heading: str) -> str:
     return text[start : text.index("\n#", start + len(heading) + 2)]
 
 
+def test_the_readme_states_the_scan_and_verdict_bounds_of_the_code() -> None:
+    from twingraph.rdf.query_guard import VERDICTS_BUDGET
+    from twingraph.serve.evaluator import INLINE_SCAN
+
+    text = " ".join(readme().split())
+    assert f"off the event loop when it is longer than {INLINE_SCAN:,} characters" in text
+    assert f"(up to {VERDICTS_BUDGET:,} characters of text)" in text
+
+
 def test_the_limits_the_readme_states_are_the_codes() -> None:
     from twingraph.config import DEFAULT_LIMITS as LIMITS
     from twingraph.config import Settings
