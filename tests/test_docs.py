@@ -309,11 +309,14 @@ def section_text(heading: str) -> str:
     return text[start : text.index("\n#", start + len(heading) + 2)]
 
 
-def test_the_readme_states_the_scan_and_verdict_bounds_of_the_code() -> None:
+def test_the_readme_states_the_scan_verdict_and_priority_of_the_code() -> None:
     from twingraph.rdf.query_guard import VERDICTS_BUDGET
     from twingraph.serve.evaluator import INLINE_SCAN
 
+    from twingraph.store.workers import NICENESS
+
     text = " ".join(readme().split())
+    assert f"at a CPU priority {NICENESS} below the server's (`nice`)" in text
     assert f"off the event loop when it is longer than {INLINE_SCAN:,} characters" in text
     assert f"(up to {VERDICTS_BUDGET:,} characters of text)" in text
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from twingraph.rdf.query_guard import QueryFacts, QueryGuardError, Verdicts, rea
 from twingraph.rdf.query_text import MAX_DEPTH, MAX_NUMBER, QueryTextError, scan
 from twingraph.store.pool import WorkerPool
 from twingraph.store.sandbox import filter_program
-from twingraph.store.workers import Job, Outcome, Refusal, WorkerError
+from twingraph.store.workers import NICENESS, Job, Outcome, Refusal, WorkerError
 
 SERVICE = "SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o }"
 
@@ -236,6 +237,8 @@ def test_pool_workers_run_under_the_filter_and_answer(listener: socket.socket,
         assert pool.start().lockdown == "seccomp"
         [pid] = pool.pids()
         assert proc_status(pid)["Seccomp"] == "2", "the worker runs in seccomp filter mode"
+        expected = min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
+        assert os.getpriority(os.PRIO_PROCESS, pid) == expected, "queries run below the server's CPU priority"
         service = f"SELECT * {{ SERVICE <http://127.0.0.1:{listener.getsockname()[1]}/> {{ ?s ?p ?o }} }}"
         refused = pool.run(Job(service, "urn:b/", 10), 30)
         assert isinstance(refused, Refusal) and refused.status == 403

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import multiprocessing
+import os
 import pickle
 import re
 import resource
@@ -38,6 +39,10 @@ from twingraph.store.interface import CONSTRUCTED, Results
 from twingraph.store.sandbox import NetworkLockError, lock_network
 
 STACK_SIZE = 256 * 1024 * 1024  # the evaluating thread's stack: room for rdflib's and pyoxigraph's recursion
+# how much lower a worker's CPU priority is than the server's: a query, however costly, leaves the server's
+# own work (HTTP, the pages it has kept, the dumps) the CPU it needs; Linux gives nice 10 about a tenth of
+# nice 0's share of a busy core
+NICENESS = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -235,10 +240,12 @@ def serve_jobs(conn: Connection, snapshot: str | None, lockdown: str, memory: in
 def worker_main(conn: Connection, snapshot: str | None, memory: int) -> None:
     """The worker process's entry point.
 
-    The network is locked while the process has one thread (a namespace needs that),
-    then ``serve_jobs`` runs in a thread with a large stack. Ctrl-C is the server's to handle.
+    The process lowers its CPU priority (``NICENESS``), the network is locked while the
+    process has one thread (a namespace needs that), then ``serve_jobs`` runs in a thread
+    with a large stack. Ctrl-C is the server's to handle.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(NICENESS)
     # rdflib warns about every odd IRI and number of a hostile query; the server's log is not the place
     logging.getLogger("rdflib").setLevel(logging.ERROR)
     try:
