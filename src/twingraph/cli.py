@@ -10,7 +10,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -32,6 +32,7 @@ from twingraph.pipeline import (
     write_graph,  # fmt: skip
 )
 from twingraph.problems import ProblemReport
+from twingraph.progress import TerminalProgress
 from twingraph.rdf.formats import RdfFormat
 from twingraph.store import Credentials, Publisher, RemoteStore, ServedStore, Table, endpoints_for, load_queries
 from twingraph.store.table_text import Layout, table_text
@@ -46,8 +47,22 @@ Command = Callable[..., None]
 EXPORT_FORMATS = [f.label for f in RdfFormat] + ["csv"]
 
 
-def progress(message: str) -> None:
-    click.echo(f"… {message}", err=True)
+PROGRESS_KEY = "twingraph.progress"
+
+
+def shown_progress() -> TerminalProgress:
+    """The progress display of this command run, on standard error (made on first use, kept in click's context)."""
+    meta = click.get_current_context().meta
+    if PROGRESS_KEY not in meta:
+        stream = sys.stderr
+        meta[PROGRESS_KEY] = TerminalProgress(lambda text: write_flushed(stream, text), stream.isatty())
+    shown: TerminalProgress = meta[PROGRESS_KEY]
+    return shown
+
+
+def write_flushed(stream: TextIO, text: str) -> None:
+    stream.write(text)
+    stream.flush()
 
 
 def settings_from(ctx: click.Context) -> Settings:
@@ -86,6 +101,9 @@ class TwingraphGroup(click.Group):
             return super().invoke(ctx)
         except TwingraphError as exc:
             raise click.ClickException(str(exc)) from exc
+        finally:  # an error or the next output starts on a line of its own, not after a bar
+            if PROGRESS_KEY in ctx.meta:
+                ctx.meta[PROGRESS_KEY].end_line()
 
 
 @click.group(cls=TwingraphGroup)
@@ -118,7 +136,7 @@ def build_command(ctx: click.Context) -> None:
     Example:
         twingraph build
     """
-    built = build(settings_from(ctx), progress)
+    built = build(settings_from(ctx), shown_progress())
     for name, count in built.counts.items():
         click.echo(f"{count:>7}  {name}")
     click.echo(f"SHACL: conforms. Written to {built.dist}/")
@@ -157,7 +175,7 @@ def check_command(ctx: click.Context, files: tuple[Path, ...], fmt: str) -> None
         twingraph check data/records/tehran.yaml
         twingraph check --format json data/records/*.yaml
     """
-    report = check_records(settings_from(ctx), list(files), progress)
+    report = check_records(settings_from(ctx), list(files), shown_progress())
     echo_report(ctx, report, fmt)
 
 
@@ -179,7 +197,7 @@ def validate_command(ctx: click.Context, engine: str, fmt: str) -> None:
         twingraph validate
         twingraph validate --engine pyshacl --format json
     """
-    report = build_problems(settings_from(ctx), Engine(engine), progress)
+    report = build_problems(settings_from(ctx), Engine(engine), shown_progress())
     echo_report(ctx, report, fmt, clean="The graph conforms to the shapes: no violations.")
 
 
@@ -260,7 +278,7 @@ def query_command(ctx: click.Context, name: str | None, params: tuple[str, ...],
         raise click.UsageError(f"no query {name!r}; known: {', '.join(queries)}")
     query = queries[name]
     text = query.bound(parse_params(params))
-    table = open_store(settings, progress).select(text)
+    table = open_store(settings, shown_progress()).select(text)
     click.echo(render_table(table, fmt, layout), nl=False)
 
 
@@ -324,13 +342,13 @@ def serve_command(ctx: click.Context, host: str, port: int, timeout: float | Non
         settings = dataclasses.replace(settings, base_iri=serve_base)
     with bound_socket(host, port) as sock:  # first: a taken port fails at once, before any build
         store: ServedStore = (
-            open_store(settings, progress)
+            open_store(settings, shown_progress())
             if store_url is None
             else remote_store(settings, store_url, graph, credentials_from(user, password))
         )
         served = len(store)
         where = f" from {store_url}" if store_url else ""
-        refresh = Reloader(settings, progress) if watch and store_url is None else None
+        refresh = Reloader(settings, shown_progress()) if watch and store_url is None else None
         inputs = functools.partial(input_time, settings) if refresh else None
         limits = Limits(workers, per_client, queue_wait, queue_limit, query_memory)
         app = create_app(store, settings, limits=limits, refresh=refresh, inputs=inputs)
@@ -375,7 +393,7 @@ def publish_command(ctx: click.Context, to: str, by: str, update_url: str | None
     target = graph or dataset_graph_iri(settings)
     endpoints = endpoints_for(to, by == "graph-store", update_url, query_url)
     publisher = Publisher(endpoints, timeout, credentials_from(user, password))
-    count = publish_graph(settings, target, publisher, progress)
+    count = publish_graph(settings, target, publisher, shown_progress())
     click.echo(f"published {count} triples into {target} at {endpoints.query}")
 
 
@@ -409,14 +427,15 @@ def export_command(ctx: click.Context, fmt: str, output: Path | None, frame: str
     if target is not None and str(target) != "-":
         ensure_writable(target, "the export")
     if split is not None:
-        written = write_files(split, export_city_bundles(checked_graph(settings, progress)[1], settings.ontology_dir))
+        graph = checked_graph(settings, shown_progress())[1]
+        written = write_files(split, export_city_bundles(graph, settings.ontology_dir))
         click.echo(f"wrote {len(written)} files to {split}/")
         return
     assert output is not None  # check_export_options: -o or --split
     if frame is None:
-        data = export_dataset(settings, fmt, progress)
+        data = export_dataset(settings, fmt, shown_progress())
     else:
-        data = export_framed(checked_graph(settings, progress)[1], settings.ontology_dir, frame)
+        data = export_framed(checked_graph(settings, shown_progress())[1], settings.ontology_dir, frame)
     if str(output) == "-":
         click.echo(data, nl=False)  # bytes go to the binary stream as they are
         click.echo(f"wrote {len(data)} bytes to standard output", err=True)
@@ -459,7 +478,7 @@ def site_command(ctx: click.Context, output: Path, site_base: str | None, lang: 
     settings = settings_from(ctx)
     if site_base:
         settings = dataclasses.replace(settings, base_iri=site_base)
-    written = export_site(open_store(settings, progress), settings, output, progress, lang)
+    written = export_site(open_store(settings, shown_progress()), settings, output, shown_progress(), lang)
     for skipped in written.skipped:
         click.echo(f"warning: left out {skipped.reason}", err=True)
     click.echo(f"wrote {written.pages} pages to {written.root}/ (see .htaccess and nginx.conf.example there)")
@@ -486,7 +505,7 @@ def synth_command(cities: int, output: Path, seed: int) -> None:
     """
     from twingraph.synth import write_synthetic
 
-    written = write_synthetic(output, cities, seed, progress)
+    written = write_synthetic(output, cities, seed, shown_progress())
     click.echo(f"wrote {written} records files to {output}/records and their pages to {output}/sources")
 
 
@@ -498,7 +517,7 @@ def link_client(endpoint: str, cache: Path | None, no_cache: bool, timeout: floa
     options = ClientOptions(endpoint=endpoint, timeout=timeout, cache_dir=cache_dir)
     if contact:
         options = dataclasses.replace(options, contact=contact)
-    return SparqlClient(options, progress=progress)
+    return SparqlClient(options, progress=shown_progress())
 
 
 def graph_to_link(settings: Settings, input_file: Path | None) -> Graph:
@@ -506,7 +525,7 @@ def graph_to_link(settings: Settings, input_file: Path | None) -> Graph:
     from twingraph.rdf.reading import read_rdf
 
     if input_file is None:
-        return dataset_graph(settings, progress)[1]
+        return dataset_graph(settings, shown_progress())[1]
     return read_rdf(input_file)
 
 
@@ -557,7 +576,7 @@ def link_command(ctx: click.Context, endpoint: str, input_file: Path | None, cac
     kinds = tuple(Kind(k) for k in only) or tuple(Kind)
     graph = graph_to_link(settings, input_file)
     client = link_client(endpoint, cache, no_cache, timeout, contact)
-    run, _, review = relink(client, graph, target, kinds, today(settings.clock), progress)
+    run, _, review = relink(client, graph, target, kinds, today(settings.clock), shown_progress())
     click.echo(f"{len(run.links)} linked, {len(run.reviews)} to review ({client.requests} requests to {endpoint})")
     click.echo(f"wrote {target} and {review}")
 
@@ -620,7 +639,7 @@ def plot_command(ctx: click.Context, view: str, output: Path) -> None:
     from twingraph.plot import plot
 
     settings = settings_from(ctx)
-    plotted = plot(open_store(settings, progress), settings, view, output)
+    plotted = plot(open_store(settings, shown_progress()), settings, view, output)
     counts = ", ".join(f"{n} {name}" for name, n in plotted.counts.items())
     click.echo(f"wrote {plotted.path} ({counts})")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from twingraph.fileio import ensure_writable, replacing_directory, write_atomic
 from twingraph.link.output import links_for_base, review_path_for, review_problems
 from twingraph.model import Dataset
 from twingraph.problems import Problem, ProblemReport, ProblemsError, Severity, Site
+from twingraph.progress import Progress, ignore
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.iris import Minter
 from twingraph.rdf.mapping import name_collisions, records_to_graph
@@ -34,8 +35,6 @@ from twingraph.rdf.vocabulary import concept_triples, load_ontology
 from twingraph.records import LoadedRecords, RecordsError, check_file, read_records
 from twingraph.store import EmbeddedStore, Publisher, load_queries, publish
 from twingraph.validate import Engine, Report, load_shapes, validate_graph
-
-Progress = Callable[[str], None]
 
 
 class InvalidGraphError(ProblemsError):
@@ -120,17 +119,16 @@ def graph_of(loaded: LoadedRecords, settings: Settings, progress: Progress = lam
     for name, city_file in dataset.files:
         if city_file.unparsed:
             progress(f"{name}: {len(city_file.unparsed)} statements under 'unparsed:' await review (not published)")
-    progress(f"mapping {len(dataset.files)} records files to RDF")
-    graph = mapped_graph(dataset, settings)
+    graph = mapped_graph(dataset, settings, progress)
     if settings.links_file.exists():
         progress(f"merging links from {settings.links_file}")
         graph += links_for_base(settings.links_file, settings.base_iri)
     return graph
 
 
-def mapped_graph(dataset: Dataset, settings: Settings) -> Graph:
+def mapped_graph(dataset: Dataset, settings: Settings, progress: Progress = ignore) -> Graph:
     """The records' graph by the dataset's mapping (with its schema.org view) and the vocabulary's concepts."""
-    graph = records_to_graph(dataset, settings.base_iri)
+    graph = records_to_graph(dataset, settings.base_iri, progress)
     for triple in concept_triples(load_ontology(settings.ontology_dir)):
         graph.add(triple)
     return graph
@@ -146,7 +144,7 @@ def checked_graph(settings: Settings, progress: Progress = lambda _: None) -> tu
     """The dataset's graph, validated; raises InvalidGraphError on violations."""
     loaded, graph = records_graph(settings, progress)
     progress("validating with SHACL")
-    report = validate_graph(graph, load_shapes(settings.shapes_dir, settings.clock))
+    report = validate_graph(graph, load_shapes(settings.shapes_dir, settings.clock), progress=progress)
     if not report.conforms:
         raise InvalidGraphError(report, record_origin(loaded, settings.base_iri))
     return loaded.dataset, graph, report
@@ -212,6 +210,7 @@ def write_dist(graph: Graph, settings: Settings, progress: Progress = lambda _: 
         write_atomic(staging / DUMP, ntriples)
         write_atomic(staging / DUMPS["ntriples"], gzip.compress(ntriples, mtime=0))
         write_atomic(staging / DUMPS["turtle"], turtle(ntriples, prefixes(graph), expected=len(graph)))
+        progress(f"compacting the JSON-LD dump ({DUMPS['jsonld']}) with the context: the longest step of a large build")
         write_atomic(staging / DUMPS["jsonld"], serialize(graph, RdfFormat.JSONLD, context))
         write_atomic(staging / VOID, serialize(meta, RdfFormat.TURTLE, context))
         write_atomic(staging / BUILD_INFO, json.dumps({"base_iri": settings.base_iri}).encode("utf-8"))

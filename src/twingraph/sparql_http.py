@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from twingraph.errors import TwingraphError
+from twingraph.progress import Progress, ignore
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -54,11 +55,6 @@ CHUNK = 64 * 1024
 RETRIED = frozenset({429, 503})  # the server says it did not do the request
 RETRIED_WHEN_SAFE = frozenset({429, 500, 502, 503, 504})  # it may have: only a query is sent again
 FORM = "application/x-www-form-urlencoded"
-Progress = Callable[[str], None]
-
-
-def ignore(_: str) -> None:
-    """A progress callback that shows nothing."""
 
 
 class HttpError(TwingraphError):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,6 +37,7 @@ from twingraph.model import (
     TimeZone,
     Website,
 )
+from twingraph.progress import Progress, counted
 from twingraph.slugs import slugify
 
 FIRST_NAMES = ("Алексей Борис Вадим Глеб Денис Егор Захар Игорь Кирилл Леонид Марат Никита Олег Павел Руслан "
@@ -76,7 +77,6 @@ RETRIEVED = "2026-01-01"
 # A prime that divides none of the name spaces' sizes: consecutive indices get unlike names, still one per index.
 SPREAD = 7919
 
-Progress = Callable[[str], None]
 
 
 def _digits(index: int, base: int, count: int) -> list[int]:
@@ -352,9 +352,7 @@ def write_synthetic(directory: Path, cities: int, seed: int = 0, progress: Progr
     """
     written = 0
     with replacing_directory(directory / "records") as records, replacing_directory(directory / "sources") as sources:
-        for city_file in city_files(cities, seed):
+        for city_file in counted(city_files(cities, seed), "writing records files", progress, cities + 1):
             write_city_file(city_file, records, sources)
             written += 1
-            if written % 500 == 0:
-                progress(f"wrote {written} of {cities + 1} records files")
     return written

@@ -24,6 +24,7 @@ from rdflib.term import Node
 from twingraph.clock import Clock, system_clock
 from twingraph.errors import TwingraphError
 from twingraph.problems import Problem, ProblemReport, Severity, Site
+from twingraph.progress import Progress, counted, ignore
 from twingraph.shacl import Check, UnsupportedShapeError, compile_shapes, render_path, sparql_term
 
 NOW_CALL = re.compile(r"\bNOW\s*\(\s*\)", re.IGNORECASE)  # SPARQL's NOW(), in the shapes' own queries
@@ -133,19 +134,20 @@ def at_moment(shapes: Graph, moment: datetime.datetime) -> Graph:
     return shapes
 
 
-def validate_graph(data: Graph, shapes: Graph, engine: Engine = Engine.OXIGRAPH) -> Report:
+def validate_graph(data: Graph, shapes: Graph, engine: Engine = Engine.OXIGRAPH, progress: Progress = ignore) -> Report:
     """Validate a graph against shapes (SHACL Core and SHACL-SPARQL, no inference).
 
     Args:
         data: the data graph; ``sh:class`` and ``sh:targetClass`` see only its own ``rdfs:subClassOf``.
         shapes: the shapes graph, e.g. from :func:`load_shapes`.
         engine: ``Engine.OXIGRAPH``, the shapes compiled to SPARQL; ``Engine.PYSHACL``, the reference.
+        progress: (oxigraph engine) counts the compiled checks as they are evaluated.
 
     Raises:
         UnsupportedShapeError: (oxigraph engine) a shape uses a feature the compiler does not translate.
         TwingraphError: (oxigraph engine) the graph holds a term N-Triples cannot carry, e.g. an IRI with spaces.
     """
-    found = _pyshacl(data, shapes) if engine is Engine.PYSHACL else _compiled(data, shapes)
+    found = _pyshacl(data, shapes) if engine is Engine.PYSHACL else _compiled(data, shapes, progress)
     violations = tuple(sorted(found, key=lambda v: (v.focus, v.path, v.component, v.message, v.value)))
     return Report(conforms=not any(v.severity == "Violation" for v in violations), violations=violations)
 
@@ -192,13 +194,14 @@ def data_store(data: Graph) -> ox.Store:
     return store
 
 
-def _compiled(data: Graph, shapes: Graph) -> Iterator[Violation]:
+def _compiled(data: Graph, shapes: Graph, progress: Progress) -> Iterator[Violation]:
     checks = compile_shapes(shapes)
     store = data_store(data)
     _check_patterns(store, shapes)
     # pyoxigraph lets go of the GIL while it evaluates, so the queries share the cores
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        for check, rows in zip(checks, pool.map(lambda check: _rows(store, check), checks), strict=True):
+        answers = counted(pool.map(lambda check: _rows(store, check), checks), "SHACL checks", progress, len(checks))
+        for check, rows in zip(checks, answers, strict=True):
             yield from (_violation(check, row, shapes.namespace_manager.normalizeUri) for row in rows)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from twingraph.link.client import Row, SparqlClient
 from twingraph.link.match import ALIAS, KIND_CLASS, LABEL, Item, NameHit
+from twingraph.progress import Progress, counted
 
 WD = "http://www.wikidata.org/entity/"
 PROLOGUE = """PREFIX wd: <http://www.wikidata.org/entity/>
@@ -134,7 +135,6 @@ def _item(qid: str, classes: set[str], facts: dict[str, list[str]]) -> Item:
                 labels[0] if labels else None, min(points) if points else None)  # fmt: skip
 
 
-Progress = Callable[[str], None]
 
 
 def find_candidates(
@@ -147,14 +147,13 @@ def find_candidates(
     """
     hits: list[NameHit] = []
     unique = sorted(set(names))
-    for number, batch in enumerate(batches(unique), 1):
-        progress(f"names {number}/{-(-len(unique) // BATCH)}")
+    for batch in counted(batches(unique), "looking up names (batches)", progress, -(-len(unique) // BATCH)):
         hits.extend(name_hits(client.select(names_query(batch))))
     qids = sorted({h.qid for h in hits})
     class_rows: list[Row] = []
     fact_rows: list[Row] = []
-    for number, batch in enumerate(batches(qids), 1):
-        progress(f"classes and facts of candidates {number}/{-(-len(qids) // BATCH)}")
+    for batch in counted(batches(qids), "classes and facts of candidates (batches)", progress,
+                         -(-len(qids) // BATCH)):  # fmt: skip
         class_rows.extend(client.select(classes_query(batch)))
         fact_rows.extend(client.select(facts_query(batch)))
     return hits, items_from(qids, class_rows, fact_rows)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from twingraph.errors import TwingraphError
 from twingraph.fileio import write_atomic
+from twingraph.progress import Progress, ignore
 from twingraph.sparql_http import FORM, Endpoint, Retries, encode_form, user_agent
 
 DEFAULT_ENDPOINT = "https://query.wikidata.org/sparql"
@@ -49,7 +50,7 @@ class ClientOptions:
         """A User-Agent as the Wikimedia policy asks: tool/version (contact) library/version."""
         return user_agent(self.contact)
 
-    def http_endpoint(self, sleep: Callable[[float], None], progress: Callable[[str], None]) -> Endpoint:
+    def http_endpoint(self, sleep: Callable[[float], None], progress: Progress) -> Endpoint:
         """The endpoint under the shared HTTP rules, with these options' timeout and retries."""
         return Endpoint(self.endpoint, self.timeout, retries=Retries(self.retries, self.backoff, self.max_wait),
                         error=LinkError, agent=self.user_agent, sleep=sleep, progress=progress)  # fmt: skip
@@ -91,7 +92,7 @@ class SparqlClient:
     """Runs SELECT queries on one endpoint; answers are cached on disk by endpoint and query."""
 
     def __init__(self, options: ClientOptions, sleep: Callable[[float], None] = time.sleep,
-                 progress: Callable[[str], None] = lambda _: None) -> None:  # fmt: skip
+                 progress: Progress = ignore) -> None:  # fmt: skip
         self.options = options
         self.endpoint = options.http_endpoint(sleep, progress)
         self.requests = 0  # queries sent over the network, for the progress line and tests

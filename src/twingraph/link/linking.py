@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Callable
 from pathlib import Path
 
 from rdflib import Graph
@@ -14,8 +13,7 @@ from twingraph.link.client import SparqlClient
 from twingraph.link.entities import Entity, Kind, read_entities
 from twingraph.link.match import Item, Link, NameHit, Review, decide, normalise, query_forms, score
 from twingraph.link.output import previous, save
-
-Progress = Callable[[str], None]
+from twingraph.progress import Progress
 
 
 @dataclasses.dataclass(frozen=True)

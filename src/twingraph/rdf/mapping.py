@@ -25,6 +25,7 @@ from twingraph.model import (
     Source,
 )
 from twingraph.problems import Problem, Site, error
+from twingraph.progress import Progress, counted, ignore
 from twingraph.rdf.iris import Minter
 from twingraph.rdf.meetings import Attendance, meeting_triples
 from twingraph.rdf.names import Names
@@ -91,8 +92,8 @@ def post_names(dataset: Dataset) -> dict[str, str]:
 class Mapper:
     """Turns one dataset into triples; holds only what the mapping needs to look up."""
 
-    def __init__(self, dataset: Dataset, base_iri: str) -> None:
-        self.dataset = dataset
+    def __init__(self, dataset: Dataset, base_iri: str, progress: Progress = ignore) -> None:
+        self.dataset, self.progress = dataset, progress
         self.mint = Minter(base_iri)
         self.names = Names(dataset, self.mint)
         self.sources = {s.id: s for s in dataset.sources}
@@ -102,7 +103,7 @@ class Mapper:
     def triples(self) -> Iterator[Triple]:
         for source in self.dataset.sources:
             yield from self.source_page(source)
-        for _, city_file in self.dataset.files:
+        for _, city_file in counted(self.dataset.files, "mapping records files", self.progress):
             source = self.sources[city_file.source]
             yield from self.city(city_file.city, source)
             for agreement in city_file.agreements:
@@ -351,11 +352,11 @@ class Mapper:
                 yield from self.place(name)
 
 
-def records_to_graph(dataset: Dataset, base_iri: str) -> Graph:
-    """Build the dataset's graph: a fresh graph, the same for the same records."""
+def records_to_graph(dataset: Dataset, base_iri: str, progress: Progress = ignore) -> Graph:
+    """Build the dataset's graph: a fresh graph, the same for the same records; ``progress`` counts the files."""
     graph = prefixed_graph()
     graph.bind("", Minter(base_iri).base)
-    for triple in Mapper(dataset, base_iri).triples():
+    for triple in Mapper(dataset, base_iri, progress).triples():
         graph.add(triple)
     return graph
 

@@ -29,12 +29,11 @@ from twingraph.config import DUMPS, ONTOLOGY_IRI, Settings
 from twingraph.errors import TwingraphError
 from twingraph.export import load_context, load_description, load_frames, serialize
 from twingraph.fileio import copy_atomic, ensure_writable, replacing_directory, write_atomic
+from twingraph.progress import Progress, counted
 from twingraph.rdf.vocabulary import load_ontology
 from twingraph.serve import hosting, i18n, listings, lookups, pages, render, results, sparql, views
 from twingraph.store import EmbeddedStore, load_queries
 from twingraph.store.interface import QueryStore
-
-Progress = Callable[[str], None]
 
 MARKER = ".twingraph-site"
 HTACCESS = ".htaccess"
@@ -47,7 +46,6 @@ JSON_RESULTS = "application/sparql-results+json"
 STATIC = PurePosixPath("static")
 # paths the server answers with its own routes before any resource; the site keeps them for its own files
 RESERVED_TOP = {"static", "queries", "views", "sparql", "search", "dumps", PAGE, NGINX, *DUMPS.values()}
-REPORT_EVERY = 100
 MAX_NAME_BYTES = 200
 
 
@@ -210,7 +208,7 @@ def write_documents(root: Path, renderer: render.Renderer, docs: list[Document],
                     ) -> tuple[int, list[Skipped]]:  # fmt: skip
     """Every document's page and descriptions; how many were written, and the ones left out."""
     written, skipped = 0, []
-    for done, document in enumerate(docs, start=1):
+    for document in counted(docs, "writing resources", progress):
         try:
             path = place(root, document.iri, renderer.base)
         except UnsafePathError as exc:
@@ -218,8 +216,6 @@ def write_documents(root: Path, renderer: render.Renderer, docs: list[Document],
             continue
         write_description(root, renderer, document, path)
         written += 1
-        if done % REPORT_EVERY == 0 or done == len(docs):
-            progress(f"wrote {done}/{len(docs)} resources")
     return written, skipped
 
 
@@ -325,7 +321,7 @@ def export_site(store: EmbeddedStore, settings: Settings, target: Path,
         store: the built dataset.
         settings: base IRI, dist/ (dumps and dataset description), ontology and queries.
         target: the site's directory: missing, empty, or an earlier export.
-        progress: told every ``REPORT_EVERY`` resources.
+        progress: told of each resource written (``progress.Count``).
         lang: the interface's language (``i18n.LANGUAGES``; Russian by default); the data keep theirs.
 
     Raises:

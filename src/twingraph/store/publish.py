@@ -31,7 +31,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pyoxigraph as ox
 
 from twingraph.clock import Clock, system_clock
-from twingraph.sparql_http import FORM, Progress, encode_form, ignore, one_line
+from twingraph.progress import Progress, ignore
+from twingraph.sparql_http import FORM, encode_form, one_line
 from twingraph.store.interface import StoreError
 from twingraph.store.remote import RESULT_FORMATS, SOLUTIONS
 from twingraph.store.transport import PUBLISH_RETRIES, Credentials, Endpoint, Retries, check_url, store_endpoint

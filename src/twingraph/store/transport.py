@@ -8,7 +8,8 @@ never from a request, so the server cannot be made to call anywhere else.
 
 from __future__ import annotations
 
-from twingraph.sparql_http import NO_RETRIES, Credentials, Endpoint, Progress, Retries, ignore
+from twingraph.progress import Progress, ignore
+from twingraph.sparql_http import NO_RETRIES, Credentials, Endpoint, Retries
 from twingraph.sparql_http import check_url as check_http_url
 from twingraph.store.interface import StoreError
 
