@@ -923,3 +923,23 @@ def test_a_connection_the_server_accepts_sends_small_writes_at_once(host: str) -
                 transport.close()
 
     assert asyncio.run(accept_one()) == 1
+
+
+def test_an_answer_of_more_rows_than_are_written_on_the_loop_comes_whole(client: TestClient) -> None:
+    """Past ``INLINE_ROWS`` the answer is written in a thread: the same rows, triples and page."""
+    import csv as csv_module
+    import io
+
+    from twingraph.serve.app import INLINE_ROWS
+
+    rows = INLINE_ROWS + 100
+    select = f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} ORDER BY ?s ?p ?o LIMIT {rows}"
+    answer = client.get("/sparql", params={"query": select}, headers={"Accept": "application/sparql-results+json"})
+    assert answer.status_code == 200 and len(answer.json()["results"]["bindings"]) == rows
+    csv = client.get("/sparql", params={"query": select}, headers={"Accept": "text/csv"})
+    assert csv.status_code == 200 and len(list(csv_module.reader(io.StringIO(csv.text)))) == rows + 1
+    page = client.get("/sparql", params={"query": select}, headers={"Accept": "text/html"})
+    assert page.status_code == 200 and page.text.count("<tr") >= rows
+    construct = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }} LIMIT {rows}"
+    graph = client.get("/sparql", params={"query": construct}, headers={"Accept": "application/n-triples"})
+    assert graph.status_code == 200 and len(Graph().parse(data=graph.text, format="nt")) == rows

@@ -54,6 +54,7 @@ RDF_FORMATS = {f.media_type: f for f in RdfFormat} | {PLAIN_JSON: RdfFormat.JSON
 GRAPH_OFFERS = [HTML, *(f.media_type for f in (RdfFormat.TURTLE, RdfFormat.JSONLD, RdfFormat.NTRIPLES,
                                                RdfFormat.RDFXML, RdfFormat.TRIG)), PLAIN_JSON]  # fmt: skip
 RESULT_OFFERS = [*results.RESULTS, HTML]
+INLINE_ROWS = 500  # rows or triples of an answer written on the event loop; more are written in a thread
 GRAPH_NAMES = {"html": HTML, "ttl": "text/turtle", "turtle": "text/turtle", "jsonld": "application/ld+json",
                "json-ld": "application/ld+json", "json": "application/ld+json", "nt": "application/n-triples",
                "ntriples": "application/n-triples", "rdf": "application/rdf+xml", "xml": "application/rdf+xml",
@@ -290,8 +291,20 @@ class Site:
         return await self.answer(request, operation.query, operation.dataset)
 
     async def answer(self, request: Request, query: str, dataset: sparql.Dataset | None = None) -> Response:
-        """Run a query (over the graphs of the store a dataset names, if any) and write its results, negotiated."""
+        """Run a query (over the graphs of the store a dataset names, if any) and write its results, negotiated.
+
+        Results of more than ``INLINE_ROWS`` rows or triples are written in a thread: writing
+        10,000 rows takes a good part of a second, which the event loop would not answer
+        anyone else in.
+        """
         outcome = await self.evaluator.run(query, dataset, client_of(request))
+        size = len(outcome.rows) if outcome.triples is None else len(outcome.triples)
+        if size > INLINE_ROWS:
+            return await asyncio.to_thread(self.written, request, query, outcome)
+        return self.written(request, query, outcome)
+
+    def written(self, request: Request, query: str, outcome: sparql.Outcome) -> Response:
+        """A query's outcome as the answer the request negotiates: results, a graph, or the results page."""
         extra = {openapi.ROW_LIMIT_HEADER: str(self.settings.row_limit)} if outcome.truncated else {}
         if outcome.triples is not None:
             graph = results.triples_graph(outcome.triples)
