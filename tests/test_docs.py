@@ -312,7 +312,6 @@ def section_text(heading: str) -> str:
 def test_the_readme_states_the_scan_verdict_and_priority_of_the_code() -> None:
     from twingraph.rdf.query_guard import VERDICTS_BUDGET
     from twingraph.serve.evaluator import INLINE_SCAN
-
     from twingraph.store.workers import NICENESS
 
     text = " ".join(readme().split())
