@@ -172,8 +172,14 @@ def _disagrees(words: list[str], case: str, models: Models) -> bool:
 
 
 def _common_word(word: str, models: Models) -> bool:
+    """Whether the dictionary knows the word only as a common word, and one that declines.
+
+    An indeclinable word or an abbreviation («Су», «Ли») is no evidence either way: a short
+    foreign name is often spelled like one.
+    """
     parses = morph.parses(word, models)
-    return all(p.is_known and not NAME_TAGS & set(p.tag.grammemes) for p in parses)
+    known = all(p.is_known and not NAME_TAGS & set(p.tag.grammemes) for p in parses)
+    return known and any("Fixd" not in p.tag and "Abbr" not in p.tag for p in parses)
 
 
 def _known_name(word: str, case: str | None, models: Models, any_case: bool = False) -> bool:
