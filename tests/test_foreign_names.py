@@ -71,6 +71,10 @@ def test_the_list_is_large_and_in_cyrillic() -> None:
     assert {language for language, _ in names} == {"zh", "ja"}
     assert all(sum(1 for lang, _ in names if lang == language) >= 50 for language in ("zh", "ja"))
     assert all(re.fullmatch(r"[А-ЯЁ][а-яёъ]* [А-ЯЁ][а-яёъ]*", name) for _, name in names)
+    counts = {language: sum(1 for lang, _ in names if lang == language) for language in ("zh", "ja")}
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"holds {counts['zh']} Chinese and {counts['ja']} Japanese names" in readme
+    assert f"Each follows {len(POSTS)} posts" in readme
 
 
 def test_a_foreign_name_after_a_post_is_found_in_most_sentences(models: Models) -> None:
