@@ -13,6 +13,7 @@ import pytest
 
 from twingraph.config import Settings
 from twingraph.pipeline import Reloader, build, input_time
+from twingraph.progress import Progress
 from twingraph.serve.app import Backoff, watch
 from twingraph.store import EmbeddedStore
 
@@ -112,7 +113,7 @@ def test_a_build_that_crashes_backs_off_keeps_the_last_build_and_reloads_when_fi
             fixed.append(now)
 
     clock = Clock(tick)
-    reload = Reloader(blocked, progress.append)
+    reload = Reloader(blocked, messages_into(progress))
     with pytest.raises(StopWatchingError):
         asyncio.run(watch(site, reload, Backoff(2.0, 60.0), lambda: input_time(blocked),  # type: ignore[arg-type]
                           sleep=clock.sleep, report=lines.append))  # fmt: skip
@@ -145,7 +146,7 @@ def test_an_undecodable_records_file_is_a_problem_reported_once_and_reloaded_whe
             bad.unlink()
 
     clock = Clock(tick)
-    reload = Reloader(project_settings, progress.append)
+    reload = Reloader(project_settings, messages_into(progress))
     with pytest.raises(StopWatchingError):
         asyncio.run(watch(site, reload, Backoff(2.0, 60.0), lambda: input_time(project_settings),  # type: ignore[arg-type]
                           sleep=clock.sleep, report=lines.append))  # fmt: skip
@@ -153,6 +154,11 @@ def test_an_undecodable_records_file_is_a_problem_reported_once_and_reloaded_whe
     told = [m for m in progress if "zz-binary.yaml" in m]
     assert len(told) == 1 and "still serving the last good build" in told[0], progress
     assert len(site.swapped) == 1 and any("now serving the new build" in m for m in progress)
+
+
+def messages_into(found: list[str]) -> Progress:
+    """A progress that keeps the messages (not the counts of long steps)."""
+    return lambda report: found.append(report) if isinstance(report, str) else None
 
 
 def test_the_failure_line_names_the_file_being_read(tmp_path: Path) -> None:
