@@ -52,32 +52,37 @@ class Admission:
 
     def __init__(self, limits: Limits) -> None:
         self.limits, self.share, self.patience = limits, limits.client_share(), limits.client_queue()
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # re-entered by ``waiting`` from ``enter``
         self.free = limits.workers
         self.running: Counter[str] = Counter()
-        self.waiting: Counter[str] = Counter()
         self.queue: collections.deque[Ticket] = collections.deque()
+
+    @property
+    def waiting(self) -> Counter[str]:
+        """How many queries each client has in the queue (read under the lock: other threads change the queue)."""
+        with self.lock:
+            return Counter(ticket.client for ticket in self.queue)
 
     def enter(self, client: str, wake: Callable[[], None]) -> Ticket:
         """Take a slot now if the client may, else join the queue; ``wake`` is called when a slot is given later.
 
         Raises:
-            ProtocolError: 429 when the client already has its share waiting;
+            ProtocolError: 429 when the client already has ``Limits.client_queue()`` queries waiting;
                 503 when the queue is full.
         """
         ticket = Ticket(client, wake)
         with self.lock:
-            if self.free and self.running[client] < self.share and not self.waiting[client]:
+            waiting = self.waiting[client]
+            if self.free and self.running[client] < self.share and not waiting:
                 self.grant(ticket)
                 return ticket
-            if self.waiting[client] >= self.patience:
+            if waiting >= self.patience:
                 raise self.client_refusal(client)
             if len(self.queue) >= self.limits.queue_limit:
                 raise ProtocolError(503, "all query slots are taken and %(waiting)s queries wait; try again shortly",
                                     retry_after=retry_seconds(self.limits.queue_wait),
                                     values={"waiting": len(self.queue)})  # fmt: skip
             self.queue.append(ticket)
-            self.waiting[client] += 1
         return ticket
 
     def withdraw(self, ticket: Ticket) -> bool:
@@ -89,8 +94,6 @@ class Admission:
             if ticket.granted:
                 return True
             self.queue.remove(ticket)
-            self.waiting[ticket.client] -= 1
-            self.waiting += Counter()  # drops the clients no longer waiting
             return False
 
     def finish(self, client: str) -> None:
@@ -111,10 +114,8 @@ class Admission:
                 break
             if self.running[ticket.client] < self.share:
                 self.queue.remove(ticket)
-                self.waiting[ticket.client] -= 1
                 self.grant(ticket)
                 given.append(ticket)
-        self.waiting += Counter()
         return given
 
     def grant(self, ticket: Ticket) -> None:
