@@ -147,13 +147,12 @@ def find_candidates(
     """
     hits: list[NameHit] = []
     unique = sorted(set(names))
-    for batch in counted(batches(unique), "looking up names (batches)", progress, -(-len(unique) // BATCH)):
+    for batch in counted(list(batches(unique)), "looking up names (batches)", progress):
         hits.extend(name_hits(client.select(names_query(batch))))
     qids = sorted({h.qid for h in hits})
     class_rows: list[Row] = []
     fact_rows: list[Row] = []
-    for batch in counted(batches(qids), "classes and facts of candidates (batches)", progress,
-                         -(-len(qids) // BATCH)):  # fmt: skip
+    for batch in counted(list(batches(qids)), "classes and facts of candidates (batches)", progress):
         class_rows.extend(client.select(classes_query(batch)))
         fact_rows.extend(client.select(facts_query(batch)))
     return hits, items_from(qids, class_rows, fact_rows)
