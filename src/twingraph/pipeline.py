@@ -210,7 +210,7 @@ def write_dist(graph: Graph, settings: Settings, progress: Progress = lambda _: 
         write_atomic(staging / DUMP, ntriples)
         write_atomic(staging / DUMPS["ntriples"], gzip.compress(ntriples, mtime=0))
         write_atomic(staging / DUMPS["turtle"], turtle(ntriples, prefixes(graph), expected=len(graph)))
-        progress(f"compacting the JSON-LD dump ({DUMPS['jsonld']}) with the context: the longest step of a large build")
+        progress(f"compacting the JSON-LD dump ({DUMPS['jsonld']}) with the context")
         write_atomic(staging / DUMPS["jsonld"], serialize(graph, RdfFormat.JSONLD, context))
         write_atomic(staging / VOID, serialize(meta, RdfFormat.TURTLE, context))
         write_atomic(staging / BUILD_INFO, json.dumps({"base_iri": settings.base_iri}).encode("utf-8"))
