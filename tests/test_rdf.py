@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
@@ -11,6 +14,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 from twingraph.config import ONTOLOGY_IRI, Settings
 from twingraph.model import AgreementType, EventType
 from twingraph.pipeline import dataset_graph
+from twingraph.rdf.mapping import CONTEXT_CHARS, folded_page, locate
 from twingraph.rdf.namespaces import AGREEMENT_TYPE, EVENT_TYPE, OA, SCHEMA, TG, TG_TERMS
 from twingraph.rdf.vocabulary import load_ontology
 
@@ -148,3 +152,26 @@ def test_the_meetings_sort_key_orders_by_date_then_names(graph: Graph) -> None:
     by_key = sorted(meetings, key=lambda m: int(graph.value(m, TG.sortKey)))
     assert [order(m) for m in by_key] == sorted(order(m) for m in meetings)
     assert len({graph.value(m, TG.sortKey) for m in meetings}) == len(meetings)
+
+
+def regex_located(quote: str, page: str) -> tuple[str, str, str]:
+    """What ``locate`` promises, said as a regular expression: the quote's words with any whitespace between."""
+    match = re.search(r"\s+".join(re.escape(word) for word in quote.split()), page)
+    if match is None:
+        return quote, "", ""
+    before = page[max(0, match.start() - CONTEXT_CHARS) : match.start()]
+    return match.group(0), before, page[match.end() : match.end() + CONTEXT_CHARS]
+
+
+PAGE_TEXT = st.text(alphabet=st.sampled_from("аб вг.\n\t\u00a0\u2028x"), max_size=120)
+
+
+@settings(max_examples=400)
+@given(page=PAGE_TEXT, start=st.integers(0, 120), length=st.integers(0, 40), noise=PAGE_TEXT)
+def test_a_quote_is_found_where_its_words_first_stand_whatever_the_whitespace(
+    page: str, start: int, length: int, noise: str
+) -> None:
+    """A quote cut from the page (its whitespace re-spaced) or made up is located as the regex locates it."""
+    cut = " ".join(page[start : start + length].split())
+    for quote in (cut, page[start : start + length], noise[:length]):
+        assert locate(quote, folded_page(page)) == regex_located(quote, page)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -67,15 +68,60 @@ def decimal_literal(value: float) -> Literal:
     return Literal(text if "." in text else text + ".0", datatype=XSD.decimal)
 
 
-def locate(quote: str, page: str) -> tuple[str, str, str]:
-    """The exact text of a quote on its page with the text just before and after it."""
-    pattern = r"\s+".join(re.escape(word) for word in quote.split())
-    match = re.search(pattern, page)
-    if match is None:
+@dataclass(frozen=True)
+class FoldedPage:
+    """A page's text, and the same text with each run of whitespace folded to one space.
+
+    Attributes:
+        text: the page as written.
+        folded: the text with every run of whitespace (``\\s+``) written as one space.
+        origins: for each character of ``folded``, where it stands in ``text``.
+    """
+
+    text: str
+    folded: str
+    origins: tuple[int, ...]
+
+
+def folded_page(text: str) -> FoldedPage:
+    """The page with its whitespace folded, so that a quote is found by one search, whatever its line breaks.
+
+    >>> page = folded_page("а\\n  бв г")
+    >>> page.folded, page.origins
+    ('а бв г', (0, 1, 4, 5, 6, 7))
+    """
+    pieces: list[str] = []
+    origins: list[int] = []
+    position = 0
+    for space in re.finditer(r"\s+", text):
+        pieces += (text[position : space.start()], " ")
+        origins += (*range(position, space.start()), space.start())
+        position = space.end()
+    pieces.append(text[position:])
+    origins += range(position, len(text))
+    return FoldedPage(text, "".join(pieces), tuple(origins))
+
+
+def locate(quote: str, page: FoldedPage) -> tuple[str, str, str]:
+    """The exact text of a quote on its page with the text just before and after it.
+
+    The quote is found where its words first stand in that order with any whitespace
+    between them; a quote not on the page is given as it is, with nothing around it.
+
+    >>> page = folded_page("Визит. Мэр\\n  встретился с послом. Мэр встретился вновь.")
+    >>> locate("Мэр встретился", page)
+    ('Мэр\\n  встретился', 'Визит. ', ' с послом. Мэр встретился вновь.')
+    >>> locate("Мэр уехал", page)
+    ('Мэр уехал', '', '')
+    """
+    needle = " ".join(quote.split())
+    found = page.folded.find(needle)
+    if found < 0:
         return quote, "", ""
-    before = page[max(0, match.start() - CONTEXT_CHARS) : match.start()]
-    after = page[match.end() : match.end() + CONTEXT_CHARS]
-    return match.group(0), before, after
+    start = page.origins[found] if needle else 0
+    end = page.origins[found + len(needle) - 1] + 1 if needle else 0
+    before = page.text[max(0, start - CONTEXT_CHARS) : start]
+    return page.text[start:end], before, page.text[end : end + CONTEXT_CHARS]
 
 
 def post_names(dataset: Dataset) -> dict[str, str]:
@@ -97,6 +143,7 @@ class Mapper:
         self.mint = Minter(base_iri)
         self.names = Names(dataset, self.mint)
         self.sources = {s.id: s for s in dataset.sources}
+        self.pages = {s.id: folded_page(s.text) for s in dataset.sources}
         self.home = next((c for c in dataset.cities if c.role == "home"), None)
         self.posts = post_names(dataset)
 
@@ -148,7 +195,7 @@ class Mapper:
 
     def quoted(self, subject: URIRef, quote: str, source: Source, prop: URIRef | None = None) -> Iterator[Triple]:
         """Provenance of a fact: derived from the page, with the exact sentence."""
-        exact, prefix, suffix = locate(quote, source.text)
+        exact, prefix, suffix = locate(quote, self.pages[source.id])
         node = self.mint.quote(exact + (str(prop) if prop else ""))
         selector = URIRef(f"{node}/selector")
         yield subject, PROV.wasDerivedFrom, URIRef(source.url)
