@@ -209,14 +209,34 @@ def given_name_first(words: list[str], models: Models) -> list[str]:
     """«Ласточкина Татьяна» -> «Татьяна Ласточкина»: records write the given name first.
 
     Only a surname and a given name the dictionary knows are swapped; a name whose order the
-    dictionary cannot tell (Chinese, Japanese, Korean) stays in the page's order.
+    dictionary cannot tell (Chinese, Japanese, Korean) stays in the page's order, and so does
+    a name of two single syllables led by an indeclinable surname: Russian writes Chinese and
+    Korean names surname first, and «Ян» after «Хань» is a Chinese given name, not a Russian one.
     """
+    if _surname_first_syllables(words, models):
+        return words
     surname = _known_as(words[0], "Surn", models) or _known_as(words[0], "Poss", models)  # «Ласточкина», «Кольцова»
     if len(words) == 2 and _known_as(words[1], "Name", models) and surname:
         return [words[1], words[0]]
     if len(words) == 2 and _read_as(words[0], "Surn", models) and _read_as(words[1], "Name", models):
         return [words[1], words[0]]  # words the dictionary does not know, read by their endings alone
     return words
+
+
+def syllables(word: str) -> int:
+    """How many syllables a Cyrillic word has: its vowels.
+
+    >>> syllables("Хань"), syllables("Ян"), syllables("Татьяна")
+    (1, 1, 3)
+    """
+    return sum(letter in "аеёиоуыэюя" for letter in word.lower())
+
+
+def _surname_first_syllables(words: list[str], models: Models) -> bool:
+    """Whether a name is two single syllables, the first a surname the dictionary knows as indeclinable
+    («Хань Ян», «Ли Вэй»): the order of Chinese and Korean names, which Russian keeps."""
+    indeclinable = any(p.is_known and {"Surn", "Fixd"} <= set(p.tag.grammemes) for p in morph.parses(words[0], models))
+    return len(words) == 2 and indeclinable and all(syllables(word) == 1 for word in words)
 
 
 def _read_as(word: str, grammeme: str, models: Models) -> bool:
