@@ -235,8 +235,9 @@ def syllables(word: str) -> int:
 def _surname_first_syllables(words: list[str], models: Models) -> bool:
     """Whether a name is two single syllables, the first a surname the dictionary knows as indeclinable
     («Хань Ян», «Ли Вэй»): the order of Chinese and Korean names, which Russian keeps."""
-    indeclinable = any(p.is_known and {"Surn", "Fixd"} <= set(p.tag.grammemes) for p in morph.parses(words[0], models))
-    return len(words) == 2 and indeclinable and all(syllables(word) == 1 for word in words)
+    if len(words) != 2 or any(syllables(word) != 1 for word in words):
+        return False
+    return any(p.is_known and {"Surn", "Fixd"} <= set(p.tag.grammemes) for p in morph.parses(words[0], models))
 
 
 def _read_as(word: str, grammeme: str, models: Models) -> bool:

@@ -6,7 +6,8 @@ that term asks for. Both choices depend on the value's property and its *kind* (
 reference or a blank node; a string, number or boolean, with its datatype and language),
 not on its text. So pyld compacts one small node per kind, with a stand-in where the text
 goes, and every value of the graph is then written from the answer for its kind (its
-*template*). A large graph holds a few hundred kinds and millions of values.
+*template*). A graph holds far fewer kinds than values (78 kinds of value for 167,098 triples from
+`twingraph synth --cities 155`).
 
 Nothing is taken on trust. Every kind is compacted twice, with a different stand-in, and
 once more with two values: a template is used only when pyld's other answers are the ones
