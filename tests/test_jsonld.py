@@ -22,7 +22,7 @@ from starlette.testclient import TestClient
 from twingraph.cli import main
 from twingraph.config import Settings
 from twingraph.errors import TwingraphError
-from twingraph.export import FRAMES, city_bundles, export_framed, jsonld, load_context, load_frame
+from twingraph.export import FRAMES, city_bundles, export_framed, json_bytes, jsonld, load_context, load_frame
 from twingraph.pipeline import Built
 from twingraph.rdf.jsonld import (
     DATE_TYPES,
@@ -141,6 +141,17 @@ def test_dates_are_strings_at_their_precision(graph: Graph, flat: dict[str, Any]
 def test_the_flat_export_reads_back_as_the_graph_with_pyld_and_rdflib(graph: Graph, flat: dict[str, Any]) -> None:
     assert isomorphic(to_triples(flat), graph)
     assert isomorphic(Graph().parse(data=json.dumps(flat), format="json-ld"), graph)
+
+
+def test_the_flat_export_writes_a_node_per_line_and_the_indented_document_s_json(
+    graph: Graph, context: dict[str, Any], flat: dict[str, Any]
+) -> None:
+    text = jsonld(graph, context).decode("utf-8")
+    lines = text.splitlines()
+    start = lines.index('  "@graph": [')
+    assert len(lines) - start - 3 == len(flat["@graph"]) > 1  # the nodes, between the bracket and the brace
+    assert [json.loads(line.strip().removesuffix(",")) for line in lines[start + 1 : -2]] == flat["@graph"]
+    assert flat == json.loads(json_bytes(compacted(graph, context)))  # what the indenting encoder writes
 
 
 def test_nothing_is_fetched_while_reading_json_ld(context: dict[str, Any]) -> None:

@@ -81,7 +81,7 @@ def jsonld(graph: Graph, context: dict[str, Any]) -> bytes:
     precision (:mod:`twingraph.rdf.jsonld`). Nodes and the values of a property are sorted
     (:func:`ordered`), so the same graph always gives the same bytes.
     """
-    return json_bytes(compacted(graph, context))
+    return json_bytes(compacted(graph, context), node_per_line=True)
 
 
 def framed_jsonld(graph: Graph, frame: dict[str, Any], context: dict[str, Any]) -> bytes:
@@ -95,20 +95,50 @@ def framed_jsonld(graph: Graph, frame: dict[str, Any], context: dict[str, Any]) 
     return json_bytes(framed(graph, frame, context))
 
 
-def json_bytes(document: dict[str, Any], lead: int = 0) -> bytes:
+def json_bytes(document: dict[str, Any], lead: int = 0, node_per_line: bool = False) -> bytes:
     """A JSON-LD document as UTF-8 JSON, not escaped: its context first, then its body sorted (:func:`ordered`).
 
     Sorting changes nothing in the graph: the members of a JSON-LD array are a set unless it is an ``@list``.
 
     Args:
         lead: how many nodes at the head of the ``@graph`` stay there, ahead of the sorted rest.
+        node_per_line: write each node of the ``@graph`` on a line of its own (a dump: ``grep`` finds a
+            node whole, and the JSON is written by the C encoder, which cannot indent), the rest indented.
     """
     body = ordered({key: value for key, value in document.items() if key != "@context"})
     if lead:
         nodes = document["@graph"]
         body["@graph"] = [ordered(node) for node in nodes[:lead]] + ordered(nodes[lead:])
     stable = {"@context": document["@context"], **body} if "@context" in document else body
+    if node_per_line and stable.get("@graph"):
+        return nodes_on_lines(stable)
     return (json.dumps(stable, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def nodes_on_lines(document: dict[str, Any]) -> bytes:
+    """The document's JSON indented by 2, but each member of its non-empty ``@graph`` on one line.
+
+    >>> document = {"@context": {"name": "https://schema.org/name"}, "@graph": [{"@id": "a"}, {"@id": "b"}]}
+    >>> print(nodes_on_lines(document).decode())
+    {
+      "@context": {
+        "name": "https://schema.org/name"
+      },
+      "@graph": [
+        {"@id": "a"},
+        {"@id": "b"}
+      ]
+    }
+    <BLANKLINE>
+    """
+    members = [
+        (key, json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  "))
+        for key, value in document.items()
+        if key != "@graph"
+    ]
+    nodes = ",\n".join(f"    {json.dumps(node, ensure_ascii=False)}" for node in document["@graph"])
+    members.append(("@graph", f"[\n{nodes}\n  ]"))
+    return ("{\n" + ",\n".join(f"  {json.dumps(key)}: {text}" for key, text in members) + "\n}\n").encode("utf-8")
 
 
 def description_jsonld(graph: Graph, subject: str, context: dict[str, Any],
@@ -190,8 +220,24 @@ def ordered(value: Any, key: str = "") -> Any:
         return {name: ordered(value[name], name) for name in sorted(value)}
     if isinstance(value, list):
         items = [ordered(item) for item in value]
-        return items if key == "@list" else sorted(items, key=sort_key)
+        if key == "@list" or len(items) < 2:
+            return items
+        return sorted(items, key=node_id) if distinct_nodes(items) else sorted(items, key=sort_key)
     return value
+
+
+def node_id(node: dict[str, Any]) -> str:
+    return str(node["@id"])
+
+
+def distinct_nodes(items: list[Any]) -> bool:
+    """Whether every item is a node with an ``@id`` none other has: :func:`sort_key` then needs no JSON text.
+
+    >>> distinct_nodes([{"@id": "a"}, {"@id": "b", "name": "B"}]), distinct_nodes([{"@id": "a"}, {"@id": "a"}])
+    (True, False)
+    """
+    ids = {item.get("@id") if isinstance(item, dict) else None for item in items}
+    return None not in ids and len(ids) == len(items)
 
 
 def sort_key(value: Any) -> tuple[str, str]:
@@ -201,8 +247,16 @@ def sort_key(value: Any) -> tuple[str, str]:
 
 
 def ntriples(graph: Graph) -> bytes:
-    """N-Triples with the lines sorted: a graph without blank nodes always gives the same bytes."""
-    lines = graph.serialize(format="nt", encoding="utf-8").splitlines(keepends=True)
+    """N-Triples with the lines sorted: a graph without blank nodes always gives the same bytes.
+
+    Raises:
+        TwingraphError: the graph holds a term N-Triples cannot carry, e.g. an IRI with spaces.
+    """
+    try:
+        text = graph.serialize(format="nt", encoding="utf-8")
+    except Exception as exc:  # rdflib raises a bare Exception for an IRI it cannot write
+        raise TwingraphError(f"the graph cannot be written as N-Triples: {exc}") from exc
+    lines = text.splitlines(keepends=True)
     return b"".join(sorted(line for line in lines if line.strip()))
 
 

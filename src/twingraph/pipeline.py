@@ -17,6 +17,7 @@ from twingraph.export import (
     counts,
     describe_dataset,
     load_context,
+    ntriples,
     prefixes,
     rows_to_csv,
     select_rows,
@@ -34,7 +35,7 @@ from twingraph.rdf.mapping import name_collisions, records_to_graph
 from twingraph.rdf.vocabulary import concept_triples, load_ontology
 from twingraph.records import LoadedRecords, RecordsError, check_file, read_records
 from twingraph.store import EmbeddedStore, Publisher, load_queries, publish
-from twingraph.validate import Engine, Report, load_shapes, validate_graph
+from twingraph.validate import Engine, Report, load_shapes, validate_graph, validate_ntriples
 
 
 class InvalidGraphError(ProblemsError):
@@ -143,11 +144,22 @@ def write_graph(dataset: Dataset, fmt: RdfFormat, path: Path, settings: Settings
 def checked_graph(settings: Settings, progress: Progress = lambda _: None) -> tuple[Dataset, Graph, Report]:
     """The dataset's graph, validated; raises InvalidGraphError on violations."""
     loaded, graph = records_graph(settings, progress)
+    return loaded.dataset, graph, validated(loaded, ntriples_of(graph, progress), settings, progress)
+
+
+def ntriples_of(graph: Graph, progress: Progress) -> bytes:
+    """The graph as sorted N-Triples (:func:`twingraph.export.ntriples`), said on the terminal."""
+    progress(f"writing the {len(graph):,} triples as N-Triples")
+    return ntriples(graph)
+
+
+def validated(loaded: LoadedRecords, graph: bytes, settings: Settings, progress: Progress) -> Report:
+    """The SHACL report on the records' graph, given as N-Triples; raises InvalidGraphError on violations."""
     progress("validating with SHACL")
-    report = validate_graph(graph, load_shapes(settings.shapes_dir, settings.clock), progress=progress)
+    report = validate_ntriples(graph, load_shapes(settings.shapes_dir, settings.clock), progress=progress)
     if not report.conforms:
         raise InvalidGraphError(report, record_origin(loaded, settings.base_iri))
-    return loaded.dataset, graph, report
+    return report
 
 
 def build_problems(
@@ -191,11 +203,16 @@ def check_records(settings: Settings, files: Sequence[Path], progress: Progress 
     return found
 
 
-def write_dist(graph: Graph, settings: Settings, progress: Progress = lambda _: None) -> Path:
+def write_dist(
+    graph: Graph, settings: Settings, progress: Progress = lambda _: None, dump: bytes | None = None
+) -> Path:
     """Write the dumps and the DCAT/VoID description to dist/, replacing it whole.
 
     The Turtle is written from the N-Triples dump, parsed back by the store's parser:
     that parse checks the dump holds the graph's triples, as loading it into a store would.
+
+    Args:
+        dump: the graph's N-Triples from :func:`ntriples_of`, when the caller has them already.
 
     Raises:
         TwingraphError: the N-Triples dump does not hold the graph's triples, or dist/ is inside the
@@ -205,8 +222,8 @@ def write_dist(graph: Graph, settings: Settings, progress: Progress = lambda _: 
     context = load_context(settings.ontology_dir)
     meta = describe_dataset(graph, settings.base_iri, version(), DUMPS)
     with replacing_directory(settings.dist_dir) as staging:
+        ntriples = ntriples_of(graph, progress) if dump is None else dump
         progress(f"writing dumps to {settings.dist_dir}")
-        ntriples = serialize(graph, RdfFormat.NTRIPLES, context)
         write_atomic(staging / DUMP, ntriples)
         write_atomic(staging / DUMPS["ntriples"], gzip.compress(ntriples, mtime=0))
         write_atomic(staging / DUMPS["turtle"], turtle(ntriples, prefixes(graph), expected=len(graph)))
@@ -225,8 +242,10 @@ def build(settings: Settings, progress: Progress = lambda _: None) -> Built:
         InvalidGraphError: the graph violates the shapes; nothing is written.
         TwingraphError: the N-Triples dump does not hold the graph's triples; dist/ is left as it was.
     """
-    _, graph, report = checked_graph(settings, progress)
-    dist = write_dist(graph, settings, progress)
+    loaded, graph = records_graph(settings, progress)
+    dump = ntriples_of(graph, progress)  # once: SHACL validates it, then it is the dump
+    report = validated(loaded, dump, settings, progress)
+    dist = write_dist(graph, settings, progress, dump)
     return Built(graph=graph, report=report, counts=counts(graph), dist=dist)
 
 
