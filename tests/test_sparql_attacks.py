@@ -354,3 +354,49 @@ def test_a_runaway_query_is_stopped_and_its_worker_is_gone(server: str) -> None:
     assert answers["answer"].status_code == 503 and "longer than 1 s" in answers["answer"].text
     assert cpu_ticks(worker) == -1, "the worker that ran past its deadline was killed"
     still_up(server)
+
+
+# -- clients that go away ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def one_slot_server(built: Built, settings: Settings,
+                    start_server: Callable[..., AbstractContextManager[str]]) -> Iterator[str]:  # fmt: skip
+    """One worker, and room for two waiting queries per client: a runaway query holds the only slot for 8 s."""
+    with start_server(settings.dist_dir, "--workers", "1", "--timeout", "8", "--queue-limit", "8",
+                      "--queue-wait", "60") as url:  # fmt: skip
+        yield url
+
+
+def sent_and_left_open(url: str, query: str) -> socket.socket:
+    """A raw connection that has sent a GET of the query and reads nothing: close it to go away."""
+    host, port = url.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)))
+    target = str(httpx2.URL(url + "/sparql", params={"query": query}).raw_path, "ascii")
+    sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode("ascii"))
+    return sock
+
+
+def test_queries_whose_clients_went_away_leave_the_queue_to_live_ones(one_slot_server: str) -> None:
+    """wrk's last requests, a closed tab: without this a client's queue stays full of requests nobody reads (429)."""
+    pid = server_pid(one_slot_server)
+    before = idle_workers(pid, count=1)
+    thread, answers = in_background(one_slot_server, RUNAWAY)
+    busy_worker(pid, before)
+    orphans = [sent_and_left_open(one_slot_server, f"ASK {{ ?s ?p {n} }}") for n in range(2)]
+    try:
+        time.sleep(1)  # the server reads both: they are queued, and fill this client's two places
+        full = ask(one_slot_server, "ASK {}", "GET")
+        assert full.status_code == 429, f"the queue was to be full: {full.status_code} {full.text}"
+    finally:
+        for sock in orphans:
+            sock.close()
+    sent_while_held = False
+    answer = full
+    while answer.status_code == 429 and thread.is_alive():
+        sent_while_held = thread.is_alive()
+        answer = ask(one_slot_server, "ASK {}", "GET")  # waits for the slot, unless refused at once
+        time.sleep(0.05 if answer.status_code == 429 else 0)
+    thread.join(30)
+    assert sent_while_held and answer.status_code == 200, f"{answer.status_code} {answer.text}"
+    assert answers["answer"].status_code == 503, "the runaway query held the slot until its deadline"

@@ -297,7 +297,9 @@ class Site:
         10,000 rows takes a good part of a second, which the event loop would not answer
         anyone else in.
         """
-        outcome = await self.evaluator.run(query, dataset, client_of(request))
+        outcome = await unless_gone(request, self.evaluator.run(query, dataset, client_of(request)))
+        if outcome is None:
+            return gone()
         size = len(outcome.rows) if outcome.triples is None else len(outcome.triples)
         if size > INLINE_ROWS:
             return await asyncio.to_thread(self.written, request, query, outcome)
@@ -346,7 +348,9 @@ class Site:
         accept = request.headers.get("accept")
         if not (wanted.lower() == "html" if wanted is not None else choose(RESULT_OFFERS, accept) == HTML):
             return await self.answer(request, text)  # the results themselves, negotiated
-        outcome = await self.evaluator.run(text, None, client_of(request))
+        outcome = await unless_gone(request, self.evaluator.run(text, None, client_of(request)))
+        if outcome is None:
+            return gone()
         extra = {openapi.ROW_LIMIT_HEADER: str(self.settings.row_limit)} if outcome.truncated else {}
         page = render.results_page(self.renderer(request), text, outcome, named, values)
         return self.respond(request, page, HTML, extra=extra)
@@ -471,6 +475,38 @@ def client_of(request: Request) -> str:
     the client's address rather than the proxy's.
     """
     return request.client.host if request.client else "-"
+
+
+async def unless_gone(request: Request, answer: Awaitable[T]) -> T | None:
+    """The answer, or None once the client has closed its connection: the answer's task is then cancelled.
+
+    A query that waits for a slot leaves the queue at once (``Evaluator.admit``), so a client
+    that went away (a benchmark's last requests, a reader who closed the tab) holds no place
+    a live request could take. A query already running ends by its deadline, still counted in
+    its client's share. Call it once the request's body has been read.
+    """
+    work, watch = asyncio.ensure_future(answer), asyncio.ensure_future(disconnected(request))
+    work.add_done_callback(lambda task: task.cancelled() or task.exception())  # retrieved, should nobody wait
+    try:
+        await asyncio.wait({work, watch}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watch.cancel()
+        if not work.done():
+            work.cancel()
+    if work.cancelled() or not work.done():
+        return None
+    return work.result()
+
+
+async def disconnected(request: Request) -> None:
+    """Return once the client has closed the connection (ASGI's ``http.disconnect``); a body left unread is dropped."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+def gone() -> Response:
+    """The answer to a request whose client went away: nobody reads it; logs show it as nginx's 499."""
+    return Response(status_code=499)
 
 
 def in_thread(function: Callable[P, T]) -> Callable[P, T]:
