@@ -245,9 +245,9 @@ def meetings_and_pairs(graph: Graph) -> tuple[int, int]:
     return len(meetings), len(pairs)
 
 
-def test_the_headline_numbers_are_the_builds(built: Built) -> None:
+def test_the_headline_numbers_are_the_builds(built: Built, graph: Graph) -> None:
     counts = built.counts
-    meetings, pairs = meetings_and_pairs(built.graph)
+    meetings, pairs = meetings_and_pairs(graph)
     assert stated(r"It has (\d+) partner cities") == counts["partner cities"]
     assert stated(r"(\d+) agreements and \d+ dated events") == counts["agreements"]
     assert stated(r"(\d+) dated events") == counts["events"]

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pyoxigraph as ox
 from rdflib import Dataset as RdfDataset
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
+from rdflib.plugins.serializers.nt import NTSerializer
+from rdflib.term import Node
 
 from twingraph.config import VOID as VOID_FILE
 from twingraph.errors import TwingraphError
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.iris import Minter
-from twingraph.rdf.jsonld import compacted, described, frame_types, framed
+from twingraph.rdf.jsonld import Triples, compacted, described, frame_types, framed
 from twingraph.rdf.namespaces import PREFIXES, SCHEMA, TG, prefixed_graph
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -26,6 +29,7 @@ COUNTED = {"cities": TG.City, "partner cities": TG.PartnerCity, "agreements": TG
            "persons": TG.Person, "organizations": TG.Organization}  # fmt: skip
 # the kinds of resource ontology/frames/ has a frame for: twingraph export --frame KIND
 FRAMES = ("event", "person", "city", "agreement")
+Sized = Graph | Collection[tuple[Node, Node, Node]]  # a graph, or the set of its triples; its size is its length
 
 
 def load_context(ontology_dir: Path) -> dict[str, Any]:
@@ -74,7 +78,7 @@ def serialize(graph: Graph, fmt: RdfFormat, context: dict[str, Any], graph_iri: 
     return graph.serialize(format=fmt.rdflib_name).encode("utf-8")
 
 
-def jsonld(graph: Graph, context: dict[str, Any]) -> bytes:
+def jsonld(graph: Triples, context: dict[str, Any]) -> bytes:
     """JSON-LD compacted with the context (inline), UTF-8, not escaped, in a stable order.
 
     Every IRI is whole or a term of the context, never a CURIE; dates are strings at their
@@ -246,17 +250,21 @@ def sort_key(value: Any) -> tuple[str, str]:
     return str(identifier), json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def ntriples(graph: Graph) -> bytes:
+def ntriples(graph: Triples) -> bytes:
     """N-Triples with the lines sorted: a graph without blank nodes always gives the same bytes.
+
+    Args:
+        graph: an rdflib graph, or its triples (each once).
 
     Raises:
         TwingraphError: the graph holds a term N-Triples cannot carry, e.g. an IRI with spaces.
     """
-    try:
-        text = graph.serialize(format="nt", encoding="utf-8")
+    text = io.BytesIO()
+    try:  # rdflib's writer only iterates what it is given
+        NTSerializer(cast(Graph, graph)).serialize(text, encoding="utf-8")
     except Exception as exc:  # rdflib raises a bare Exception for an IRI it cannot write
         raise TwingraphError(f"the graph cannot be written as N-Triples: {exc}") from exc
-    lines = text.splitlines(keepends=True)
+    lines = text.getvalue().splitlines(keepends=True)
     return b"".join(sorted(line for line in lines if line.strip()))
 
 
@@ -330,20 +338,60 @@ def select_rows(graph: Graph, query: str) -> tuple[list[str], list[list[str]]]:
     return columns, rows
 
 
-def counts(graph: Graph) -> dict[str, int]:
+@dataclasses.dataclass(frozen=True)
+class Summary:
+    """What the dataset's description and the build's counts say of a graph, read in one pass over its triples."""
+
+    triples: int
+    entities: dict[str, int]  # how many resources have each class of COUNTED, by its name there
+    meetings: int
+    person_pairs: int  # pairs of persons who met, each once however many times they met
+    pages: tuple[str, ...]  # the source pages' IRIs, sorted
+    retrieved: dict[str, str]  # the date each source page was retrieved on, by its IRI
+
+
+def summarize(triples: Sized) -> Summary:
+    """The summary of a graph (an rdflib graph, or a set of its triples).
+
+    >>> from rdflib import BNode
+    >>> m = BNode()
+    >>> summarize({(m, RDF.type, TG.Meeting), (m, TG.firstPerson, TG.a), (m, TG.secondPerson, TG.b)}).person_pairs
+    1
+    """
+    names = {cls: name for name, cls in COUNTED.items()}
+    typed: dict[str, set[object]] = {name: set() for name in COUNTED}
+    meetings: set[object] = set()
+    pages: set[str] = set()
+    persons: dict[tuple[object, object], object] = {}
+    dates: dict[str, str] = {}
+    for subject, predicate, obj in triples:
+        if predicate == RDF.type:
+            if obj in names:
+                typed[names[obj]].add(subject)  # type: ignore[index]
+            elif obj == TG.Meeting:
+                meetings.add(subject)
+            elif obj == TG.SourcePage:
+                pages.add(str(subject))
+        elif predicate in (TG.firstPerson, TG.secondPerson):
+            persons[subject, predicate] = obj
+        elif predicate == TG.retrieved:
+            dates[str(subject)] = str(obj)
+    pairs = {(persons.get((m, TG.firstPerson)), persons.get((m, TG.secondPerson))) for m in meetings}
+    return Summary(triples=len(triples), entities={name: len(found) for name, found in typed.items()},
+                   meetings=len(meetings), person_pairs=len(pairs), pages=tuple(sorted(pages)),
+                   retrieved={page: dates[page] for page in pages if page in dates})  # fmt: skip
+
+
+def counts(summary: Summary) -> dict[str, int]:
     """Numbers of cities, agreements, events, persons, organizations, meetings, pairs of persons and triples.
 
     A pair of persons who met at several events counts once among the pairs, and once per event among the meetings.
     """
-    found = {name: len(set(graph.subjects(RDF.type, cls))) for name, cls in COUNTED.items()}
-    meetings = set(graph.subjects(RDF.type, TG.Meeting))
-    found["meetings"] = len(meetings)
-    found["person pairs"] = len({(graph.value(m, TG.firstPerson), graph.value(m, TG.secondPerson)) for m in meetings})
-    found["triples"] = len(graph)
-    return found
+    return {**summary.entities, "meetings": summary.meetings, "person pairs": summary.person_pairs,
+            "triples": summary.triples}  # fmt: skip
 
 
-def describe_dataset(graph: Graph, base_iri: str, version: str, dumps: dict[str, str]) -> Graph:
+def describe_dataset(summary: Summary, base_iri: str, version: str, dumps: dict[str, str]) -> Graph:
     """A DCAT and VoID description: title, licence, source, counts, version, dates."""
     mint = Minter(base_iri)
     ds = mint.dataset()
@@ -357,21 +405,19 @@ def describe_dataset(graph: Graph, base_iri: str, version: str, dumps: dict[str,
         "each fact with its source sentence.", lang="en")))  # fmt: skip
     meta.add((ds, DCTERMS.license, LICENSE))
     meta.add((ds, SCHEMA.version, Literal(version)))
-    meta.add((ds, VOID.triples, Literal(len(graph))))
+    meta.add((ds, VOID.triples, Literal(summary.triples)))
     meta.add((ds, VOID.uriSpace, Literal(mint.base)))
     meta.add((ds, VOID.vocabulary, URIRef(PREFIXES["tg"])))
     meta.add((ds, VOID.vocabulary, URIRef(PREFIXES["schema"])))
-    dates = []
-    for page in graph.subjects(RDF.type, TG.SourcePage):
-        meta.add((ds, DCTERMS.source, page))
-        dates.append(str(graph.value(page, TG.retrieved)))
-    if dates:
-        meta.add((ds, DCTERMS.modified, Literal(max(dates), datatype=XSD.date)))
+    for page in summary.pages:
+        meta.add((ds, DCTERMS.source, URIRef(page)))
+    if summary.retrieved:
+        meta.add((ds, DCTERMS.modified, Literal(max(summary.retrieved.values()), datatype=XSD.date)))
     for name, cls in COUNTED.items():
         partition = URIRef(f"{ds}/class/{name.replace(' ', '-')}")
         meta.add((ds, VOID.classPartition, partition))
         meta.add((partition, VOID["class"], cls))
-        meta.add((partition, VOID.entities, Literal(len(set(graph.subjects(RDF.type, cls))))))
+        meta.add((partition, VOID.entities, Literal(summary.entities[name])))
     for label, path in dumps.items():
         fmt = RdfFormat.from_suffix(Path(path.removesuffix(".gz")).suffix)
         dist = URIRef(f"{ds}/distribution/{label}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -14,14 +14,18 @@ from rdflib import Graph
 from twingraph.config import BUILD_INFO, DUMP, DUMPS, VOID, Settings
 from twingraph.errors import TwingraphError
 from twingraph.export import (
+    Sized,
+    Summary,
     counts,
     describe_dataset,
+    jsonld,
     load_context,
     ntriples,
     prefixes,
     rows_to_csv,
     select_rows,
     serialize,
+    summarize,
     turtle,
 )
 from twingraph.fileio import ensure_writable, replacing_directory, write_atomic
@@ -31,7 +35,8 @@ from twingraph.problems import Problem, ProblemReport, ProblemsError, Severity, 
 from twingraph.progress import Progress, ignore
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.iris import Minter
-from twingraph.rdf.mapping import name_collisions, records_to_graph
+from twingraph.rdf.mapping import Triple, name_collisions, records_triples, triples_graph
+from twingraph.rdf.namespaces import prefixed_graph
 from twingraph.rdf.vocabulary import concept_triples, load_ontology
 from twingraph.records import LoadedRecords, RecordsError, check_file, read_records
 from twingraph.store import EmbeddedStore, Publisher, load_queries, publish
@@ -49,9 +54,8 @@ class InvalidGraphError(ProblemsError):
 
 @dataclasses.dataclass(frozen=True)
 class Built:
-    """What a build made: the graph, its report, counts and where it was written."""
+    """What a build made: its SHACL report, counts and where it was written (the graph is its dump there)."""
 
-    graph: Graph
     report: Report
     counts: dict[str, int]
     dist: Path | None
@@ -116,23 +120,30 @@ def records_graph(settings: Settings, progress: Progress = lambda _: None) -> tu
 
 def graph_of(loaded: LoadedRecords, settings: Settings, progress: Progress = lambda _: None) -> Graph:
     """The graph of loaded records, with the vocabulary's concepts and the links."""
+    return triples_graph(dataset_triples(loaded, settings, progress), settings.base_iri)
+
+
+def dataset_triples(loaded: LoadedRecords, settings: Settings, progress: Progress = ignore) -> Iterator[Triple]:
+    """The triples of :func:`graph_of`, some more than once: the records', the vocabulary's concepts, the links."""
     dataset = loaded.dataset
     for name, city_file in dataset.files:
         if city_file.unparsed:
             progress(f"{name}: {len(city_file.unparsed)} statements under 'unparsed:' await review (not published)")
-    graph = mapped_graph(dataset, settings, progress)
+    yield from mapped_triples(dataset, settings, progress)
     if settings.links_file.exists():
         progress(f"merging links from {settings.links_file}")
-        graph += links_for_base(settings.links_file, settings.base_iri)
-    return graph
+        yield from links_for_base(settings.links_file, settings.base_iri)  # type: ignore[misc]
 
 
 def mapped_graph(dataset: Dataset, settings: Settings, progress: Progress = ignore) -> Graph:
     """The records' graph by the dataset's mapping (with its schema.org view) and the vocabulary's concepts."""
-    graph = records_to_graph(dataset, settings.base_iri, progress)
-    for triple in concept_triples(load_ontology(settings.ontology_dir)):
-        graph.add(triple)
-    return graph
+    return triples_graph(mapped_triples(dataset, settings, progress), settings.base_iri)
+
+
+def mapped_triples(dataset: Dataset, settings: Settings, progress: Progress = ignore) -> Iterator[Triple]:
+    """The triples of :func:`mapped_graph`, some more than once."""
+    yield from records_triples(dataset, settings.base_iri, progress)
+    yield from concept_triples(load_ontology(settings.ontology_dir))
 
 
 def write_graph(dataset: Dataset, fmt: RdfFormat, path: Path, settings: Settings) -> Path:
@@ -147,7 +158,7 @@ def checked_graph(settings: Settings, progress: Progress = lambda _: None) -> tu
     return loaded.dataset, graph, validated(loaded, ntriples_of(graph, progress), settings, progress)
 
 
-def ntriples_of(graph: Graph, progress: Progress) -> bytes:
+def ntriples_of(graph: Sized, progress: Progress) -> bytes:
     """The graph as sorted N-Triples (:func:`twingraph.export.ntriples`), said on the terminal."""
     progress(f"writing the {len(graph):,} triples as N-Triples")
     return ntriples(graph)
@@ -203,16 +214,17 @@ def check_records(settings: Settings, files: Sequence[Path], progress: Progress 
     return found
 
 
-def write_dist(
-    graph: Graph, settings: Settings, progress: Progress = lambda _: None, dump: bytes | None = None
-) -> Path:
+def write_dist(graph: Sized, settings: Settings, progress: Progress = lambda _: None,
+               dump: bytes | None = None, summary: Summary | None = None) -> Path:  # fmt: skip
     """Write the dumps and the DCAT/VoID description to dist/, replacing it whole.
 
     The Turtle is written from the N-Triples dump, parsed back by the store's parser:
     that parse checks the dump holds the graph's triples, as loading it into a store would.
 
     Args:
+        graph: an rdflib graph, or the set of its triples.
         dump: the graph's N-Triples from :func:`ntriples_of`, when the caller has them already.
+        summary: the graph's :func:`twingraph.export.summarize`, when the caller has it already.
 
     Raises:
         TwingraphError: the N-Triples dump does not hold the graph's triples, or dist/ is inside the
@@ -220,15 +232,15 @@ def write_dist(
     """
     ensure_writable(settings.dist_dir, "the build")
     context = load_context(settings.ontology_dir)
-    meta = describe_dataset(graph, settings.base_iri, version(), DUMPS)
+    meta = describe_dataset(summary or summarize(graph), settings.base_iri, version(), DUMPS)
     with replacing_directory(settings.dist_dir) as staging:
         ntriples = ntriples_of(graph, progress) if dump is None else dump
         progress(f"writing dumps to {settings.dist_dir}")
         write_atomic(staging / DUMP, ntriples)
         write_atomic(staging / DUMPS["ntriples"], gzip.compress(ntriples, mtime=0))
-        write_atomic(staging / DUMPS["turtle"], turtle(ntriples, prefixes(graph), expected=len(graph)))
+        write_atomic(staging / DUMPS["turtle"], turtle(ntriples, prefixes(prefixed_graph()), expected=len(graph)))
         progress(f"compacting the JSON-LD dump ({DUMPS['jsonld']}) with the context")
-        write_atomic(staging / DUMPS["jsonld"], serialize(graph, RdfFormat.JSONLD, context))
+        write_atomic(staging / DUMPS["jsonld"], jsonld(graph, context))
         write_atomic(staging / VOID, serialize(meta, RdfFormat.TURTLE, context))
         write_atomic(staging / BUILD_INFO, json.dumps({"base_iri": settings.base_iri}).encode("utf-8"))
     return settings.dist_dir
@@ -242,11 +254,14 @@ def build(settings: Settings, progress: Progress = lambda _: None) -> Built:
         InvalidGraphError: the graph violates the shapes; nothing is written.
         TwingraphError: the N-Triples dump does not hold the graph's triples; dist/ is left as it was.
     """
-    loaded, graph = records_graph(settings, progress)
-    dump = ntriples_of(graph, progress)  # once: SHACL validates it, then it is the dump
+    progress(f"reading records in {settings.records_dir}")
+    loaded = load_records(settings)
+    triples = set(dataset_triples(loaded, settings, progress))  # a set, not a graph: a third of the memory
+    dump = ntriples_of(triples, progress)  # once: SHACL validates it, then it is the dump
     report = validated(loaded, dump, settings, progress)
-    dist = write_dist(graph, settings, progress, dump)
-    return Built(graph=graph, report=report, counts=counts(graph), dist=dist)
+    summary = summarize(triples)
+    dist = write_dist(triples, settings, progress, dump, summary)
+    return Built(report=report, counts=counts(summary), dist=dist)
 
 
 def input_time(settings: Settings) -> float:

@@ -20,16 +20,18 @@ names a remote one is refused (:func:`refuse_remote`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pyld import jsonld  # type: ignore[import-untyped]
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
+from rdflib.term import Node
 
 from twingraph.errors import TwingraphError
 from twingraph.rdf.compaction import compacted_nodes
 
+Triples = Iterable[tuple[Node, Node, Node]]  # an rdflib graph, or a set of its triples
 DATE_TYPES = {str(XSD.date), str(XSD.gYearMonth), str(XSD.gYear)}
 NATIVE_TYPES = {str(XSD.integer), str(XSD.boolean)}
 # how a framed document nests: what a frame does not embed stays a reference (an IRI);
@@ -78,7 +80,7 @@ def value_object(term: URIRef | BNode | Literal) -> Any:
     return {"@value": text, "@type": datatype} if datatype else {"@value": text}
 
 
-def expanded(graph: Graph) -> list[dict[str, Any]]:
+def expanded(graph: Triples) -> list[dict[str, Any]]:
     """The graph as flattened, expanded JSON-LD: one node object per subject, by ``@id``."""
     nodes: dict[str, dict[str, Any]] = {}
     for subject, predicate, obj in graph:
@@ -175,7 +177,7 @@ def pyld_compacted(nodes: list[dict[str, Any]], context: Mapping[str, Any]) -> d
     return document
 
 
-def compacted(graph: Graph, context: Mapping[str, Any]) -> dict[str, Any]:
+def compacted(graph: Triples, context: Mapping[str, Any]) -> dict[str, Any]:
     """The whole graph compacted with the context: the context inline, then a flat ``@graph`` of nodes.
 
     pyld's answer, written from its answers for each kind of value

@@ -401,9 +401,19 @@ class Mapper:
 
 def records_to_graph(dataset: Dataset, base_iri: str, progress: Progress = ignore) -> Graph:
     """Build the dataset's graph: a fresh graph, the same for the same records; ``progress`` counts the files."""
+    return triples_graph(records_triples(dataset, base_iri, progress), base_iri)
+
+
+def records_triples(dataset: Dataset, base_iri: str, progress: Progress = ignore) -> Iterator[Triple]:
+    """The triples of the dataset's graph, some more than once; ``progress`` counts the files."""
+    return Mapper(dataset, base_iri, progress).triples()
+
+
+def triples_graph(triples: Iterable[Triple], base_iri: str) -> Graph:
+    """A graph of the triples with the published prefixes, and the dataset's base as the empty one."""
     graph = prefixed_graph()
     graph.bind("", Minter(base_iri).base)
-    for triple in Mapper(dataset, base_iri, progress).triples():
+    for triple in triples:
         graph.add(triple)
     return graph
 
