@@ -83,9 +83,14 @@ def jsonld(graph: Triples, context: dict[str, Any]) -> bytes:
 
     Every IRI is whole or a term of the context, never a CURIE; dates are strings at their
     precision (:mod:`twingraph.rdf.jsonld`). Nodes and the values of a property are sorted
-    (:func:`ordered`), so the same graph always gives the same bytes.
+    (:func:`ordered`), so the same graph always gives the same bytes; each node is on a line.
     """
-    return json_bytes(compacted(graph, context), node_per_line=True)
+    return b"".join(jsonld_lines(graph, context))
+
+
+def jsonld_lines(graph: Triples, context: dict[str, Any]) -> Iterator[bytes]:
+    """:func:`jsonld` in pieces, to be written as they come (a dump of a large graph)."""
+    return node_lines(compacted(graph, context))
 
 
 def framed_jsonld(graph: Graph, frame: dict[str, Any], context: dict[str, Any]) -> bytes:
@@ -99,31 +104,30 @@ def framed_jsonld(graph: Graph, frame: dict[str, Any], context: dict[str, Any]) 
     return json_bytes(framed(graph, frame, context))
 
 
-def json_bytes(document: dict[str, Any], lead: int = 0, node_per_line: bool = False) -> bytes:
+def json_bytes(document: dict[str, Any], lead: int = 0) -> bytes:
     """A JSON-LD document as UTF-8 JSON, not escaped: its context first, then its body sorted (:func:`ordered`).
 
     Sorting changes nothing in the graph: the members of a JSON-LD array are a set unless it is an ``@list``.
 
     Args:
         lead: how many nodes at the head of the ``@graph`` stay there, ahead of the sorted rest.
-        node_per_line: write each node of the ``@graph`` on a line of its own (a dump: ``grep`` finds a
-            node whole, and the JSON is written by the C encoder, which cannot indent), the rest indented.
     """
     body = ordered({key: value for key, value in document.items() if key != "@context"})
     if lead:
         nodes = document["@graph"]
         body["@graph"] = [ordered(node) for node in nodes[:lead]] + ordered(nodes[lead:])
     stable = {"@context": document["@context"], **body} if "@context" in document else body
-    if node_per_line and stable.get("@graph"):
-        return nodes_on_lines(stable)
     return (json.dumps(stable, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def nodes_on_lines(document: dict[str, Any]) -> bytes:
-    """The document's JSON indented by 2, but each member of its non-empty ``@graph`` on one line.
+def node_lines(document: dict[str, Any]) -> Iterator[bytes]:
+    """A JSON-LD document as :func:`json_bytes` sorts it, in pieces, with each node of its ``@graph`` on one line.
 
-    >>> document = {"@context": {"name": "https://schema.org/name"}, "@graph": [{"@id": "a"}, {"@id": "b"}]}
-    >>> print(nodes_on_lines(document).decode())
+    For a dump: ``grep`` finds a node whole, and the nodes are sorted and written one at a time
+    by the C encoder (which cannot indent), so no second copy of the graph is made.
+
+    >>> document = {"@context": {"name": "https://schema.org/name"}, "@graph": [{"@id": "b"}, {"@id": "a"}]}
+    >>> print(b"".join(node_lines(document)).decode())
     {
       "@context": {
         "name": "https://schema.org/name"
@@ -135,14 +139,23 @@ def nodes_on_lines(document: dict[str, Any]) -> bytes:
     }
     <BLANKLINE>
     """
-    members = [
-        (key, json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  "))
-        for key, value in document.items()
-        if key != "@graph"
-    ]
-    nodes = ",\n".join(f"    {json.dumps(node, ensure_ascii=False)}" for node in document["@graph"])
-    members.append(("@graph", f"[\n{nodes}\n  ]"))
-    return ("{\n" + ",\n".join(f"  {json.dumps(key)}: {text}" for key, text in members) + "\n}\n").encode("utf-8")
+    nodes = document.get("@graph")
+    if not nodes:
+        yield json_bytes(document)
+        return
+    head = ordered({key: value for key, value in document.items() if key not in ("@context", "@graph")})
+    head = {"@context": document["@context"], **head} if "@context" in document else head
+    members = "".join(f"  {json.dumps(key)}: {indented(value)},\n" for key, value in head.items())
+    yield ("{\n" + members + '  "@graph": [\n').encode("utf-8")
+    in_order = (ordered(n) for n in sorted(nodes, key=node_id)) if distinct_nodes(nodes) else ordered(nodes)
+    for n, node in enumerate(in_order):
+        yield ((",\n    " if n else "    ") + json.dumps(node, ensure_ascii=False)).encode("utf-8")
+    yield b"\n  ]\n}\n"
+
+
+def indented(value: Any) -> str:
+    """A value's JSON indented by 2, as a member of an object at the top level."""
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
 
 
 def description_jsonld(graph: Graph, subject: str, context: dict[str, Any],
@@ -333,9 +346,7 @@ def select_rows(graph: Graph, query: str) -> tuple[list[str], list[list[str]]]:
     solutions = store.query(query, prefixes=PREFIXES)
     if not isinstance(solutions, ox.QuerySolutions):
         raise TwingraphError("the query gives no table: write a SELECT query")
-    columns = [variable.value for variable in solutions.variables]
-    rows = [["" if term is None else term.value for term in solution] for solution in solutions]
-    return columns, rows
+    return [variable.value for variable in solutions.variables], text_rows(solutions)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -350,36 +361,37 @@ class Summary:
     retrieved: dict[str, str]  # the date each source page was retrieved on, by its IRI
 
 
-def summarize(triples: Sized) -> Summary:
-    """The summary of a graph (an rdflib graph, or a set of its triples).
+def summarize(store: ox.Store) -> Summary:
+    """The summary of the graph a store holds (in its default graph), by a few queries.
 
-    >>> from rdflib import BNode
-    >>> m = BNode()
-    >>> summarize({(m, RDF.type, TG.Meeting), (m, TG.firstPerson, TG.a), (m, TG.secondPerson, TG.b)}).person_pairs
-    1
+    >>> store = ox.Store()
+    >>> store.load(b"_:m a <https://twingraph.example/ns#Meeting> ; <https://twingraph.example/ns#firstPerson> _:a .",
+    ...            format=ox.RdfFormat.TURTLE)
+    >>> summarize(store).meetings, summarize(store).person_pairs, summarize(store).triples
+    (1, 1, 2)
     """
-    names = {cls: name for name, cls in COUNTED.items()}
-    typed: dict[str, set[object]] = {name: set() for name in COUNTED}
-    meetings: set[object] = set()
-    pages: set[str] = set()
-    persons: dict[tuple[object, object], object] = {}
-    dates: dict[str, str] = {}
-    for subject, predicate, obj in triples:
-        if predicate == RDF.type:
-            if obj in names:
-                typed[names[obj]].add(subject)  # type: ignore[index]
-            elif obj == TG.Meeting:
-                meetings.add(subject)
-            elif obj == TG.SourcePage:
-                pages.add(str(subject))
-        elif predicate in (TG.firstPerson, TG.secondPerson):
-            persons[subject, predicate] = obj
-        elif predicate == TG.retrieved:
-            dates[str(subject)] = str(obj)
-    pairs = {(persons.get((m, TG.firstPerson)), persons.get((m, TG.secondPerson))) for m in meetings}
-    return Summary(triples=len(triples), entities={name: len(found) for name, found in typed.items()},
-                   meetings=len(meetings), person_pairs=len(pairs), pages=tuple(sorted(pages)),
-                   retrieved={page: dates[page] for page in pages if page in dates})  # fmt: skip
+    classes = " ".join(f"<{cls}>" for cls in COUNTED.values())
+    query = f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ VALUES ?c {{ {classes} }} ?s a ?c }} GROUP BY ?c"
+    typed = {cls: int(n) for cls, n in store_rows(store, query)}
+    [[meetings]] = store_rows(store, "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m a tg:Meeting }")
+    [[pairs]] = store_rows(store, """SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?a ?b WHERE {
+        ?m a tg:Meeting OPTIONAL { ?m tg:firstPerson ?a } OPTIONAL { ?m tg:secondPerson ?b } } }""")
+    pages = store_rows(store, "SELECT ?p ?date WHERE { ?p a tg:SourcePage OPTIONAL { ?p tg:retrieved ?date } }")
+    return Summary(triples=len(store), entities={name: typed.get(str(cls), 0) for name, cls in COUNTED.items()},
+                   meetings=int(meetings), person_pairs=int(pairs), pages=tuple(sorted(page for page, _ in pages)),
+                   retrieved={page: date for page, date in pages if date})  # fmt: skip
+
+
+def store_rows(store: ox.Store, query: str) -> list[list[str]]:
+    """A SELECT's rows over a store, as text (an unbound value as "")."""
+    solutions = store.query(query, prefixes=PREFIXES)
+    assert isinstance(solutions, ox.QuerySolutions)
+    return text_rows(solutions)
+
+
+def text_rows(solutions: ox.QuerySolutions) -> list[list[str]]:
+    """Solutions as rows of text, an unbound value as ""."""
+    return [["" if term is None else term.value for term in solution] for solution in solutions]
 
 
 def counts(summary: Summary) -> dict[str, int]:

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 from twingraph.config import BUILD_INFO, DUMP, DUMPS, VOID, Settings
@@ -18,7 +19,7 @@ from twingraph.export import (
     Summary,
     counts,
     describe_dataset,
-    jsonld,
+    jsonld_lines,
     load_context,
     ntriples,
     prefixes,
@@ -28,7 +29,7 @@ from twingraph.export import (
     summarize,
     turtle,
 )
-from twingraph.fileio import ensure_writable, replacing_directory, write_atomic
+from twingraph.fileio import atomic_output, ensure_writable, replacing_directory, write_atomic
 from twingraph.link.output import links_for_base, review_path_for, review_problems
 from twingraph.model import Dataset
 from twingraph.problems import Problem, ProblemReport, ProblemsError, Severity, Site
@@ -40,7 +41,7 @@ from twingraph.rdf.namespaces import prefixed_graph
 from twingraph.rdf.vocabulary import concept_triples, load_ontology
 from twingraph.records import LoadedRecords, RecordsError, check_file, read_records
 from twingraph.store import EmbeddedStore, Publisher, load_queries, publish
-from twingraph.validate import Engine, Report, load_shapes, validate_graph, validate_ntriples
+from twingraph.validate import Engine, Report, load_shapes, ntriples_store, validate_graph, validate_store
 
 
 class InvalidGraphError(ProblemsError):
@@ -155,7 +156,7 @@ def write_graph(dataset: Dataset, fmt: RdfFormat, path: Path, settings: Settings
 def checked_graph(settings: Settings, progress: Progress = lambda _: None) -> tuple[Dataset, Graph, Report]:
     """The dataset's graph, validated; raises InvalidGraphError on violations."""
     loaded, graph = records_graph(settings, progress)
-    return loaded.dataset, graph, validated(loaded, ntriples_of(graph, progress), settings, progress)
+    return loaded.dataset, graph, validated(loaded, ntriples_store(ntriples_of(graph, progress)), settings, progress)
 
 
 def ntriples_of(graph: Sized, progress: Progress) -> bytes:
@@ -164,10 +165,10 @@ def ntriples_of(graph: Sized, progress: Progress) -> bytes:
     return ntriples(graph)
 
 
-def validated(loaded: LoadedRecords, graph: bytes, settings: Settings, progress: Progress) -> Report:
-    """The SHACL report on the records' graph, given as N-Triples; raises InvalidGraphError on violations."""
+def validated(loaded: LoadedRecords, graph: ox.Store, settings: Settings, progress: Progress) -> Report:
+    """The SHACL report on the records' graph, held by a store; raises InvalidGraphError on violations."""
     progress("validating with SHACL")
-    report = validate_ntriples(graph, load_shapes(settings.shapes_dir, settings.clock), progress=progress)
+    report = validate_store(graph, load_shapes(settings.shapes_dir, settings.clock), progress=progress)
     if not report.conforms:
         raise InvalidGraphError(report, record_origin(loaded, settings.base_iri))
     return report
@@ -232,15 +233,16 @@ def write_dist(graph: Sized, settings: Settings, progress: Progress = lambda _: 
     """
     ensure_writable(settings.dist_dir, "the build")
     context = load_context(settings.ontology_dir)
-    meta = describe_dataset(summary or summarize(graph), settings.base_iri, version(), DUMPS)
+    ntriples = ntriples_of(graph, progress) if dump is None else dump
+    meta = describe_dataset(summary or summarize(ntriples_store(ntriples)), settings.base_iri, version(), DUMPS)
     with replacing_directory(settings.dist_dir) as staging:
-        ntriples = ntriples_of(graph, progress) if dump is None else dump
         progress(f"writing dumps to {settings.dist_dir}")
         write_atomic(staging / DUMP, ntriples)
         write_atomic(staging / DUMPS["ntriples"], gzip.compress(ntriples, mtime=0))
         write_atomic(staging / DUMPS["turtle"], turtle(ntriples, prefixes(prefixed_graph()), expected=len(graph)))
         progress(f"compacting the JSON-LD dump ({DUMPS['jsonld']}) with the context")
-        write_atomic(staging / DUMPS["jsonld"], jsonld(graph, context))
+        with atomic_output(staging / DUMPS["jsonld"]) as handle:
+            handle.writelines(jsonld_lines(graph, context))
         write_atomic(staging / VOID, serialize(meta, RdfFormat.TURTLE, context))
         write_atomic(staging / BUILD_INFO, json.dumps({"base_iri": settings.base_iri}).encode("utf-8"))
     return settings.dist_dir
@@ -258,8 +260,10 @@ def build(settings: Settings, progress: Progress = lambda _: None) -> Built:
     loaded = load_records(settings)
     triples = set(dataset_triples(loaded, settings, progress))  # a set, not a graph: a third of the memory
     dump = ntriples_of(triples, progress)  # once: SHACL validates it, then it is the dump
-    report = validated(loaded, dump, settings, progress)
-    summary = summarize(triples)
+    store = ntriples_store(dump)
+    report = validated(loaded, store, settings, progress)
+    summary = summarize(store)
+    del store
     dist = write_dist(triples, settings, progress, dump, summary)
     return Built(report=report, counts=counts(summary), dist=dist)
 

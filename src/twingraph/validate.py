@@ -152,15 +152,16 @@ def validate_graph(data: Graph, shapes: Graph, engine: Engine = Engine.OXIGRAPH,
     return _report(_compiled(data_store(data), shapes, progress))
 
 
-def validate_ntriples(ntriples: bytes, shapes: Graph, progress: Progress = ignore) -> Report:
-    """Validate a graph given as N-Triples with the compiled engine: :func:`validate_graph` without a second dump.
+def validate_store(store: ox.Store, shapes: Graph, progress: Progress = ignore) -> Report:
+    """Validate the graph a pyoxigraph store holds with the compiled engine (:func:`validate_graph`).
 
-    A build writes the N-Triples for its dumps anyway; validating them spares serializing the graph twice.
+    A build loads the N-Triples it writes for its dumps (:func:`ntriples_store`), validates
+    them and counts them in the same store, instead of serializing the graph once more.
 
     Raises:
         UnsupportedShapeError: a shape uses a feature the compiler does not translate.
     """
-    return _report(_compiled(ntriples_store(ntriples), shapes, progress))
+    return _report(_compiled(store, shapes, progress))
 
 
 def _report(found: Iterable[Violation]) -> Report:
