@@ -211,11 +211,12 @@ def write_readme(readme: Path, results_dir: Path, order: list[str]) -> None:
 
 def rebuild_all(here: Path) -> None:
     """Every marked section of the README from the results files present (after copying some in, say)."""
+    import build_speed
     import extract_speed
     import shacl_speed
 
     write_readme(here / "README.md", here / "results", ["10k", "100k", "1m"])
-    for script in (extract_speed, shacl_speed):
+    for script in (build_speed, extract_speed, shacl_speed):
         if script.RESULTS.exists():
             result = json.loads(script.RESULTS.read_text(encoding="utf-8"))
             replace_section(here / "README.md", script.START, script.END, script.render(result))

@@ -260,6 +260,7 @@ def build(settings: Settings, progress: Progress = lambda _: None) -> Built:
     loaded = load_records(settings)
     triples = set(dataset_triples(loaded, settings, progress))  # a set, not a graph: a third of the memory
     dump = ntriples_of(triples, progress)  # once: SHACL validates it, then it is the dump
+    progress("loading the N-Triples into an in-memory store for SHACL")
     store = ntriples_store(dump)
     report = validated(loaded, store, settings, progress)
     summary = summarize(store)
