@@ -29,7 +29,7 @@ COUNTED = {"cities": TG.City, "partner cities": TG.PartnerCity, "agreements": TG
            "persons": TG.Person, "organizations": TG.Organization}  # fmt: skip
 # the kinds of resource ontology/frames/ has a frame for: twingraph export --frame KIND
 FRAMES = ("event", "person", "city", "agreement")
-Sized = Graph | Collection[tuple[Node, Node, Node]]  # a graph, or the set of its triples; its size is its length
+GraphOrTriples = Graph | Collection[tuple[Node, Node, Node]]  # a graph, or the set of its triples
 
 
 def load_context(ontology_dir: Path) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from rdflib import Graph
 from twingraph.config import BUILD_INFO, DUMP, DUMPS, VOID, Settings
 from twingraph.errors import TwingraphError
 from twingraph.export import (
-    Sized,
+    GraphOrTriples,
     Summary,
     counts,
     describe_dataset,
@@ -159,7 +159,7 @@ def checked_graph(settings: Settings, progress: Progress = lambda _: None) -> tu
     return loaded.dataset, graph, validated(loaded, ntriples_store(ntriples_of(graph, progress)), settings, progress)
 
 
-def ntriples_of(graph: Sized, progress: Progress) -> bytes:
+def ntriples_of(graph: GraphOrTriples, progress: Progress) -> bytes:
     """The graph as sorted N-Triples (:func:`twingraph.export.ntriples`), said on the terminal."""
     progress(f"writing the {len(graph):,} triples as N-Triples")
     return ntriples(graph)
@@ -215,7 +215,7 @@ def check_records(settings: Settings, files: Sequence[Path], progress: Progress 
     return found
 
 
-def write_dist(graph: Sized, settings: Settings, progress: Progress = lambda _: None,
+def write_dist(graph: GraphOrTriples, settings: Settings, progress: Progress = lambda _: None,
                dump: bytes | None = None, summary: Summary | None = None) -> Path:  # fmt: skip
     """Write the dumps and the DCAT/VoID description to dist/, replacing it whole.
 
@@ -238,7 +238,8 @@ def write_dist(graph: Sized, settings: Settings, progress: Progress = lambda _: 
     with replacing_directory(settings.dist_dir) as staging:
         progress(f"writing dumps to {settings.dist_dir}")
         write_atomic(staging / DUMP, ntriples)
-        write_atomic(staging / DUMPS["ntriples"], gzip.compress(ntriples, mtime=0))
+        # level 6, the gzip command's default: half the time of 9 for 3% more bytes (the 100k dump)
+        write_atomic(staging / DUMPS["ntriples"], gzip.compress(ntriples, compresslevel=6, mtime=0))
         write_atomic(staging / DUMPS["turtle"], turtle(ntriples, prefixes(prefixed_graph()), expected=len(graph)))
         progress(f"compacting the JSON-LD dump ({DUMPS['jsonld']}) with the context")
         with atomic_output(staging / DUMPS["jsonld"]) as handle:
@@ -258,13 +259,14 @@ def build(settings: Settings, progress: Progress = lambda _: None) -> Built:
     """
     progress(f"reading records in {settings.records_dir}")
     loaded = load_records(settings)
-    triples = set(dataset_triples(loaded, settings, progress))  # a set, not a graph: a third of the memory
+    # a set, not an rdflib graph: at 1.66M triples, 0.7 GB against 1.8 GB, and no index to build
+    triples = set(dataset_triples(loaded, settings, progress))
     dump = ntriples_of(triples, progress)  # once: SHACL validates it, then it is the dump
     progress("loading the N-Triples into an in-memory store for SHACL")
     store = ntriples_store(dump)
     report = validated(loaded, store, settings, progress)
     summary = summarize(store)
-    del store
+    del store  # its memory goes to the JSON-LD
     dist = write_dist(triples, settings, progress, dump, summary)
     return Built(report=report, counts=counts(summary), dist=dist)
 
