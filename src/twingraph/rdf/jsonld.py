@@ -32,6 +32,8 @@ from twingraph.errors import TwingraphError
 from twingraph.rdf.compaction import compacted_nodes
 
 Triples = Iterable[tuple[Node, Node, Node]]  # an rdflib graph, or a set of its triples
+RDF_TYPE = RDF.type  # the terms the loops below compare with, looked up once: rdflib makes each anew
+XSD_INTEGER, XSD_BOOLEAN, XSD_STRING = str(XSD.integer), str(XSD.boolean), str(XSD.string)
 DATE_TYPES = {str(XSD.date), str(XSD.gYearMonth), str(XSD.gYear)}
 NATIVE_TYPES = {str(XSD.integer), str(XSD.boolean)}
 # how a framed document nests: what a frame does not embed stays a reference (an IRI);
@@ -72,12 +74,12 @@ def value_object(term: URIRef | BNode | Literal) -> Any:
     text = str(term)
     if term.language:
         return {"@value": text, "@language": term.language}
-    datatype = str(term.datatype) if term.datatype and term.datatype != XSD.string else None
-    if datatype == str(XSD.integer) and text.lstrip("-").isdigit() and str(int(text)) == text:
+    datatype = str(term.datatype) if term.datatype else None
+    if datatype == XSD_INTEGER and text.lstrip("-").isdigit() and str(int(text)) == text:
         return {"@value": int(text)}
-    if datatype == str(XSD.boolean) and text in ("true", "false"):
+    if datatype == XSD_BOOLEAN and text in ("true", "false"):
         return {"@value": text == "true"}
-    return {"@value": text, "@type": datatype} if datatype else {"@value": text}
+    return {"@value": text, "@type": datatype} if datatype and datatype != XSD_STRING else {"@value": text}
 
 
 def expanded(graph: Triples) -> list[dict[str, Any]]:
@@ -86,7 +88,7 @@ def expanded(graph: Triples) -> list[dict[str, Any]]:
     for subject, predicate, obj in graph:
         key = node_id(subject)  # type: ignore[arg-type]
         node = nodes.setdefault(key, {"@id": key})
-        if predicate == RDF.type and not isinstance(obj, Literal):
+        if predicate == RDF_TYPE and not isinstance(obj, Literal):
             node.setdefault("@type", []).append(node_id(obj))  # type: ignore[arg-type]
         else:
             node.setdefault(str(predicate), []).append(value_object(obj))  # type: ignore[arg-type]
