@@ -345,6 +345,30 @@ def test_a_worker_killed_mid_query_gives_500_and_the_next_query_works(patient_se
     still_up(patient_server)
 
 
+def nice_of(pid: int) -> int:
+    """A process's nice value (field 19 of /proc/PID/stat)."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def test_a_long_querys_worker_drops_to_the_lowest_priority_and_the_others_keep_theirs(patient_server: str) -> None:
+    pid = server_pid(patient_server)
+    base = min(19, nice_of(pid) + 10)
+    assert ask(patient_server, "ASK { ?s ?p ?o }").status_code == 200  # a short query leaves its worker as it was
+    before = idle_workers(pid)
+    assert {nice_of(w) for w in before} == {base}
+    thread, answers = in_background(patient_server, RUNAWAY)
+    worker = busy_worker(pid, before)
+    deadline = time.monotonic() + 10
+    while nice_of(worker) != 19 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert nice_of(worker) == 19, "the worker of the long query was not demoted"
+    assert {nice_of(w) for w in workers_of(pid) if w != worker} == {base}
+    os.kill(worker, signal.SIGKILL)
+    thread.join(30)
+    assert answers["answer"].status_code == 500
+    still_up(patient_server)
+
+
 def test_a_runaway_query_is_stopped_and_its_worker_is_gone(server: str) -> None:
     pid = server_pid(server)
     before = idle_workers(pid)

@@ -17,6 +17,7 @@ the next job gets a fresh worker.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import multiprocessing
@@ -29,7 +30,7 @@ import threading
 from itertools import islice
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pyoxigraph as ox
 
@@ -43,6 +44,12 @@ STACK_SIZE = 256 * 1024 * 1024  # the evaluating thread's stack: room for rdflib
 # own work (HTTP, the pages it has kept, the dumps) the CPU it needs; Linux gives nice 10 about a tenth of
 # nice 0's share of a busy core
 NICENESS = 10
+# a query still running after LONG_QUERY seconds is a long one: its worker drops to the lowest priority
+# (nice 19, about a seventh of nice 10's share of a busy core), so that the short queries in the other
+# workers and the server keep the cores while it runs. Without privilege a process cannot raise its
+# priority again: the worker keeps nice 19 until it is replaced (at a deadline, a crash or a new snapshot).
+LONG_QUERY = 0.5
+LOWEST_PRIORITY = 19
 
 
 @dataclasses.dataclass(frozen=True)
@@ -278,6 +285,7 @@ class WorkerProcess:
         self.process.start()
         child.close()
         self.ready: Ready | None = None
+        self.demoted = False
 
     @property
     def pid(self) -> int | None:
@@ -304,17 +312,39 @@ class WorkerProcess:
             WorkerError: the worker died (``crashed``) or was killed at the deadline.
         """
         self.conn.send(job)
-        return self.receive(seconds, "answer")  # type: ignore[no-any-return]
+        if self.demoted or seconds <= LONG_QUERY or self.arrived(LONG_QUERY, "answer"):
+            return self.receive(seconds, "answer")  # type: ignore[no-any-return]
+        self.demote()
+        return self.receive(seconds - LONG_QUERY, "answer", seconds)  # type: ignore[no-any-return]
 
-    def receive(self, seconds: float, what: str) -> Any:
-        try:
-            if self.conn.poll(seconds):
+    def receive(self, seconds: float, what: str, deadline: float | None = None) -> Any:
+        """The worker's next message within seconds; else it is killed (``deadline``: the seconds to name)."""
+        if self.arrived(seconds, what):
+            try:
                 return self.conn.recv()
-        except (EOFError, OSError):
-            self.kill()
-            raise WorkerError(f"the query worker died before it could {what}{self.cause()}", crashed=True) from None
+            except (EOFError, OSError):
+                self.died(what)
         self.kill()
-        raise WorkerError(f"the query worker did not {what} within {seconds:g} s and was stopped", crashed=False)
+        raise WorkerError(f"the query worker did not {what} within {deadline or seconds:g} s and was stopped",
+                          crashed=False)  # fmt: skip
+
+    def arrived(self, seconds: float, what: str) -> bool:
+        """Whether a message came within seconds; raises WorkerError (crashed) if the worker died."""
+        try:
+            return self.conn.poll(seconds)
+        except (EOFError, OSError):
+            self.died(what)
+
+    def died(self, what: str) -> NoReturn:
+        self.kill()
+        raise WorkerError(f"the query worker died before it could {what}{self.cause()}", crashed=True) from None
+
+    def demote(self) -> None:
+        """Drop the worker to the lowest CPU priority, for good (``LOWEST_PRIORITY``)."""
+        self.demoted = True
+        if self.process.pid is not None:
+            with contextlib.suppress(ProcessLookupError):  # it died meanwhile: the wait for its answer says so
+                os.setpriority(os.PRIO_PROCESS, self.process.pid, LOWEST_PRIORITY)
 
     def cause(self) -> str:
         """Why a dead worker died, as far as its exit says."""
