@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from measure import run_measured
-from provenance import NOISE, header, publish, run_info, say
+from provenance import NOISE, header, not_run, publish, run_info, say
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -142,7 +142,6 @@ def step_table(row: dict[str, Any]) -> list[str]:
 
 def render(result: dict[str, Any]) -> str:
     """The marked section of the README for one run."""
-    missing = [s for s in SCALES if s not in {r["scale"] for r in result["rows"]}]
     lines = [
         START, "## Build speed and memory (benchmarks/build_speed.py)", "",
         "`python benchmarks/build_speed.py [--scale 10k --scale 100k --scale 1m]`: `twingraph build` on "
@@ -159,9 +158,7 @@ def render(result: dict[str, Any]) -> str:
     ]  # fmt: skip
     for row in result["rows"][-1:]:
         lines += ["", *step_table(row)]
-    if missing:
-        lines += ["", f"Not run: {', '.join(missing)}, so the 1M targets are neither met nor missed here. "
-                  "To run every scale into one table: `python benchmarks/build_speed.py`."]  # fmt: skip
+    lines += not_run(list(SCALES), result["rows"], "build_speed.py", "targets are")
     return "\n".join([*lines, END]) + "\n"
 
 

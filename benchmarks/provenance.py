@@ -119,6 +119,20 @@ def replace_section(readme: Path, start: str, end: str, section: str) -> None:
     readme.write_text(text, encoding="utf-8")
 
 
+def not_run(scales: list[str], rows: list[dict[str, Any]], script: str, targets: str = "target is") -> list[str]:
+    """The closing lines of a section whose run left scales out: which, and how to run them all.
+
+    >>> not_run(["10k", "1m"], [{"scale": "10k"}], "x.py")
+    ['', 'Not run: 1m, so the 1M target is neither met nor missed here. To run every scale into one table: \
+`python benchmarks/x.py`.']
+    """
+    missing = [s for s in scales if s not in {r["scale"] for r in rows}]
+    if not missing:
+        return []
+    return ["", f"Not run: {', '.join(missing)}, so the 1M {targets} neither met nor missed here. "
+            f"To run every scale into one table: `python benchmarks/{script}`."]  # fmt: skip
+
+
 def say(message: str) -> None:
     """Progress on standard error."""
     print(f"… {message}", file=sys.stderr, flush=True)

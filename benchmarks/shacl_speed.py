@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from provenance import NOISE, header, publish, run_info, say
+from provenance import NOISE, header, not_run, publish, run_info, say
 from rdflib import Graph
 
 from twingraph.config import Settings
@@ -83,7 +83,6 @@ def table_row(row: dict[str, Any]) -> str:
 
 def render(result: dict[str, Any]) -> str:
     """The marked section of the README for one run."""
-    missing = [s for s in SCALES if s not in {r["scale"] for r in result["rows"]}]
     lines = [
         START, "## SHACL validation speed (benchmarks/shacl_speed.py)", "",
         "`python benchmarks/shacl_speed.py [--scale 10k --scale 100k --scale 1m] [--pyshacl-max N]`: "
@@ -98,9 +97,7 @@ def render(result: dict[str, Any]) -> str:
         "|---|---:|---:|---:|---:|---|---|",
         *(table_row(r) for r in result["rows"]),
     ]  # fmt: skip
-    if missing:
-        lines += ["", f"Not run: {', '.join(missing)}, so the 1M target is neither met nor missed here. "
-                  "To run every scale into one table: `python benchmarks/shacl_speed.py`."]  # fmt: skip
+    lines += not_run(list(SCALES), result["rows"], "shacl_speed.py")
     return "\n".join([*lines, END]) + "\n"
 
 
