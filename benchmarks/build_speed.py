@@ -30,12 +30,12 @@ from typing import Any
 
 from measure import run_measured
 from provenance import NOISE, header, not_run, publish, run_info, say
+from run import SCALES
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results" / "build.json"
 START, END = "<!-- benchmarks:build_speed.py:start -->", "<!-- benchmarks:build_speed.py:end -->"
-SCALES = {"10k": 14, "100k": 155, "1m": 1570}  # as benchmarks/run.py
 TARGET_S, TARGET_MIB = 30.0, 1536.0
 
 

@@ -33,7 +33,8 @@ from twingraph.synth import HOME_PERSONS, city_name, person_name
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-# Partner cities per scale: about 635 triples each, plus about 1,400 for the home city.
+# Partner cities per scale: about 1,060 triples each, plus about 2,800 for the home city and the vocabulary
+# (17,623, 167,098 and 1,659,762 triples in benchmarks/README.md); build_speed.py and shacl_speed.py use the same
 SCALES = {"10k": 14, "100k": 155, "1m": 1570}
 BASE = "https://twingraph.example/"
 

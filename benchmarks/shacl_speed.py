@@ -24,6 +24,7 @@ from typing import Any
 
 from provenance import NOISE, header, not_run, publish, run_info, say
 from rdflib import Graph
+from run import SCALES
 
 from twingraph.config import Settings
 from twingraph.pipeline import dataset_graph
@@ -33,7 +34,6 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results" / "shacl.json"
 START, END = "<!-- benchmarks:shacl_speed.py:start -->", "<!-- benchmarks:shacl_speed.py:end -->"
-SCALES = {"10k": 14, "100k": 155, "1m": 1570}  # as benchmarks/run.py: about 635 triples per partner city
 TARGET_S = 5.0
 
 
