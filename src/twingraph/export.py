@@ -147,7 +147,7 @@ def node_lines(document: dict[str, Any]) -> Iterator[bytes]:
     head = {"@context": document["@context"], **head} if "@context" in document else head
     members = "".join(f"  {json.dumps(key)}: {indented(value)},\n" for key, value in head.items())
     yield ("{\n" + members + '  "@graph": [\n').encode("utf-8")
-    in_order = (ordered(n) for n in sorted(nodes, key=node_id)) if distinct_nodes(nodes) else ordered(nodes)
+    in_order = (ordered(n) for n in sorted(nodes, key=id_key)) if distinct_nodes(nodes) else ordered(nodes)
     for n, node in enumerate(in_order):
         yield ((",\n    " if n else "    ") + json.dumps(node, ensure_ascii=False)).encode("utf-8")
     yield b"\n  ]\n}\n"
@@ -239,11 +239,12 @@ def ordered(value: Any, key: str = "") -> Any:
         items = [ordered(item) for item in value]
         if key == "@list" or len(items) < 2:
             return items
-        return sorted(items, key=node_id) if distinct_nodes(items) else sorted(items, key=sort_key)
+        return sorted(items, key=id_key) if distinct_nodes(items) else sorted(items, key=sort_key)
     return value
 
 
-def node_id(node: dict[str, Any]) -> str:
+def id_key(node: dict[str, Any]) -> str:
+    """The sort key of a node of distinct ``@id``: the id alone."""
     return str(node["@id"])
 
 
@@ -351,7 +352,7 @@ def select_rows(graph: Graph, query: str) -> tuple[list[str], list[list[str]]]:
 
 @dataclasses.dataclass(frozen=True)
 class Summary:
-    """What the dataset's description and the build's counts say of a graph, read in one pass over its triples."""
+    """What the dataset's description and the build's counts say of a graph (:func:`summarize` reads it)."""
 
     triples: int
     entities: dict[str, int]  # how many resources have each class of COUNTED, by its name there

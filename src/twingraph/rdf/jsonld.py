@@ -35,7 +35,7 @@ Triples = Iterable[tuple[Node, Node, Node]]  # an rdflib graph, or a set of its 
 RDF_TYPE = RDF.type  # the terms the loops below compare with, looked up once: rdflib makes each anew
 XSD_INTEGER, XSD_BOOLEAN, XSD_STRING = str(XSD.integer), str(XSD.boolean), str(XSD.string)
 DATE_TYPES = {str(XSD.date), str(XSD.gYearMonth), str(XSD.gYear)}
-NATIVE_TYPES = {str(XSD.integer), str(XSD.boolean)}
+NATIVE_TYPES = {XSD_INTEGER, XSD_BOOLEAN}
 # how a framed document nests: what a frame does not embed stays a reference (an IRI);
 # a property a node does not have is left out rather than written as null
 FRAME_OPTIONS = {"embed": "@never", "omitDefault": True, "omitGraph": False}
