@@ -43,7 +43,10 @@ class Blind:
         return EXTRACT / self.folder / "sources" / f"{self.page}.txt"
 
 
-BLIND = [Blind("blind", "blind-partner-cities", "Ключегорск", 5, 6)]
+BLIND = [
+    Blind("blind", "blind-partner-cities", "Ключегорск", 5, 6),
+    Blind("blind4", "second-blind-partner-cities", "Каменобродск", 5, 7),
+]
 
 
 @pytest.fixture(scope="module", params=BLIND, ids=[b.folder for b in BLIND])
