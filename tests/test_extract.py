@@ -15,7 +15,9 @@ from rdflib.namespace import RDF, XSD
 
 from twingraph.cli import main
 from twingraph.extract import Models, load_models
+from twingraph.extract.orgs import ner_organizations
 from twingraph.extract.output import records_texts
+from twingraph.extract.places import Places
 from twingraph.extract.run import extract_file, gold_records
 from twingraph.extract.score import GroupScore, compare
 from twingraph.extract.text import PageError, page_text
@@ -242,3 +244,12 @@ def test_an_unknown_name_is_ordered_and_put_in_the_nominative_by_its_endings(mod
     assert given_name_first(["Лю", "Сяохун"], models) == ["Лю", "Сяохун"]  # an order endings cannot tell
     assert nominative_token("Невальей", "ablt", models) == "Невалья"
     assert nominative_token("Сяохун", "ablt", models) == "Сяохун"  # undeclined: nothing to guess from
+
+
+@pytest.mark.parametrize("name", ["Анадолу", "Тогда", "Вместе"])
+def test_a_quoted_name_the_dictionary_reads_as_a_function_word_is_no_crash(models: Models, name: str) -> None:
+    """A tagged name left empty once its leading function words are dropped is no organization (a blind
+    page's first run crashed on one: tests/fixtures/extract/blind4/first-run.txt)."""
+    text = f"В программе – выступления ансамбля народного танца «{name}»."
+    found = ner_organizations(text, Places(("Энск",)), models)
+    assert all(f.name.strip() for f in found)

@@ -358,6 +358,8 @@ def _is_organization(name: str, places: Places, models: Models) -> bool:
     organization; a name needs a proper noun, a number, an abbreviation or a quoted part.
     """
     words = name.split()
+    if not words:  # nothing was left of the tagged span once its function words were dropped
+        return False
     first = words[0]
     proper_first = (
         "-" in first or _is_city(first, places) or not all(p.is_known for p in morph.parses(first.lower(), models)[:1])
