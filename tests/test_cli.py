@@ -9,11 +9,13 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 import twingraph
+import twingraph.store
 from twingraph.cli import main
 from twingraph.config import Settings
 
@@ -125,6 +127,23 @@ def test_public_api_is_pinned() -> None:
         "Built", "InvalidGraphError", "RecordsError", "Report", "Settings", "TwingraphError", "build",
         "default_settings", "load_dataset", "open_store", "records_to_graph", "validate_graph",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("package", [twingraph, twingraph.store])
+def test_every_public_name_resolves_from_its_module(package: Any) -> None:
+    assert sorted(package.EXPORTS) == sorted(package.__all__)
+    for name in package.__all__:
+        assert getattr(package, name).__name__ == name
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        package.nothing  # noqa: B018
+
+
+def test_a_query_worker_imports_neither_the_pipeline_nor_the_remote_client() -> None:
+    """A worker starts by importing twingraph.store.workers: the lazy packages keep that to what a worker runs."""
+    probe = "import sys, twingraph.store.workers; print(' '.join(sorted(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert "twingraph.store.workers" in loaded
+    assert not {"twingraph.pipeline", "twingraph.store.remote", "twingraph.store.publish", "httpx"} & set(loaded)
 
 
 def test_imports_follow_the_one_way_data_flow() -> None:

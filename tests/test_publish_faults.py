@@ -36,8 +36,8 @@ from twingraph.cli import main
 from twingraph.clock import fixed_clock
 from twingraph.config import Settings
 from twingraph.sparql_http import Retries
-from twingraph.store import Publisher, StoreError, endpoints_for, publish
-from twingraph.store.publish import staging_graph
+from twingraph.store import Publisher, StoreError, endpoints_for
+from twingraph.store.publish import publish, staging_graph
 
 pytestmark = pytest.mark.server
 

@@ -2,14 +2,23 @@
 
 >>> from twingraph import build, default_settings
 >>> # built = build(default_settings())
+
+The names below are imported when first used, so that importing one submodule (a query
+worker imports ``twingraph.store.workers``) does not load the whole pipeline.
 """
 
-from twingraph.config import Settings, default_settings
-from twingraph.errors import TwingraphError
-from twingraph.pipeline import Built, InvalidGraphError, build, open_store
-from twingraph.rdf.mapping import records_to_graph
-from twingraph.records import RecordsError, load_dataset
-from twingraph.validate import Report, validate_graph
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from twingraph.config import Settings, default_settings
+    from twingraph.errors import TwingraphError
+    from twingraph.pipeline import Built, InvalidGraphError, build, open_store
+    from twingraph.rdf.mapping import records_to_graph
+    from twingraph.records import RecordsError, load_dataset
+    from twingraph.validate import Report, validate_graph
 
 __all__ = [
     "Built",
@@ -25,3 +34,25 @@ __all__ = [
     "records_to_graph",
     "validate_graph",
 ]
+
+EXPORTS = {
+    "Built": "twingraph.pipeline",
+    "InvalidGraphError": "twingraph.pipeline",
+    "RecordsError": "twingraph.records",
+    "Report": "twingraph.validate",
+    "Settings": "twingraph.config",
+    "TwingraphError": "twingraph.errors",
+    "build": "twingraph.pipeline",
+    "default_settings": "twingraph.config",
+    "load_dataset": "twingraph.records",
+    "open_store": "twingraph.pipeline",
+    "records_to_graph": "twingraph.rdf.mapping",
+    "validate_graph": "twingraph.validate",
+}  # each public name's module
+
+
+def __getattr__(name: str) -> Any:
+    """The public name, imported from its module on first use."""
+    if name not in EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(EXPORTS[name]), name)

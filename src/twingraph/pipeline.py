@@ -40,7 +40,8 @@ from twingraph.rdf.mapping import Triple, name_collisions, records_triples, trip
 from twingraph.rdf.namespaces import prefixed_graph
 from twingraph.rdf.vocabulary import concept_triples, load_ontology
 from twingraph.records import LoadedRecords, RecordsError, check_file, read_records
-from twingraph.store import EmbeddedStore, Publisher, load_queries, publish
+from twingraph.store import EmbeddedStore, Publisher, load_queries
+from twingraph.store.publish import publish
 from twingraph.validate import Engine, Report, load_shapes, ntriples_store, validate_graph, validate_store
 
 

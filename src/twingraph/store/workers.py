@@ -244,15 +244,22 @@ def serve_jobs(conn: Connection, snapshot: str | None, lockdown: str, memory: in
             conn.send(Refusal(500, "the results could not be sent back: %(reason)s", {"reason": str(exc)}))
 
 
-def worker_main(conn: Connection, snapshot: str | None, memory: int) -> None:
+def lower_priority(pid: int, niceness: int) -> None:
+    """Give a process (0: this one) at least this nice value; a process that has gone is left alone."""
+    with contextlib.suppress(ProcessLookupError):
+        os.setpriority(os.PRIO_PROCESS, pid, max(niceness, os.getpriority(os.PRIO_PROCESS, pid)))
+
+
+def worker_main(conn: Connection, snapshot: str | None, memory: int, niceness: int) -> None:
     """The worker process's entry point.
 
-    The process lowers its CPU priority (``NICENESS``), the network is locked while the
-    process has one thread (a namespace needs that), then ``serve_jobs`` runs in a thread
-    with a large stack. Ctrl-C is the server's to handle.
+    The process keeps the CPU priority its server gave it at start (``NICENESS`` below the
+    server's: see ``WorkerProcess``), the network is locked while the process has one thread
+    (a namespace needs that), then ``serve_jobs`` runs in a thread with a large stack. Ctrl-C
+    is the server's to handle.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.nice(NICENESS)
+    lower_priority(0, niceness)
     # rdflib warns about every odd IRI and number of a hostile query; the server's log is not the place
     logging.getLogger("rdflib").setLevel(logging.ERROR)
     try:
@@ -280,9 +287,12 @@ class WorkerProcess:
         self.conn, child = context.Pipe()
         self.generation = generation
         self.memory = memory
-        self.process = context.Process(target=worker_main, args=(child, str(snapshot) if snapshot else None, memory),
-                                       name="twingraph-query-worker", daemon=True)  # fmt: skip
+        niceness = min(LOWEST_PRIORITY, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
+        self.process = context.Process(target=worker_main, name="twingraph-query-worker", daemon=True,
+                                       args=(child, str(snapshot) if snapshot else None, memory, niceness))  # fmt: skip
         self.process.start()
+        # at once, so that the new interpreter's start and imports (a fifth of a CPU second) already yield to the server
+        lower_priority(self.process.pid or 0, niceness)
         child.close()
         self.ready: Ready | None = None
         self.demoted = False
@@ -342,9 +352,8 @@ class WorkerProcess:
     def demote(self) -> None:
         """Drop the worker to the lowest CPU priority, for good (``LOWEST_PRIORITY``)."""
         self.demoted = True
-        if self.process.pid is not None:
-            with contextlib.suppress(ProcessLookupError):  # it died meanwhile: the wait for its answer says so
-                os.setpriority(os.PRIO_PROCESS, self.process.pid, LOWEST_PRIORITY)
+        if self.process.pid is not None:  # if it died meanwhile, the wait for its answer says so
+            lower_priority(self.process.pid, LOWEST_PRIORITY)
 
     def cause(self) -> str:
         """Why a dead worker died, as far as its exit says."""
