@@ -1,16 +1,19 @@
-"""What the query workers cost in memory: a real `twingraph serve`, its processes' resident memory, by scale.
+"""What the query workers cost in memory: a real `twingraph serve`, its processes' memory, by scale.
 
     python benchmarks/worker_memory.py [--scale kazan] [--scale 100k] [--scale 1m]
 
-Each worker process is spawned (never forked: the server has threads) and loads an
-N-Quads snapshot of the served store, so the data is held once by the server and once
-by each worker. This measures that: the resident memory (VmRSS) of the server and of each
-worker once all are ready, with the snapshot's size, at each scale asked for.
+The server spawns one template process, which loads an N-Quads snapshot of the served
+store and forks the workers (store/template.py), so the workers share the template's
+pages copy-on-write. This measures that, once all are ready: the resident memory (VmRSS)
+of the server, the template and each worker, and each one's proportional share (PSS:
+a page shared by n processes counts 1/n in each), whose sum is what the processes hold
+together; with the snapshot's size, at each scale asked for.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import subprocess
 import sys
 import time
@@ -22,6 +25,7 @@ from measure import free_port
 from provenance import header, publish, run_info, say
 
 from twingraph.config import DEFAULT_LIMITS
+from twingraph.store.template import TEMPLATE_NAME, WORKER_NAME, Template
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -41,6 +45,16 @@ def rss_mib(pid: int) -> float:
     return kib / 1024
 
 
+def pss_mib(pid: int) -> float:
+    """A process's proportional set size in MiB (Pss of /proc/PID/smaps_rollup), 0 if it is gone."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0.0
+    kib = next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
+    return kib / 1024
+
+
 def children(pid: int) -> list[int]:
     """The direct children of a process (Linux: /proc/PID/task/*/children)."""
     found: list[int] = []
@@ -52,16 +66,22 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def command_line(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
+def named(pids: list[int], name: str) -> list[int]:
+    """Those of the processes whose name (/proc/PID/comm) is name."""
+    found = []
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() == name:
+                found.append(pid)
+        except OSError:
+            continue
+    return found
 
 
-def workers_of(pid: int) -> list[int]:
-    """The server's query workers: its children started by multiprocessing's spawn (not its resource tracker)."""
-    return [c for c in children(pid) if "spawn_main" in command_line(c)]
+def processes_of(server: int) -> tuple[list[int], list[int]]:
+    """The server's templates (its children) and their workers (their children), by name."""
+    templates = named(children(server), TEMPLATE_NAME)
+    return templates, [w for t in templates for w in named(children(t), WORKER_NAME)]
 
 
 def prepare(scale: str) -> Path:
@@ -79,8 +99,8 @@ def prepare(scale: str) -> Path:
     return dist
 
 
-def settled(process: subprocess.Popen[bytes], url: str, workers: int, patience: float = 900.0) -> list[int]:
-    """Wait until the server answers and all its workers run with steady memory; their pids."""
+def settled(process: subprocess.Popen[bytes], url: str, workers: int, patience: float = 900.0) -> tuple[int, list[int]]:
+    """Wait until the server answers and all its workers run with steady memory; the template's and their pids."""
     deadline = time.monotonic() + patience
     while time.monotonic() < deadline:
         try:
@@ -92,13 +112,33 @@ def settled(process: subprocess.Popen[bytes], url: str, workers: int, patience: 
             time.sleep(0.2)
     previous: list[float] = []
     while time.monotonic() < deadline:
-        pids = workers_of(process.pid)
+        templates, pids = processes_of(process.pid)
         sizes = [rss_mib(p) for p in pids]
-        if len(pids) == workers and previous and all(abs(a - b) < 1 for a, b in zip(sizes, previous, strict=False)):
-            return pids
+        if len(templates) == 1 and len(pids) == workers and previous \
+                and all(abs(a - b) < 1 for a, b in zip(sizes, previous, strict=False)):  # fmt: skip
+            return templates[0], pids
         previous = sizes
         time.sleep(2)
     raise SystemExit("the workers did not settle")
+
+
+def start_times(nt: Path, forks: int = 5) -> dict[str, float]:
+    """A template of its own over the N-Triples: seconds from its start to loaded, and ms from fork to ready."""
+    started = time.perf_counter()
+    template = Template(nt, 0, DEFAULT_LIMITS.query_memory)
+    try:
+        template.wait_ready(900)
+        loaded = time.perf_counter() - started
+        times = []
+        for _ in range(forks):
+            started = time.perf_counter()
+            worker = template.fork()
+            worker.wait_ready(60)
+            times.append((time.perf_counter() - started) * 1000)
+            worker.kill()
+        return {"template_load_s": loaded, "fork_ready_ms": statistics.median(times)}
+    finally:
+        template.close()
 
 
 def measure(scale: str) -> dict[str, Any]:
@@ -109,13 +149,17 @@ def measure(scale: str) -> dict[str, Any]:
     say(f"[{scale}] serving {triples} triples with {DEFAULT_LIMITS.workers} workers")
     process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        pids = settled(process, f"http://127.0.0.1:{port}", DEFAULT_LIMITS.workers)
+        template, pids = settled(process, f"http://127.0.0.1:{port}", DEFAULT_LIMITS.workers)
         snapshots = sorted(Path("/tmp").glob("twingraph-snapshot-*/generation-*.nq"), key=lambda p: p.stat().st_mtime)
+        pss = {"server": pss_mib(process.pid), "template": pss_mib(template), "workers": [pss_mib(p) for p in pids]}
         return {
             "triples": triples,
             "server_mib": rss_mib(process.pid),
+            "template_mib": rss_mib(template),
             "worker_mib": [rss_mib(p) for p in pids],
+            "pss_mib": pss,
             "snapshot_mib": snapshots[-1].stat().st_size / 2**20 if snapshots else 0.0,
+            **start_times(dist / "twingraph.nt"),
         }
     finally:
         process.terminate()
@@ -126,20 +170,27 @@ def render(result: dict[str, Any]) -> str:
     """The marked section of the README for one run."""
     rows = []
     for scale, r in result["scales"].items():
-        workers = r["worker_mib"]
-        total = r["server_mib"] + sum(workers)
-        rows.append(f"| {scale} | {r['triples']:,} | {r['server_mib']:.0f} | {len(workers)} × "
-                    f"{min(workers):.0f}–{max(workers):.0f} | {total:.0f} | {r['snapshot_mib']:.1f} |")  # fmt: skip
+        workers, pss = r["worker_mib"], r["pss_mib"]
+        together = pss["server"] + pss["template"] + sum(pss["workers"])
+        rows.append(f"| {scale} | {r['triples']:,} | {r['server_mib']:.0f} | {r['template_mib']:.0f} | "
+                    f"{len(workers)} × {min(workers):.0f}–{max(workers):.0f} | "
+                    f"{len(workers)} × {min(pss['workers']):.0f}–{max(pss['workers']):.0f} | {together:.0f} | "
+                    f"{r['snapshot_mib']:.1f} | {r['template_load_s']:.1f} | {r['fork_ready_ms']:.0f} |")  # fmt: skip
     lines = [
         START, "## Memory of the query workers (benchmarks/worker_memory.py)", "",
         "`python benchmarks/worker_memory.py --scale ...`: a real `twingraph serve` (default limits) once its "
-        "workers are ready; resident memory (VmRSS) of the server and of each worker. The workers are spawned, "
-        "not forked after loading: forking would share the store's pages copy-on-write, but the server has "
-        "threads (its event loop, the page thread pool, the watcher) and forking a threaded process is unsafe. "
-        "So each worker loads an N-Quads snapshot of the store, and holds the data once more.", "",
+        "workers are ready. The workers are forked after loading: the server, which has threads and so never "
+        "forks, spawns one template process that locks itself out of the network, loads an N-Quads snapshot of "
+        "the store once, and forks each worker (store/template.py). The workers share the template's pages "
+        "copy-on-write, and a new one starts in milliseconds at any size, so a worker is replaced freely (after "
+        "a deadline, a crash or a long query). RSS counts every page a process maps, shared ones included; PSS "
+        "counts a page shared by n processes as 1/n in each, so the sum of PSS is what the processes hold "
+        "together. The last two columns come from a template of the benchmark's own over the same N-Triples.", "",
         *header(result["run"], "results/worker_memory.json"), "",
-        "| scale | triples | server (MiB) | workers (MiB each) | total (MiB) | snapshot on disk (MiB) |",
-        "|---|---:|---:|---|---:|---:|", *rows,
+        "| scale | triples | server RSS (MiB) | template RSS (MiB) | workers RSS (MiB each) | workers PSS (MiB each) "
+        "| all PSS, together (MiB) | snapshot on disk (MiB) | template: start to loaded (s) | worker: fork to ready "
+        "(ms, median of 5) |",
+        "|---|---:|---:|---:|---|---|---:|---:|---:|---:|", *rows,
     ]  # fmt: skip
     return "\n".join([*lines, END]) + "\n"
 

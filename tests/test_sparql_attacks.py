@@ -27,6 +27,7 @@ from running_stores import StartCommand, oxigraph
 from twingraph.cli import main
 from twingraph.config import Settings
 from twingraph.pipeline import Built
+from twingraph.store.template import WORKER_NAME
 
 pytestmark = pytest.mark.server
 NoConnection = Callable[[socket.socket], None]
@@ -293,13 +294,22 @@ def cpu_ticks(pid: int) -> int:
 
 
 def workers_of(server: int) -> list[int]:
-    """The query worker processes of a server: its children started by multiprocessing."""
+    """The query worker processes of a server: the processes its template forked, by their name."""
     found = []
     for proc in Path("/proc").iterdir():
         with contextlib.suppress(OSError, IndexError):
-            if proc.name.isdigit() and int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1]) == server \
-                    and b"spawn_main" in (proc / "cmdline").read_bytes():  # fmt: skip
+            if proc.name.isdigit() and (proc / "comm").read_text().strip() == WORKER_NAME \
+                    and server in ancestors(int(proc.name)):  # fmt: skip
                 found.append(int(proc.name))
+    return found
+
+
+def ancestors(pid: int) -> list[int]:
+    """A process's parent, its parent's parent, and so on (to pid 1)."""
+    found = []
+    while pid > 1:
+        pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        found.append(pid)
     return found
 
 
@@ -367,6 +377,27 @@ def test_a_long_querys_worker_drops_to_the_lowest_priority_and_the_others_keep_t
     thread.join(30)
     assert answers["answer"].status_code == 500
     still_up(patient_server)
+
+
+def test_a_long_querys_worker_is_replaced_by_a_fresh_fork_once_it_has_answered(patient_server: str) -> None:
+    """A demoted worker cannot be raised again; were it kept, later short queries would run at nice 19."""
+    pid = server_pid(patient_server)
+    base = min(19, nice_of(pid) + 10)
+    before = idle_workers(pid)
+    numbers = " ".join(str(n) for n in range(6_000))  # 7,700 triples × 6,000: seconds, well within 60 s
+    thread, answers = in_background(
+        patient_server, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?a ?b ?c VALUES ?v {{ {numbers} }} }}"
+    )
+    worker = busy_worker(pid, before)
+    deadline = time.monotonic() + 10
+    while cpu_ticks(worker) != -1 and nice_of(worker) != 19 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert nice_of(worker) == 19, "the worker of the long query was not demoted"
+    thread.join(60)
+    assert answers["answer"].status_code == 200, answers["answer"].text
+    after = idle_workers(pid)
+    assert worker not in after and cpu_ticks(worker) == -1, "the demoted worker was kept"
+    assert {nice_of(w) for w in after} == {base}
 
 
 def test_a_runaway_query_is_stopped_and_its_worker_is_gone(server: str) -> None:

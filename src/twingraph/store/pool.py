@@ -1,15 +1,17 @@
 """A fixed number of query workers over snapshots of the served store, handed out one job at a time.
 
 The pool writes the store it serves to an N-Quads snapshot in a private temporary
-directory, and each worker loads that file. ``swap`` serves another store from then
-on: the next job dumps it once, and a worker still holding the old data is replaced
-before it answers, so a query that starts after the swap sees the new data. A
-worker that died or was killed is replaced at once (the new one starts while the
-server answers), so the next job finds a fresh worker.
+directory, and a template process (``store.template``) loads it once and forks the
+workers. ``swap`` serves another store from then on: the next job dumps it once and
+starts a template for it, and a worker still holding the old data is replaced before
+it answers, so a query that starts after the swap sees the new data; the old template
+ends with its last worker. A worker that died or was killed, or that ran a long query
+(and so dropped to the lowest priority), is replaced at once by a new fork.
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import shutil
 import tempfile
@@ -18,10 +20,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from twingraph.store.template import Template
 from twingraph.store.workers import Job, Outcome, Ready, Refusal, Serialized, WorkerError, WorkerProcess
 
-START_TIMEOUT = 120.0  # seconds a new worker may take to lock down and load its snapshot
-KEPT_SNAPSHOTS = 2  # the newest ones, so a worker starting on the one before last still finds it
+START_TIMEOUT = 120.0  # seconds a new template may take to lock down and load its snapshot
+KEPT_SNAPSHOTS = 2  # the newest ones, so a template starting on the one before last still finds it
 
 
 class WorkerPool:
@@ -37,9 +40,10 @@ class WorkerPool:
         for _ in range(size):
             self.idle.put(None)
         self.state = threading.Lock()  # source and generation; held for an instant
-        self.dumping = threading.Lock()  # one snapshot written at a time
+        self.dumping = threading.Lock()  # one snapshot written, and one template started, at a time
         self.source, self.generation = store, 0
         self.snapshots: dict[int, Path] = {}
+        self.template: Template | None = None
         self.directory: Path | None = None
         self.closed = False
 
@@ -51,18 +55,42 @@ class WorkerPool:
     def current(self) -> tuple[Path | None, int]:
         """The snapshot of the store served now and its generation, written on first use."""
         with self.dumping:
-            with self.state:
-                source, generation = self.source, self.generation
-            if source is None:
-                return None, generation
-            if generation not in self.snapshots:
-                self.directory = self.directory or Path(tempfile.mkdtemp(prefix="twingraph-snapshot-"))
-                path = self.directory / f"generation-{generation}.nq"
-                source.dump(path, format=ox.RdfFormat.N_QUADS)
-                self.snapshots[generation] = path
-                for old in sorted(self.snapshots)[:-KEPT_SNAPSHOTS]:
-                    self.snapshots.pop(old).unlink(missing_ok=True)
-            return self.snapshots[generation], generation
+            return self.snapshot()
+
+    def snapshot(self) -> tuple[Path | None, int]:
+        with self.state:
+            source, generation = self.source, self.generation
+        if source is None:
+            return None, generation
+        if generation not in self.snapshots:
+            self.directory = self.directory or Path(tempfile.mkdtemp(prefix="twingraph-snapshot-"))
+            path = self.directory / f"generation-{generation}.nq"
+            source.dump(path, format=ox.RdfFormat.N_QUADS)
+            self.snapshots[generation] = path
+            for old in sorted(self.snapshots)[:-KEPT_SNAPSHOTS]:
+                self.snapshots.pop(old).unlink(missing_ok=True)
+        return self.snapshots[generation], generation
+
+    def current_template(self) -> Template:
+        """The template of the data served now, started (and the old one retired) when the data or it changed."""
+        with self.dumping:
+            snapshot, generation = self.snapshot()
+            template = self.template
+            if template is None or template.generation != generation or not template.alive():
+                if template is not None:
+                    template.retire()
+                template = self.template = Template(snapshot, generation, self.memory)
+            return template
+
+    def spawn(self) -> WorkerProcess:
+        """A new worker forked from the current template, once the template has loaded its data.
+
+        Raises:
+            WorkerError: the template could not lock the network, load or fork in time.
+        """
+        template = self.current_template()
+        template.wait_ready(self.start_timeout)
+        return template.fork()
 
     def fresh(self, worker: WorkerProcess | None) -> WorkerProcess:
         """The worker, or a new one in its place if it is missing, dead or holds old data; ready.
@@ -70,16 +98,18 @@ class WorkerPool:
         Raises:
             WorkerError: the new worker could not lock the network, or did not start in time.
         """
-        snapshot, generation = self.current()
+        generation = self.current()[1]
         if worker is None or worker.generation != generation or not worker.alive():
             if worker is not None:
                 worker.kill()
-            worker = WorkerProcess(snapshot, generation, self.memory)
+            worker = self.spawn()
         worker.wait_ready(self.start_timeout)
         return worker
 
     def run(self, job: Job, seconds: float) -> Outcome | Serialized | Refusal:
         """Answer a job in a worker, killing it if it takes longer than seconds.
+
+        A worker demoted during a long query is replaced once it has answered.
 
         Raises:
             WorkerError: the worker died (``crashed``) or was stopped at the deadline;
@@ -88,19 +118,24 @@ class WorkerPool:
         worker = self.idle.get(timeout=self.start_timeout)
         try:
             worker = self.fresh(worker)
-            return worker.ask(job, seconds)
+            answer = worker.ask(job, seconds)
+            if worker.demoted:
+                worker.kill()
+                worker = self.replacement()
+            return answer
         except WorkerError:
-            worker = None if self.closed else self.replacement()
+            worker = self.replacement()
             raise
         finally:
             self.give_back(worker)
 
     def replacement(self) -> WorkerProcess | None:
-        """A new worker started now for the next job (None if it cannot be: the next job will try again)."""
+        """A new worker forked now for the next job (None if it cannot be, or the pool is closed)."""
+        if self.closed:
+            return None
         try:
-            snapshot, generation = self.current()
-            return WorkerProcess(snapshot, generation, self.memory)
-        except (OSError, ValueError):
+            return self.spawn()
+        except (OSError, ValueError, WorkerError):  # the next job will try again
             return None
 
     def give_back(self, worker: WorkerProcess | None) -> None:
@@ -110,21 +145,21 @@ class WorkerPool:
         self.idle.put(worker)
 
     def start(self) -> Ready:
-        """Start one worker and wait until it is ready, then start the others without waiting.
+        """Start the template and wait until it has loaded its data, then fork the workers.
 
-        A worker that cannot lock the network thus stops the server from starting,
-        rather than failing its first query; the others load while the server serves.
+        A template that cannot lock the network thus stops the server from starting,
+        rather than failing its first query.
 
         Raises:
-            WorkerError: the first worker could not lock the network or did not start in time.
+            WorkerError: the template could not lock the network or did not start in time.
         """
         taken = [self.idle.get(timeout=self.start_timeout) for _ in range(self.size)]
         try:
-            taken[0] = self.fresh(taken[0])
-            snapshot, generation = self.current()
+            taken = [self.fresh(worker) if i == 0 else worker for i, worker in enumerate(taken)]
+            generation = self.current()[1]
             for i, worker in enumerate(taken):
                 if worker is None or worker.generation != generation or not worker.alive():
-                    taken[i] = WorkerProcess(snapshot, generation, self.memory)
+                    taken[i] = self.spawn()
             assert taken[0] is not None and taken[0].ready is not None
             return taken[0].ready
         finally:
@@ -134,10 +169,10 @@ class WorkerPool:
     def pids(self) -> list[int]:
         """The process ids of the idle workers (for tests and diagnostics)."""
         workers = list(self.idle.queue)
-        return [w.pid for w in workers if w is not None and w.pid is not None and w.alive()]
+        return [w.pid for w in workers if w is not None and w.alive()]
 
     def close(self) -> None:
-        """Stop every idle worker (a busy one is stopped when its job ends) and delete the snapshots."""
+        """Stop every idle worker (a busy one is stopped when its job ends), the template, and delete the snapshots."""
         self.closed = True
         while True:
             try:
@@ -146,5 +181,8 @@ class WorkerPool:
                 break
             if worker is not None:
                 worker.kill()
+        with self.dumping, contextlib.suppress(OSError):
+            if self.template is not None:
+                self.template.retire()
         if self.directory is not None:
             shutil.rmtree(self.directory, ignore_errors=True)

@@ -1,13 +1,12 @@
 """Query workers: processes that check and evaluate SPARQL queries, which the server may kill.
 
-Each worker is a process of its own (multiprocessing's ``spawn`` context: the server
-has threads, so it never forks). At start it locks itself out of the network
-(``store.sandbox``), loads a snapshot of the served data (N-Quads written by the
-server) into an in-memory pyoxigraph store, and says it is ready. Then, one job at
-a time, it checks the query (``rdf.query_guard``) and evaluates it, and sends back
-plain, picklable data: an ``Outcome`` of at most ``row_limit`` rows or triples, or a
-``Refusal`` with an HTTP status. No pyoxigraph result object leaves the thread that
-made it.
+Each worker is a process forked from a template (``store.template``) that has locked
+itself out of the network (``store.sandbox``) and loaded a snapshot of the served data
+into an in-memory pyoxigraph store, so a worker shares that store's pages and starts in
+milliseconds. One job at a time, it checks the query (``rdf.query_guard``) and
+evaluates it, and sends back plain, picklable data: an ``Outcome`` of at most
+``row_limit`` rows or triples, or a ``Refusal`` with an HTTP status. No pyoxigraph
+result object leaves the thread that made it.
 
 The server side (``WorkerProcess``) waits for an answer at most the query's
 deadline; past it the worker is killed (SIGKILL), so the timeout stops the work and
@@ -19,14 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import logging
-import multiprocessing
 import os
 import pickle
 import re
 import resource
 import signal
-import threading
+from collections.abc import Callable
 from itertools import islice
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -37,7 +34,6 @@ import pyoxigraph as ox
 from twingraph.rdf.query_guard import QueryGuardError, Verdicts
 from twingraph.rdf.query_text import SYNTAX_ERROR
 from twingraph.store.interface import CONSTRUCTED, Results
-from twingraph.store.sandbox import NetworkLockError, lock_network
 
 STACK_SIZE = 256 * 1024 * 1024  # the evaluating thread's stack: room for rdflib's and pyoxigraph's recursion
 # how much lower a worker's CPU priority is than the server's: a query, however costly, leaves the server's
@@ -47,7 +43,7 @@ NICENESS = 10
 # a query still running after LONG_QUERY seconds is a long one: its worker drops to the lowest priority
 # (nice 19, about a seventh of nice 10's share of a busy core), so that the short queries in the other
 # workers and the server keep the cores while it runs. Without privilege a process cannot raise its
-# priority again: the worker keeps nice 19 until it is replaced (at a deadline, a crash or a new snapshot).
+# priority again, so once the long query is answered the pool replaces the worker with a fresh fork.
 LONG_QUERY = 0.5
 LOWEST_PRIORITY = 19
 
@@ -227,11 +223,11 @@ def bound_memory(mebibytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (held + mebibytes * 1024 * 1024, resource.RLIM_INFINITY))
 
 
-def serve_jobs(conn: Connection, snapshot: str | None, lockdown: str, memory: int) -> None:
-    """A locked-down worker's life: load the snapshot, bound its memory, say ready, answer jobs till the pipe closes."""
-    store, verdicts = load_snapshot(snapshot), Verdicts()
+def serve_jobs(conn: Connection, store: ox.Store, lockdown: str, memory: int) -> None:
+    """A locked-down worker's life: bound its memory, say ready, answer jobs on the store till the pipe closes."""
+    verdicts = Verdicts()
     bound_memory(memory)
-    conn.send(Ready(multiprocessing.current_process().pid or 0, lockdown))
+    conn.send(Ready(os.getpid(), lockdown))
     while True:
         try:
             job = conn.recv()
@@ -250,62 +246,30 @@ def lower_priority(pid: int, niceness: int) -> None:
         os.setpriority(os.PRIO_PROCESS, pid, max(niceness, os.getpriority(os.PRIO_PROCESS, pid)))
 
 
-def worker_main(conn: Connection, snapshot: str | None, memory: int, niceness: int) -> None:
-    """The worker process's entry point.
-
-    The process keeps the CPU priority its server gave it at start (``NICENESS`` below the
-    server's: see ``WorkerProcess``), the network is locked while the process has one thread
-    (a namespace needs that), then ``serve_jobs`` runs in a thread with a large stack. Ctrl-C
-    is the server's to handle.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    lower_priority(0, niceness)
-    # rdflib warns about every odd IRI and number of a hostile query; the server's log is not the place
-    logging.getLogger("rdflib").setLevel(logging.ERROR)
-    try:
-        lockdown = lock_network()
-    except NetworkLockError as exc:
-        conn.send(Refusal(500, "the query worker cannot lock out the network: %(reason)s", {"reason": str(exc)}))
-        return
-    threading.stack_size(STACK_SIZE)
-    thread = threading.Thread(target=serve_jobs, args=(conn, snapshot, lockdown, memory), name="twingraph-worker")
-    thread.start()
-    thread.join()
-
-
 class WorkerProcess:
-    """The server's handle on one worker process; used by one thread at a time.
+    """The server's handle on one worker process (forked by a ``store.template``); used by one thread at a time.
 
     Args:
-        snapshot: the N-Quads file the worker loads (None: an empty store, for checking only).
-        generation: which snapshot of the served data this is, so a pool can retire old workers.
-        memory: MiB the worker may allocate beyond its loaded data (``bound_memory``).
+        conn: the server's end of the worker's pipe.
+        pid: the worker's process id.
+        generation: which snapshot of the served data it holds, so a pool can retire old workers.
+        memory: MiB the worker may allocate beyond its data (``bound_memory``), for the messages.
+        reap: waits for the killed or dead worker to end, and gives the status it ended with.
     """
 
-    def __init__(self, snapshot: Path | None, generation: int, memory: int) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.conn, child = context.Pipe()
-        self.generation = generation
-        self.memory = memory
-        niceness = min(LOWEST_PRIORITY, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
-        self.process = context.Process(target=worker_main, name="twingraph-query-worker", daemon=True,
-                                       args=(child, str(snapshot) if snapshot else None, memory, niceness))  # fmt: skip
-        self.process.start()
-        # at once, so that the new interpreter's start and imports (a fifth of a CPU second) already yield to the server
-        lower_priority(self.process.pid or 0, niceness)
-        child.close()
+    def __init__(self, conn: Connection, pid: int, generation: int, memory: int,
+                 reap: Callable[[int], int | None]) -> None:  # fmt: skip
+        self.conn, self.pid, self.generation, self.memory, self.reap = conn, pid, generation, memory, reap
         self.ready: Ready | None = None
         self.demoted = False
-
-    @property
-    def pid(self) -> int | None:
-        return self.process.pid
+        self.exitcode: int | None = None
+        self.ended = False
 
     def wait_ready(self, seconds: float) -> Ready:
-        """Wait until the worker has locked the network and loaded its data.
+        """Wait until the worker has bounded its memory and said it is ready.
 
         Raises:
-            WorkerError: it could not lock the network, died, or took longer than seconds.
+            WorkerError: it died, or took longer than seconds.
         """
         if self.ready is None:
             message = self.receive(seconds, "start")
@@ -352,23 +316,34 @@ class WorkerProcess:
     def demote(self) -> None:
         """Drop the worker to the lowest CPU priority, for good (``LOWEST_PRIORITY``)."""
         self.demoted = True
-        if self.process.pid is not None:  # if it died meanwhile, the wait for its answer says so
-            lower_priority(self.process.pid, LOWEST_PRIORITY)
+        lower_priority(self.pid, LOWEST_PRIORITY)  # if it died meanwhile, the wait for its answer says so
 
     def cause(self) -> str:
         """Why a dead worker died, as far as its exit says."""
-        if self.process.exitcode == -signal.SIGABRT:
+        if self.exitcode == -signal.SIGABRT:
             return f": it aborted, most likely out of the {self.memory} MiB a query may use"
-        if self.process.exitcode is not None and self.process.exitcode < 0:
-            return f": {signal.Signals(-self.process.exitcode).name}"
+        if self.exitcode is not None and self.exitcode < 0:
+            return f": {signal.Signals(-self.exitcode).name}"
         return ""
 
     def alive(self) -> bool:
-        return self.process.is_alive()
+        """Whether the worker is there and idle: once it has said it is ready, an idle worker has nothing to
+        read and a dead one its pipe's end."""
+        if self.ended:
+            return False
+        try:
+            if self.ready is None and self.conn.poll(0):
+                self.wait_ready(0)
+            return self.ready is None or not self.conn.poll(0)
+        except (EOFError, OSError, WorkerError):
+            return False
 
     def kill(self) -> None:
-        """Stop the worker at once (SIGKILL) and reap it."""
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(5)
+        """Stop the worker at once (SIGKILL) and have it reaped; once only."""
+        if self.ended:
+            return
+        self.ended = True
+        with contextlib.suppress(ProcessLookupError):  # not reaped yet, so the id is still the worker's
+            os.kill(self.pid, signal.SIGKILL)
+        self.exitcode = self.reap(self.pid)
         self.conn.close()
