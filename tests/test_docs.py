@@ -281,14 +281,21 @@ def score_rows(table: str) -> dict[str, list[str]]:
     return {cells[0].strip(): [c.strip() for c in cells[1:]] for cells in rows[1:]}
 
 
+BLIND_TABLES = [  # folder, page, the blind run's file, the README table's first header cell
+    ("blind", "blind-partner-cities", "first-run.txt", "first run (blind)"),
+    ("blind4", "second-blind-partner-cities", "second-run.txt", "first run (blind, after the crash fix)"),
+]
+
+
 @pytest.mark.slow
-def test_the_blind_page_table_is_its_first_run_and_what_score_prints_now(runner: CliRunner) -> None:
-    blind = ROOT / "tests" / "fixtures" / "extract" / "blind"
-    result = runner.invoke(main, ["score", str(blind / "sources" / "blind-partner-cities.txt"), "-r",
-                                  str(blind / "records")])  # fmt: skip
+@pytest.mark.parametrize(("folder", "page", "run", "heading"), BLIND_TABLES)
+def test_a_blind_page_table_is_its_blind_run_and_what_score_prints_now(runner: CliRunner, folder: str, page: str,
+                                                                      run: str, heading: str) -> None:  # fmt: skip
+    blind = ROOT / "tests" / "fixtures" / "extract" / folder
+    result = runner.invoke(main, ["score", str(blind / "sources" / f"{page}.txt"), "-r", str(blind / "records")])
     assert result.exit_code == 0, result.output
-    first, now = score_rows((blind / "first-run.txt").read_text(encoding="utf-8")), score_rows(result.stdout)
-    start = readme().index("| group | first run (blind): P / R / F1 |")
+    first, now = score_rows((blind / run).read_text(encoding="utf-8")), score_rows(result.stdout)
+    start = readme().index(f"| group | {heading}: P / R / F1 |")
     stated = score_rows(readme()[start : readme().index("\n\n", start)])
     assert stated.keys() == first.keys() == now.keys()
     for group, (was, after, found) in stated.items():
