@@ -48,6 +48,15 @@ def models() -> Models:
         ("Член городского собрания Верхнеречья Т. В. Ласточкина выступила с докладом.", "Т.В.Ласточкина", "Член"),
         ("Мэр г.Верхнеречье Кольцов А.Д. и гости подписали письмо.", "А.Д.Кольцов", "Мэр"),
         ("Председатель комитета Ласточкина Татьяна подписала приказ.", "Татьяна Ласточкина", "Председатель"),
+        # particles in a row («ван дер», «де ла») after an abbreviation of the post's body
+        ("Выступил исполнительный директор АГВР Йоост ван дер Беркхоф.", "Йоост ван дер Беркхоф", "Исполнительный"),
+        ("Гостей встретил посол Хуан Пабло де ла Серна.", "Хуан Пабло де ла Серна", "Посол"),
+        # the name of a unit of another country («аймака»), then the person's
+        ("Прибыл губернатор аймака Тайхэгол Дамбын Очирбат.", "Дамбын Очирбат", "Губернатор"),
+        # a single name (as many Indonesians have) after a city's name
+        ("Выступил мэр индонезийского города Тайхэбару Прабовосуто.", "Прабовосуто", "Мэр"),
+        # a masculine surname in the instrumental after a hushing consonant: no «ь» in the nominative
+        ("Группу возглавил руководителем аппарата Тайхэ Мерзачем Иштваном.", "Мерзач Иштван", None),
     ],
 )
 def test_a_name_after_a_post_is_a_person(models: Models, sentence: str, name: str, role_word: str | None) -> None:
@@ -116,6 +125,11 @@ def test_a_document_of_unknown_type_is_an_other_agreement_with_its_title(models:
         ("Соглашение об укреплении культурных связей", AgreementType.COOPERATION),
         ("Договор об установлении дружественных связей", AgreementType.FRIENDSHIP),
         ("Декларация о совместной охране залива", AgreementType.OTHER),
+        ("Договор о дружбе и сотрудничестве между городами", AgreementType.FRIENDSHIP),
+        ("Соглашение об установлении дружественных и партнерских связей", AgreementType.FRIENDSHIP),
+        ("Соглашение о партнерских отношениях между палатами", AgreementType.PARTNERSHIP),
+        ("Дорожная карта развития связей на 2030–2032 годы", AgreementType.ACTION_PLAN),
+        ("Декларация о намерениях по установлению побратимских связей", AgreementType.OTHER),
     ],
 )
 def test_agreement_types_from_titles(title: str, kind: AgreementType) -> None:

@@ -44,7 +44,7 @@ RUSSIAN = st.text(st.sampled_from("абвгдеёжзийклмнопрстуф�
 # words of the date expressions, to make text that is nearly a date far more often than random text is
 DATE_WORDS = ("в В с С по и - – — ( ) . , г. г гг. год года году годах 1 2 12 28 30 31 1999 2023 2100 0999 "
               "мая июня декабря января феврале марте летом конце начале 12.05.2022 01.13.2020 XI IV XIII февр. "
-              "сент. дек 1-го 9-е -го / квартале I 16.10.23 2020/2021").split()  # fmt: skip
+              "сент. дек 1-го 9-е -го / квартале I 16.10.23 2020/2021 2025/26 29.09–02.10.2019").split()  # fmt: skip
 # how Russian writes a month short (GOST R 7.0.12: May, June and July are not shortened)
 MONTHS_SHORT = "янв. февр. мар. апр. мая июня июля авг. сент. окт. нояб. дек.".split()
 ROMAN = "I II III IV V VI VII VIII IX X XI XII".split()
@@ -176,12 +176,25 @@ def test_a_range_never_ends_before_it_starts(dates_parser: Parser, text: str, ye
     ("В 2020/2021 учебном году", ("2020", "2021")),
     ("2019/2021", ("2019", None)),
     ("30.12.2023 – 02.01.2024", ("2023-12-30", "2024-01-02")),
+    ("29.09–02.10.2019", ("2019-09-29", "2019-10-02")),
+    ("В 2025/26 учебном году", ("2025", "2026")),
+    ("В 2025/27 учебных годах", ("2025", None)),
+    ("В декабре 2023 – январе 2024 г.", ("2023-12", "2024-01")),
+    ("с ноября 2019 по март 2020 года", ("2019-11", "2020-03")),
 ])  # fmt: skip
 def test_days_and_years_written_together_are_a_span_when_they_follow_each_other(
     dates_parser: Parser, text: str, expected: tuple[str, str | None]
 ) -> None:
     (found,) = find_dates(dates_parser, text + " состоялась встреча.")
     assert found.resolved(None) == expected
+
+
+def test_a_day_its_month_lacks_is_no_date_and_29_february_keeps_its_month_in_other_years(
+    dates_parser: Parser,
+) -> None:
+    assert find_dates(dates_parser, "30 февраля 2023 года и 31.04.2021 состоялись встречи.") == []
+    (leap,) = find_dates(dates_parser, "29 февраля состоялась встреча.")
+    assert leap.resolved(2024) == ("2024-02-29", None) and leap.resolved(2023) == ("2023-02", None)
 
 
 @PROPERTY

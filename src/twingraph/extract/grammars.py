@@ -6,13 +6,15 @@ Forms: «25 мая 2023 г.», «6-8 февраля 2025 г.», «с 15 по 19 
 same without a year («15 января», «В августе»), which take the year of their paragraph.
 Also: numeric dates with a Roman month or a two-digit year («14.XI.2023», «16.10.23»),
 abbreviated months («23 февр. 2025 г.»), ordinal days («1-го июля», «с 5-го по 9-е
-июня»), numeric day ranges («21–23.09.2022»), two days or years in a row («17 и 18
-мая», «2020/2021 учебный год»), the year first («2021 г., 4 июня»), «2025-го», and a
+июня»), numeric day ranges («21–23.09.2022», «29.09–02.10.2019»), months of two years («в
+декабре 2023 – январе 2024 г.»), two days or years in a row («17 и 18 мая», «2020/2021» and
+«2025/26 учебный год»), the year first («2021 г., 4 июня»), «2025-го», and a
 quarter or half of a year («в I квартале 2024 года», at the year's precision).
 """
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import re
 
@@ -114,6 +116,9 @@ def date_grammar() -> object:
         num_date,
         # 21–23.09.2022
         rule(_day(Date.day), DASH, _day(Date.day2), eq("."), _month_number(Date.month), eq("."), num_year),
+        # 29.09–02.10.2019: the year written once, at the end
+        rule(_day(Date.day), eq("."), _month_number(Date.month), DASH, _day(Date.day2), eq("."),
+             _month_number(Date.month2), eq("."), num_year),
         # 2021 г., 4 июня
         rule(_year(Date.year), YEAR_WORD, eq(","), _day(Date.day), _month(Date.month)),
         # с 28 декабря 2023 года по 3 января 2024 года
@@ -129,6 +134,9 @@ def date_grammar() -> object:
         rule(_day(Date.day), eq("и").interpretation(Date.joint), _day(Date.day2), _month(Date.month), opt_year),
         # 25 мая 2023 г.; 15 января
         rule(_day(Date.day), _month(Date.month), opt_year),
+        # в декабре 2023 – январе 2024 г.; с ноября 2019 по март 2020 года
+        rule(LEAD.optional(), _month(Date.month), _year(Date.year), YEAR_WORD.optional(), or_(DASH, eq("по")),
+             _month(Date.month2), _year(Date.year2), YEAR_WORD.optional()),
         # в апреле-мае 2025 года; с мая по июнь 2024 года
         rule(LEAD.optional(), _month(Date.month), or_(DASH, eq("по")), _month(Date.month2), opt_year),
         # в марте 2021 года; с июня 2024; в августе
@@ -136,8 +144,9 @@ def date_grammar() -> object:
         rule(_month(Date.month), year_tail),
         # 2002-2018 гг.
         rule(_year(Date.year), DASH, _year(Date.year2), YEAR_WORD),
-        # 2020/2021 учебный год
-        rule(LEAD.optional(), _year(Date.year), eq("/").interpretation(Date.joint), _year(Date.year2)),
+        # 2020/2021 учебный год; 2025/26 учебный год
+        rule(LEAD.optional(), _year(Date.year), eq("/").interpretation(Date.joint),
+             or_(rule(_year(Date.year2)), rule(_short_year(Date.year2)))),
         # в 2021 году; (2022 г.); летом 2020 года; в конце 2024 года; «в 2015 и 2017 годах» (twice)
         rule(LEAD.interpretation(Date.lead), _year(Date.year), YEAR_WORD.optional()),
         rule(or_(rule(SEASON), rule(LEAD, PART_OF_YEAR), rule(LEAD, PART_NUMBER, PART_NOUN)).interpretation(Date.lead),
@@ -189,9 +198,11 @@ class DateMention:
 
 
 def _iso(year: int, month: int | None, day: int | None) -> str:
+    """An ISO date at the precision given; a day the month lacks that year (29 February) is left out."""
     if month is None:
         return f"{year:04d}"
-    return f"{year:04d}-{month:02d}" + (f"-{day:02d}" if day else "")
+    kept = day if day and _may_exist(year, month, day) else None
+    return f"{year:04d}-{month:02d}" + (f"-{kept:02d}" if kept else "")
 
 
 ANCHOR = re.compile(
@@ -213,6 +224,10 @@ def find_dates(parser: Parser, text: str) -> list[DateMention]:
             value = match.fact
             if value.year is None and value.month is None:
                 continue
+            if not (_may_exist(value.year, value.month, value.day) and _may_exist(value.year2 or value.year,
+                                                                                  value.month2 or value.month,
+                                                                                  value.day2)):  # fmt: skip
+                continue  # «30 февраля», «31.04.2023»: no such day
             start, stop = match.span
             start, stop = start + lo, stop + lo
             if value.year2 and value.month is None and re.search(r"\bна\s*$", text[max(0, start - 4) : start]):
@@ -223,6 +238,17 @@ def find_dates(parser: Parser, text: str) -> list[DateMention]:
             found.append(DateMention(start, stop, text[start:stop], value.year, value.month, value.day,
                                      year2, value.month2, day2))  # fmt: skip
     return sorted(found, key=lambda m: m.start)
+
+
+def _may_exist(year: int | None, month: int | None, day: int | None) -> bool:
+    """Whether the month has the day (in some year, when none is given: 29 February may).
+
+    >>> _may_exist(2023, 2, 29), _may_exist(None, 2, 29), _may_exist(2024, 4, 31), _may_exist(2024, None, 31)
+    (False, True, False, True)
+    """
+    if month is None or day is None:
+        return True
+    return day <= calendar.monthrange(year or 2000, month)[1]
 
 
 def _in_a_row(value: object) -> bool:

@@ -24,13 +24,20 @@ AGREEMENT_RULES: tuple[tuple[str, AgreementType], ...] = (
     (r"меморандум\w* о намерени", AgreementType.MEMORANDUM_OF_INTENT),
     (r"меморандум\w* о взаимопонимани", AgreementType.MEMORANDUM_OF_UNDERSTANDING),
     (r"протокол\w* о намерени", AgreementType.PROTOCOL_OF_INTENT),
-    # a plan, or a programme of joint measures for some years, implements the cities' relations
+    # a declaration states an intent but is none of the kinds above: its title says what it is
+    (r"^деклараци", AgreementType.OTHER),
+    # a plan, a road map, or a programme of joint measures for some years implements the cities' relations
     (
-        r"план\w* (?:мероприятий|действий)|^программ\w* (?:сотрудничеств|совместн|мероприятий|действий)",
+        r"план\w* (?:мероприятий|действий)|^программ\w* (?:сотрудничеств|совместн|мероприятий|действий)"
+        r"|^дорожн\w* карт",
         AgreementType.ACTION_PLAN,
     ),
     (r"побратим|породн[её]нн", AgreementType.SISTER_CITY),
-    (r"дружественных (?:отношени|связ)|дружеских (?:отношени|связ)", AgreementType.FRIENDSHIP),
+    # «о дружбе», «дружественных (и партнерских) отношений»: friendship, named first, is the kind
+    (
+        r"о дружбе|дружественн\w*\s+(?:и\s+[\w-]+\s+)?(?:отношени|связ)|дружеских (?:отношени|связ)",
+        AgreementType.FRIENDSHIP,
+    ),
     (r"партн[её]рских (?:отношени|связ)|партн[её]рств", AgreementType.PARTNERSHIP),
     # «о развитии торгово-экономических связей»: developing ties between the cities is cooperation
     (

@@ -45,10 +45,13 @@ NAME_PARTICLES = frozenset(
     "ди да де дос дас ду дель делла ла ле дю фон ван дер ден тер цу ибн бин бен аль эль ас".split()
 )
 # Nouns of territorial units above a city, in the nominative singular, whose own proper name follows them
-# («Республики Энии», «провинции Энской», «префектуры Ниси»): the one list of them for the package.
+# («Республики Энии», «провинции Энской», «префектуры Ниси»): the one list of them for the package. The
+# second line holds the units of other countries as Russian names them (Mongolian, Central Asian and
+# Turkish, Polish, Romanian, Arab and Iranian units).
 TERRITORY_NOUNS = frozenset(
     """провинция префектура область округ район штат уезд волость кантон графство департамент регион край
-    республика королевство эмират княжество султанат федерация государство""".split()
+    республика королевство эмират княжество султанат федерация государство
+    аймак сомон вилайет вилаят воеводство жудец мухафаза остан""".split()
 )
 # Nouns of territories and institutions, in the nominative singular, whose own proper name follows them
 # («провинции Энской», «г.Энска», «Университета Энска»): that name is not a person's.

@@ -17,7 +17,7 @@ from twingraph.extract.grammars import find_dates
 from twingraph.extract.header import agreement_type, document_titles, header_facts, party_names
 from twingraph.extract.models import Models
 from twingraph.extract.orgs import block_organizations, link_abbreviations
-from twingraph.extract.people import resolve_initials
+from twingraph.extract.people import resolve_initials, resolve_patronymics
 from twingraph.extract.phrases import nominative_phrase
 from twingraph.extract.places import Places, place_name
 from twingraph.extract.segment import Block, split_blocks
@@ -360,9 +360,10 @@ def _file_quoting(files: list[tuple[str, CityFile]], sentence: str) -> int:
 
 
 def with_person_aliases(files: list[tuple[str, CityFile]]) -> list[tuple[str, CityFile]]:
-    """Replace names written with initials by the full name found elsewhere on the page, keeping the alias."""
+    """Replace names written with initials, or with a patronymic, by the name found elsewhere on the page
+    («Сергей Лаптев»), keeping the alias."""
     names = [p.person for _, f in files for e in f.events for p in e.participants if p.person]
-    aliases = resolve_initials(names)
+    aliases = resolve_initials(names) | resolve_patronymics(names)
     if not aliases:
         return files
     declared: set[str] = set()

@@ -91,6 +91,15 @@ NAME_ENDINGS = {
     "datv": (("ой", "а"), ("у", ""), ("ю", "ь"), ("е", "а")),
     "loct": (("ой", "а"), ("е", "")),
 }
+# the same after a vowel, where Russian writes «я» (feminine: Кая, Каи, Каю, Каей) or «й» (masculine: Андрей,
+# Андрея, Андрею, Андреем, Андрее) in the nominative
+VOWEL_STEM_ENDINGS = {
+    "ablt": (("ей", "я"), ("ем", "й")),
+    "gent": (("и", "я"), ("я", "й")),
+    "accs": (("ю", "я"), ("я", "й")),
+    "datv": (("и", "я"), ("ю", "й")),
+    "loct": (("и", "я"), ("е", "й")),
+}
 NAME_TAGS = {"Name", "Surn", "Patr"}
 
 
@@ -103,7 +112,21 @@ def nominative_token(word: str, case: str | None, models: Models, gender: str | 
     if case in (None, "nomn") or not re.match(r"^[А-Яа-яЁё\-]+$", word):
         return word
     known = dictionary_nominative(word, case, models) or guessed_nominative(word, case, models)
-    return known or _strip_ending(word, case)
+    return _without_soft_sign(known or _strip_ending(word, case), word)
+
+
+def _without_soft_sign(nominative: str, written: str) -> str:
+    """A guessed nominative ending in a hushing consonant and «ь» that the written form lacks, without the «ь».
+
+    Russian writes «ь» after «ж ш ч щ» only in the feminine (ночь, ночью), whose oblique forms keep
+    it; a masculine name does not (Ковачем, Ковача: Ковач).
+
+    >>> _without_soft_sign("Ковачь", "Ковачем"), _without_soft_sign("Ночь", "Ночью")
+    ('Ковач', 'Ночь')
+    """
+    if re.search(r"[жшчщ]ь$", nominative, re.I) and not re.search(r"[жшчщ]ь", written, re.I):
+        return nominative[:-1]
+    return nominative
 
 
 def guessed_nominative(word: str, case: str, models: Models) -> str | None:
@@ -157,10 +180,20 @@ def name_review(written: str, name: str, case: str | None, models: Models) -> st
 
 
 def _strip_ending(word: str, case: str) -> str:
+    """A word the dictionary does not know, in the nominative by its case ending (``NAME_ENDINGS``, and
+    ``VOWEL_STEM_ENDINGS`` after a vowel); as written when it has none.
+
+    >>> _strip_ending("Каи", "gent"), _strip_ending("Прию", "accs"), _strip_ending("Ондреем", "ablt")
+    ('Кая', 'Прия', 'Ондрей')
+    """
     lowered = word.lower()
     for ending, replacement in NAME_ENDINGS.get(case, ()):
         stem = lowered[: -len(ending)]
         if lowered.endswith(ending) and len(stem) >= 2 and stem[-1] not in "аеёиоуыэюяь":
+            return word[: -len(ending)] + replacement
+    for ending, replacement in VOWEL_STEM_ENDINGS.get(case, ()):
+        stem = lowered[: -len(ending)]
+        if lowered.endswith(ending) and len(stem) >= 2 and stem[-1] in "аеиоуэ":
             return word[: -len(ending)] + replacement
     return word
 
@@ -430,4 +463,32 @@ def resolve_initials(names: Iterable[str]) -> dict[str, str]:
     return found
 
 
-__all__ = ["ROLE_HEADS", "Mention", "find_mentions", "nominative_role", "resolve_initials"]
+PATRONYMIC = re.compile(r"(?:[оеё]вич|[оеё]вна|ична|инична)$")
+
+
+def resolve_patronymics(names: Iterable[str]) -> dict[str, str]:
+    """Map a full name with a patronymic («Лаптева Ирина Олеговна», «Ирина Олеговна Лаптева») to the name
+    without it («Ирина Лаптева») when the page writes that one too.
+
+    >>> resolve_patronymics(["Орлов Павел Сергеевич", "Павел Орлов", "Мария Ильинична Сидорова"])
+    {'Орлов Павел Сергеевич': 'Павел Орлов'}
+    """
+    pool = list(dict.fromkeys(names))
+    short = set(pool)
+    found = {}
+    for name in pool:
+        words = name.split()
+        if len(words) != 3:
+            continue
+        if PATRONYMIC.search(words[2]):  # surname first: Орлов Павел Сергеевич
+            candidate = f"{words[1]} {words[0]}"
+        elif PATRONYMIC.search(words[1]):  # Павел Сергеевич Орлов
+            candidate = f"{words[0]} {words[2]}"
+        else:
+            continue
+        if candidate in short:
+            found[name] = candidate
+    return found
+
+
+__all__ = ["ROLE_HEADS", "Mention", "find_mentions", "nominative_role", "resolve_initials", "resolve_patronymics"]

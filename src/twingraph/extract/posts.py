@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from twingraph.extract import morph
-from twingraph.extract.lexicon import HONORIFICS, NAME_PARTICLES, is_role_head, is_unit_noun
+from twingraph.extract.lexicon import HONORIFICS, NAME_PARTICLES, is_role_head, is_territory_noun, is_unit_noun
 from twingraph.extract.models import Models
 
 # an initial («Р.»), a word with its hyphenated parts («Жан-Батистом», «аль-Саифи»), or one other character
@@ -79,8 +79,11 @@ def _in_name(tokens: list[Token], j: int, run: list[int]) -> bool:
     word = tokens[j][2]
     if NAME_WORD.fullmatch(word) or INITIAL.fullmatch(word):
         return True
-    following = tokens[j + 1][2] if j + 1 < len(tokens) else ""
-    return bool(run) and word in NAME_PARTICLES and bool(NAME_WORD.fullmatch(following))
+    k = j  # particles may come in a row («ван дер», «де ла») before the name word they belong to
+    while k < len(tokens) and tokens[k][2] in NAME_PARTICLES:
+        k += 1
+    following = tokens[k][2] if k < len(tokens) else ""
+    return bool(run) and k > j and bool(NAME_WORD.fullmatch(following))
 
 
 def _stops(tokens: list[Token], j: int, models: Models) -> bool:
@@ -108,8 +111,11 @@ def _name_of_run(tokens: list[Token], run: list[int], places: set[str], models: 
     """
     words = [tokens[k][2] for k in run]
     first = 0
-    if run and _after_unit(tokens, run[0], models) and _is_name(words[1:]) and not _known_name(words[0], case, models):
-        first = 1  # «провинции Энань Ли Вэй»: the province's name, then the person's
+    if run and _after_unit(tokens, run[0], models) and not _known_name(words[0], case, models):
+        if _is_name(words[1:]):
+            first = 1  # «провинции Энань Ли Вэй»: the province's name, then the person's
+        elif _after_unit(tokens, run[0], models, places_only=True) and _single_name(words, places, models):
+            return tokens[run[1]][0], tokens[run[1]][1]  # «мэр города Энань Сетиаван»: one name, as many have
     while first < len(words):
         word = words[first]
         if is_unit_noun(word, models):  # «Республики Энсия», «Университета Энска»: the institution and its own name
@@ -134,12 +140,27 @@ def _name_of_run(tokens: list[Token], run: list[int], places: set[str], models: 
     return tokens[run[first]][0], tokens[run[-1]][1]
 
 
-def _after_unit(tokens: list[Token], at: int, models: Models) -> bool:
-    """Whether the word before ``at`` is a territory or institution noun in lower case («провинции», «г.»)."""
+def _single_name(words: list[str], places: set[str], models: Models) -> bool:
+    """Whether two words after a territory or institution noun are its name and a person's single name.
+
+    Both must be words the dictionary does not know as common ones, so that a unit's name of two
+    words («города Новый Энск») is not split.
+    """
+    if len(words) != 2 or not all(NAME_WORD.fullmatch(w) for w in words):
+        return False
+    return not any(_common_word(w, models) for w in words) and not _belongs_to_post(words[1], places, models)
+
+
+def _after_unit(tokens: list[Token], at: int, models: Models, places_only: bool = False) -> bool:
+    """Whether the word before ``at`` is a territory or institution noun in lower case («провинции», «г.»);
+    with ``places_only``, a city's or territory's («г.», «города», «аймака»), not an institution's."""
     k = at - 1
     while k >= 0 and tokens[k][2] == ".":
         k -= 1
     before = tokens[k][2] if k >= 0 else ""
+    if places_only:
+        return before.islower() and (before in ("г", "город") or is_territory_noun(before, models)
+                                     or morph.lemma(before, models) == "город")  # fmt: skip
     return before.islower() and is_unit_noun(before, models)
 
 
