@@ -15,6 +15,7 @@ from rdflib.namespace import RDF, XSD
 
 from twingraph.cli import main
 from twingraph.extract import Models, load_models
+from twingraph.extract.events import drafts_of_paragraph
 from twingraph.extract.orgs import ner_organizations
 from twingraph.extract.output import records_texts
 from twingraph.extract.places import Places
@@ -253,3 +254,26 @@ def test_a_quoted_name_the_dictionary_reads_as_a_function_word_is_no_crash(model
     text = f"В программе – выступления ансамбля народного танца «{name}»."
     found = ner_organizations(text, Places(("Энск",)), models)
     assert all(f.name.strip() for f in found)
+
+
+FORUM = {"речной путь": ("2023-09-12", "2023-09-14")}  # an occasion an earlier section dated to the day
+
+
+@pytest.mark.parametrize(("paragraph", "context_year", "dates"), [
+    # no date of its own: the occasion's
+    ("В дни IX форума «Речной путь» мэр г.Энска Павел Орлов встретился с делегацией.", 2022,
+     [("2023-09-12", "2023-09-14")]),
+    # only its month: the occasion's days in it
+    ("На IX форуме «Речной путь» (сентябрь 2023 г.) с докладом выступил Павел Орлов.", 2022,
+     [("2023-09-12", "2023-09-14")]),
+    # a day without a year takes the occasion's year, not the paragraph before's
+    ("На форуме «Речной путь» выступил Павел Орлов. 14 сентября ему вручили диплом.", 2022,
+     [("2023-09-14", None)]),
+    # an occasion the page has not dated leaves the paragraph as it was
+    ("В дни фестиваля «Белые ночи» мэр г.Энска Павел Орлов встретился с делегацией.", 2022, []),
+])  # fmt: skip
+def test_a_paragraph_held_at_an_occasion_the_page_dated_takes_its_dates(
+    models: Models, paragraph: str, context_year: int, dates: list[tuple[str, str | None]]
+) -> None:
+    drafts = drafts_of_paragraph(paragraph, Places(("Энск",)), context_year, models, FORUM)
+    assert [(d.start, d.end) for d in drafts] == dates

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 
 from razdel import sentenize
 
@@ -161,20 +162,58 @@ def larger_events(sentence: str, start: str, end: str | None, models: Models) ->
     return found
 
 
-def drafts_of_paragraph(paragraph: str, places: Places, context_year: int | None, models: Models) -> list[Draft]:
+# an occasion named by its head noun and its quoted name: «IX Международный форум ... «Каменный брод»»
+NAMED_OCCASION = re.compile(
+    r"\b(?:форум|фестивал|конференци|выставк|саммит|ассамбле|конгресс|ярмарк|биеннале|слет|сл[её]т)\w*"
+    r"(?:\s+[\w-]+){0,5}?\s+«(?P<name>[^»]+)»",
+    re.I,
+)
+# what, just before an occasion's name, makes the sentence's happening one held at or within it
+AT_OCCASION = re.compile(r"(?:\b(?:в рамках|на полях|в ходе|во время|в дни|на|в|во|участи\w+ в)\s+"
+                         r"(?:[IVXLC]+\s+|[\w-]+\s+){0,2})$", re.I)  # fmt: skip
+Occasions = Mapping[str, tuple[str, str | None]]  # an occasion's quoted name (lower case) -> its dates
+
+
+def occasion_names(text: str, held_here: bool | None = None) -> list[str]:
+    """The quoted names of the occasions a text names (lower case); with ``held_here``, only those the
+    sentence tells of as its own happening (True) or as where it happened (False).
+
+    >>> occasion_names("12.09.2023 в Энске проходил IX форум «Речной путь».", held_here=True)
+    ['речной путь']
+    >>> occasion_names("В дни IX форума «Речной путь» мэры встретились.", held_here=True)
+    []
+    """
+    found = []
+    for match in NAMED_OCCASION.finditer(text):
+        at = bool(AT_OCCASION.search(text[: match.start()]))
+        if held_here is None or held_here != at:
+            found.append(match["name"].strip().lower())
+    return found
+
+
+def dated_by_occasion(paragraph: str, occasions: Occasions) -> tuple[str, str | None] | None:
+    """The dates of the first occasion known on the page that the paragraph says it happened at."""
+    return next((occasions[n] for n in occasion_names(paragraph, held_here=False) if n in occasions), None)
+
+
+def drafts_of_paragraph(paragraph: str, places: Places, context_year: int | None, models: Models,
+                        occasions: Occasions | None = None) -> list[Draft]:  # fmt: skip
     """One draft per dated happening of a paragraph; undated sentences join the happening before them.
 
-    Sentences before the paragraph's first date belong to the first dated happening.
+    Sentences before the paragraph's first date belong to the first dated happening. A paragraph that
+    says it happened at an occasion the page has dated (``occasions``) takes its year from it, and, with
+    no date of its own or only its month, its dates.
     """
     unquoted = re.sub(r"«[^»]*»", lambda m: " " * len(m.group()), paragraph)
     all_dates = find_dates(models.dates, unquoted)
     spans = sentences_of(paragraph, all_dates)
     mentions = find_mentions(paragraph, places.lowered, models, tuple(a for a, _ in spans))
-    year = paragraph_year(all_dates) or context_year
+    occasion = dated_by_occasion(paragraph, occasions or {})
+    year = paragraph_year(all_dates) or (int(occasion[0][:4]) if occasion else context_year)
     drafts: list[Draft] = []
     waiting: list[Sentence] = []
     if not all_dates:
-        return _dated_by_larger(paragraph, spans, mentions, places, models)
+        return _dated_by_larger(paragraph, spans, mentions, places, models, occasion)
     for a, b in spans:
         sentence = Sentence(paragraph[a:b], [m for m in mentions if a <= m.start < b])
         dated = own_dates([d for d in all_dates if a <= d.start < b], a, bool(drafts))
@@ -193,6 +232,8 @@ def drafts_of_paragraph(paragraph: str, places: Places, context_year: int | None
             if n and (start, end) == (drafts[-1].start, drafts[-1].end):
                 continue
             draft = Draft(start, end, (), mention.text, inferred_year=mention.year is None, key=len(drafts))
+            if occasion and end is None and len(start) < len(occasion[0]) and occasion[0].startswith(start):
+                draft = dataclasses.replace(draft, start=occasion[0], end=occasion[1], inherited=True)
             for earlier in waiting:
                 draft = absorb(draft, earlier, places, models)
             waiting = []
@@ -342,12 +383,16 @@ NAMED_YEAR = re.compile(r"\bв рамках\s[^.]*?(?:[-–]\s*|\s)((?:19|20)\d{
 
 
 def _dated_by_larger(paragraph: str, spans: list[tuple[int, int]], mentions: list[Mention], places: Places,
-                     models: Models) -> list[Draft]:  # fmt: skip
-    """A paragraph without a date of its own, held «в рамках» an event whose name carries the year."""
+                     models: Models, occasion: tuple[str, str | None] | None = None) -> list[Draft]:  # fmt: skip
+    """A paragraph without a date of its own, held at an occasion the page has dated, or «в рамках» an event
+    whose name carries the year."""
     match = NAMED_YEAR.search(paragraph)
-    if not match:
+    if occasion:
+        draft = Draft(occasion[0], occasion[1], (), "", inherited=True)
+    elif match:
+        draft = Draft(match.group(1), None, (), "", inherited=True)
+    else:
         return []
-    draft = Draft(match.group(1), None, (), "", inherited=True)
     for a, b in spans:
         draft = absorb(draft, Sentence(paragraph[a:b], [m for m in mentions if a <= m.start < b]), places, models)
     return [draft]

@@ -12,7 +12,7 @@ from threadpoolctl import threadpool_limits
 from twingraph.errors import TwingraphError
 from twingraph.extract.assemble import larger_key, to_event
 from twingraph.extract.countries import short_country
-from twingraph.extract.events import Draft, Larger, added, drafts_of_paragraph
+from twingraph.extract.events import Draft, Larger, added, drafts_of_paragraph, occasion_names
 from twingraph.extract.grammars import find_dates
 from twingraph.extract.header import agreement_type, document_titles, header_facts, party_names
 from twingraph.extract.models import Models
@@ -95,7 +95,8 @@ class PageState:
     """What the blocks of one page share while they are extracted: a value, each stage returning the next one.
 
     ``review``: what gave no records, for the reviewer; ``larger``: the larger events named so far, by key;
-    ``ids``: the ids given so far, each unique on the page.
+    ``ids``: the ids given so far, each unique on the page; ``occasions``: the named occasions (forums,
+    festivals ...) dated to the day so far, by quoted name, for paragraphs that only say they were held there.
     """
 
     home: str | None
@@ -103,6 +104,7 @@ class PageState:
     review: tuple[Review, ...] = ()
     larger: tuple[tuple[str, LargerEntry], ...] = ()
     ids: frozenset[str] = frozenset()
+    occasions: tuple[tuple[str, tuple[str, str | None]], ...] = ()
 
     def unique(self, ident: str) -> tuple[str, PageState]:
         """An id not given yet on the page (``ident``, else ``ident-2``, ...), and the state that has it.
@@ -119,6 +121,21 @@ class PageState:
 
     def reviewed(self, review: Review) -> PageState:
         return dataclasses.replace(self, review=(*self.review, review))
+
+    def with_occasions(self, draft: Draft) -> PageState:
+        """The state with the occasions a draft tells of as its own happening, when dated to the day and new.
+
+        >>> state = PageState(None, Places(())).with_occasions(Draft("2023-09-12", "2023-09-14",
+        ...     ("12.09.2023–14.09.2023 в Энске проходил IX форум «Речной путь».",), ""))
+        >>> state.occasions
+        (('речной путь', ('2023-09-12', '2023-09-14')),)
+        """
+        known = dict(self.occasions)
+        if len(draft.start) < 10 or not draft.sentences:
+            return self
+        for name in occasion_names(draft.sentences[0], held_here=True):
+            known.setdefault(name, (draft.start, draft.end))
+        return dataclasses.replace(self, occasions=tuple(known.items()))
 
     def larger_event(self, key: str) -> LargerEntry | None:
         return dict(self.larger).get(key)
@@ -278,7 +295,7 @@ def block_events(block: Block, city_id: str, paragraphs: list[str], state: PageS
             continue
         if not bullet and text.endswith(":"):
             continue
-        drafts = drafts_of_paragraph(text, state.places, year, models)
+        drafts = drafts_of_paragraph(text, state.places, year, models, dict(state.occasions))
         if not drafts:
             reason = "a year but no dated happening recognised" if re.search(r"\d{4}", text) else "no date"
             state = state.reviewed(Review(block.name, reason, text))
@@ -289,6 +306,7 @@ def block_events(block: Block, city_id: str, paragraphs: list[str], state: PageS
             within = idents.get(draft.within) if draft.within is not None else None
             shown = inherit_intro(draft, intro, state.places, models) if bullet and intro else draft
             event, state = draft_event(shown, block, city_id, state, models, within)
+            state = state.with_occasions(draft)
             events.append(event)
             idents[draft.key] = event.id
     return events, state

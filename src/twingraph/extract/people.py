@@ -92,10 +92,11 @@ NAME_ENDINGS = {
     "loct": (("ой", "а"), ("е", "")),
 }
 # the same after a vowel, where Russian writes «я» (feminine: Кая, Каи, Каю, Каей) or «й» (masculine: Андрей,
-# Андрея, Андрею, Андреем, Андрее) in the nominative
+# Андрея, Андрею, Андреем, Андрее) in the nominative. A post read as a genitive («поздравил мэра ...») may be
+# the animate accusative, which has the same form: its name may then be in the accusative («Прию»)
 VOWEL_STEM_ENDINGS = {
     "ablt": (("ей", "я"), ("ем", "й")),
-    "gent": (("и", "я"), ("я", "й")),
+    "gent": (("и", "я"), ("я", "й"), ("ю", "я")),
     "accs": (("ю", "я"), ("я", "й")),
     "datv": (("и", "я"), ("ю", "й")),
     "loct": (("и", "я"), ("е", "й")),
@@ -183,7 +184,7 @@ def _strip_ending(word: str, case: str) -> str:
     """A word the dictionary does not know, in the nominative by its case ending (``NAME_ENDINGS``, and
     ``VOWEL_STEM_ENDINGS`` after a vowel); as written when it has none.
 
-    >>> _strip_ending("Каи", "gent"), _strip_ending("Прию", "accs"), _strip_ending("Ондреем", "ablt")
+    >>> _strip_ending("Каи", "gent"), _strip_ending("Прию", "gent"), _strip_ending("Ондреем", "ablt")
     ('Кая', 'Прия', 'Ондрей')
     """
     lowered = word.lower()
