@@ -425,10 +425,14 @@ def one_slot_server(built: Built, settings: Settings,
 
 def sent_and_left_open(url: str, query: str) -> socket.socket:
     """A raw connection that has sent a GET of the query and reads nothing: close it to go away."""
+    return requested_and_left_open(url, str(httpx2.URL(url + "/sparql", params={"query": query}).raw_path, "ascii"))
+
+
+def requested_and_left_open(url: str, target: str, accept: str = "*/*") -> socket.socket:
+    """A raw connection that has sent a GET of the target and reads nothing: close it to go away."""
     host, port = url.removeprefix("http://").split(":")
     sock = socket.create_connection((host, int(port)))
-    target = str(httpx2.URL(url + "/sparql", params={"query": query}).raw_path, "ascii")
-    sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode("ascii"))
+    sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\nAccept: {accept}\r\n\r\n".encode("ascii"))
     return sock
 
 
@@ -454,4 +458,30 @@ def test_queries_whose_clients_went_away_leave_the_queue_to_live_ones(one_slot_s
         time.sleep(0.05 if answer.status_code == 429 else 0)
     thread.join(30)
     assert sent_while_held and answer.status_code == 200, f"{answer.status_code} {answer.text}"
+    assert answers["answer"].status_code == 503, "the runaway query held the slot until its deadline"
+
+
+def test_pages_whose_clients_went_away_leave_the_queue_to_live_ones(one_slot_server: str) -> None:
+    """The same for the queries behind pages, which run in a thread: a closed tab gives its place back."""
+    pid = server_pid(one_slot_server)
+    before = idle_workers(pid, count=1)
+    thread, answers = in_background(one_slot_server, RUNAWAY)
+    busy_worker(pid, before)
+    orphans = [requested_and_left_open(one_slot_server, path, "text/html") for path in ("/city/tehran", "/city/kazan")]
+    html = {"Accept": "text/html"}
+    try:
+        time.sleep(1)  # both pages' first queries are queued, and fill this client's two places
+        full = httpx2.get(one_slot_server + "/person/ilsur-metshin", headers=html, timeout=60)
+        assert full.status_code == 429, f"the queue was to be full: {full.status_code}"
+    finally:
+        for sock in orphans:
+            sock.close()
+    sent_while_held = False
+    answer = full
+    while answer.status_code == 429 and thread.is_alive():
+        sent_while_held = thread.is_alive()
+        answer = httpx2.get(one_slot_server + "/person/ilsur-metshin", headers=html, timeout=60)
+        time.sleep(0.05 if answer.status_code == 429 else 0)
+    thread.join(30)
+    assert sent_while_held and answer.status_code == 200, f"{answer.status_code} {answer.text[:300]}"
     assert answers["answer"].status_code == 503, "the runaway query held the slot until its deadline"

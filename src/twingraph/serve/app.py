@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import json
 import logging
+import threading
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from email.utils import formatdate
@@ -21,6 +22,7 @@ from typing import ParamSpec, TypeVar
 
 from rdflib import Graph
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -141,7 +143,9 @@ class Site:
 
     def reader(self, request: Request) -> QueryStore:
         """The store a page reads: the embedded one through the query workers, under one deadline; a remote one."""
-        return PageStore(self.evaluator, client_of(request)) if self.evaluator.embedded else self.store
+        if not self.evaluator.embedded:
+            return self.store
+        return PageStore(self.evaluator, client_of(request), getattr(request.state, "gone", None))
 
     def pick(self, request: Request, offers: list[str], names: dict[str, str], wanted: str | None = None) -> str:
         """The media type to answer with: ``?format=``, a suffix, else the Accept header.
@@ -528,6 +532,27 @@ def in_thread(function: Callable[P, T]) -> Callable[P, T]:
     return run
 
 
+def page_handler(handler: Callable[[Request], Response]) -> Callable[[Request], Awaitable[Response]]:
+    """A page handler run in a worker thread (``in_thread``) that learns when its client goes away.
+
+    The thread gets ``request.state.gone``, an event set once the client has closed its
+    connection; the page's queries still waiting for a slot then leave the queue (``PageStore``),
+    and the request is logged as 499. A query already running ends by the page's deadline.
+    """
+    plain = in_thread(handler)
+
+    @functools.wraps(handler)
+    async def run(request: Request) -> Response:
+        request.state.gone = threading.Event()
+        answer = await unless_gone(request, run_in_threadpool(plain, request))
+        if answer is None:
+            request.state.gone.set()
+            return gone()
+        return answer
+
+    return run
+
+
 def cached(site: Site, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
     """A page handler whose complete answers are kept for the build (``serve.page_cache``); ``X-Cache`` says which.
 
@@ -554,22 +579,22 @@ def cached(site: Site, handler: Callable[[Request], Response]) -> Callable[[Requ
 
 def routes(site: Site) -> list[BaseRoute]:
     return [
-        Route("/", in_thread(cached(site, site.index))),
-        Route("/search", in_thread(cached(site, site.search))),
+        Route("/", page_handler(cached(site, site.index))),
+        Route("/search", page_handler(cached(site, site.search))),
         Route("/sparql", site.endpoint, methods=["GET", "POST"]),
         Route("/queries", in_thread(site.query_list)),
         Route("/queries/{name}", site.named_query),
-        Route("/views/{name}", in_thread(cached(site, site.view))),
-        Route("/dataset", in_thread(cached(site, site.dataset))),
-        Route("/.well-known/void", in_thread(cached(site, site.dataset))),
+        Route("/views/{name}", page_handler(cached(site, site.view))),
+        Route("/dataset", page_handler(cached(site, site.dataset))),
+        Route("/.well-known/void", page_handler(cached(site, site.dataset))),
         Route("/dumps/{name}", site.dump),
         *(Route(f"/{name}", site.dump) for name in DUMP_TYPES),
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
         Route("/openapi.json", in_thread(site.api_description)),
         Route(openapi.CONTEXT_PATH, site.json_ld_context),
-        *(Route(f"/{kind}/", in_thread(cached(site, site.listing))) for kind in listings.LISTINGS),
+        *(Route(f"/{kind}/", page_handler(cached(site, site.listing))) for kind in listings.LISTINGS),
         *(Route(f"/{kind}", site.to_list) for kind in listings.LISTINGS),
-        Route("/{path:path}", in_thread(cached(site, site.resource))),
+        Route("/{path:path}", page_handler(cached(site, site.resource))),
     ]
 
 

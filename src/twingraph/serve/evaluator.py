@@ -46,6 +46,7 @@ from twingraph.store.workers import Job, Refusal, Serialized, WorkerError
 
 T = TypeVar("T")
 INLINE_SCAN = 1024  # characters: a text this short is scanned on the event loop (well under a millisecond)
+GONE_POLL = 0.1  # seconds between two looks, by a page's query waiting for a slot, at whether its client left
 
 
 def screen(query: str) -> None:
@@ -179,29 +180,40 @@ class Evaluator:
                 self.admission.finish(client)
             raise
 
-    def admit_blocking(self, client: str, seconds: float) -> None:
+    def admit_blocking(self, client: str, seconds: float, gone: threading.Event | None = None) -> None:
         """Take a slot from a thread (a page's), waiting at most seconds (and the queue's own bound).
 
+        ``gone`` is set when the page's client has closed its connection: a query still waiting then
+        leaves the queue, so that it holds no place a live request could take.
+
         Raises:
-            ProtocolError: 429 or 503 as ``admit``.
+            ProtocolError: 429 or 503 as ``admit``; 499 when the client went away while it waited.
         """
         given = threading.Event()
         ticket = self.admission.enter(client, given.set)
-        if ticket.granted or given.wait(min(seconds, self.limits.queue_wait)):
+        if ticket.granted:
             return
-        if not self.admission.withdraw(ticket):
-            raise self.admission.refusal(client)
+        deadline = time.monotonic() + min(seconds, self.limits.queue_wait)
+        while not given.wait(max(0.0, min(GONE_POLL, deadline - time.monotonic()))):
+            if (gone is not None and gone.is_set()) or time.monotonic() >= deadline:
+                break
+        if given.is_set() or not self.admission.withdraw(ticket):  # else a slot came at the last moment: use it
+            return
+        if gone is not None and gone.is_set():
+            raise ProtocolError(499, "the client closed the connection")
+        raise self.admission.refusal(client)
 
-    def serialized(self, query: str, seconds: float, client: str) -> Serialized:
+    def serialized(self, query: str, seconds: float, client: str, gone: threading.Event | None = None) -> Serialized:
         """A page's own query, evaluated whole in a worker within seconds (blocking; call it from a thread).
 
         Raises:
-            ProtocolError: 429 or 503 (busy, or past the deadline), 500 (a crash).
+            ProtocolError: 429 or 503 (busy, or past the deadline), 500 (a crash), 499 (``gone``: the client
+                went away while the query waited for a slot).
         """
         started = time.monotonic()
         if seconds <= 0:
             raise self.page_too_slow()
-        self.admit_blocking(client, seconds)
+        self.admit_blocking(client, seconds, gone)
         try:
             left = seconds - (time.monotonic() - started)
             if left <= 0:
