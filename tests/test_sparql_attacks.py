@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx2
 import pytest
@@ -423,11 +424,6 @@ def one_slot_server(built: Built, settings: Settings,
         yield url
 
 
-def sent_and_left_open(url: str, query: str) -> socket.socket:
-    """A raw connection that has sent a GET of the query and reads nothing: close it to go away."""
-    return requested_and_left_open(url, str(httpx2.URL(url + "/sparql", params={"query": query}).raw_path, "ascii"))
-
-
 def requested_and_left_open(url: str, target: str, accept: str = "*/*") -> socket.socket:
     """A raw connection that has sent a GET of the target and reads nothing: close it to go away."""
     host, port = url.removeprefix("http://").split(":")
@@ -438,41 +434,33 @@ def requested_and_left_open(url: str, target: str, accept: str = "*/*") -> socke
 
 def test_queries_whose_clients_went_away_leave_the_queue_to_live_ones(one_slot_server: str) -> None:
     """wrk's last requests, a closed tab: without this a client's queue stays full of requests nobody reads (429)."""
-    pid = server_pid(one_slot_server)
-    before = idle_workers(pid, count=1)
-    thread, answers = in_background(one_slot_server, RUNAWAY)
-    busy_worker(pid, before)
-    orphans = [sent_and_left_open(one_slot_server, f"ASK {{ ?s ?p {n} }}") for n in range(2)]
-    try:
-        time.sleep(1)  # the server reads both: they are queued, and fill this client's two places
-        full = ask(one_slot_server, "ASK {}", "GET")
-        assert full.status_code == 429, f"the queue was to be full: {full.status_code} {full.text}"
-    finally:
-        for sock in orphans:
-            sock.close()
-    sent_while_held = False
-    answer = full
-    while answer.status_code == 429 and thread.is_alive():
-        sent_while_held = thread.is_alive()
-        answer = ask(one_slot_server, "ASK {}", "GET")  # waits for the slot, unless refused at once
-        time.sleep(0.05 if answer.status_code == 429 else 0)
-    thread.join(30)
-    assert sent_while_held and answer.status_code == 200, f"{answer.status_code} {answer.text}"
-    assert answers["answer"].status_code == 503, "the runaway query held the slot until its deadline"
+    orphans = [f"/sparql?{urlencode({'query': f'ASK {{ ?s ?p {n} }}'})}" for n in range(2)]
+    live_ones_are_queued_once_orphans_leave(one_slot_server, orphans, lambda: ask(one_slot_server, "ASK {}", "GET"))
 
 
 def test_pages_whose_clients_went_away_leave_the_queue_to_live_ones(one_slot_server: str) -> None:
     """The same for the queries behind pages, which run in a thread: a closed tab gives its place back."""
-    pid = server_pid(one_slot_server)
-    before = idle_workers(pid, count=1)
-    thread, answers = in_background(one_slot_server, RUNAWAY)
-    busy_worker(pid, before)
-    orphans = [requested_and_left_open(one_slot_server, path, "text/html") for path in ("/city/tehran", "/city/kazan")]
     html = {"Accept": "text/html"}
+    live_ones_are_queued_once_orphans_leave(
+        one_slot_server, ["/city/tehran", "/city/kazan"],
+        lambda: httpx2.get(one_slot_server + "/person/ilsur-metshin", headers=html, timeout=60), "text/html",
+    )  # fmt: skip
+
+
+def live_ones_are_queued_once_orphans_leave(url: str, orphan_targets: list[str], live: Callable[[], httpx2.Response],
+                                            accept: str = "*/*") -> None:  # fmt: skip
+    """While a runaway query holds the one slot, two requests left open fill their client's two queue places
+    (a live request gets 429); once they close, a live request sent while the slot is still held is queued
+    and answered 200 when the slot comes free."""
+    pid = server_pid(url)
+    before = idle_workers(pid, count=1)
+    thread, answers = in_background(url, RUNAWAY)
+    busy_worker(pid, before)
+    orphans = [requested_and_left_open(url, target, accept) for target in orphan_targets]
     try:
-        time.sleep(1)  # both pages' first queries are queued, and fill this client's two places
-        full = httpx2.get(one_slot_server + "/person/ilsur-metshin", headers=html, timeout=60)
-        assert full.status_code == 429, f"the queue was to be full: {full.status_code}"
+        time.sleep(1)  # the server reads both: their queries are queued, and fill this client's two places
+        full = live()
+        assert full.status_code == 429, f"the queue was to be full: {full.status_code} {full.text[:300]}"
     finally:
         for sock in orphans:
             sock.close()
@@ -480,7 +468,7 @@ def test_pages_whose_clients_went_away_leave_the_queue_to_live_ones(one_slot_ser
     answer = full
     while answer.status_code == 429 and thread.is_alive():
         sent_while_held = thread.is_alive()
-        answer = httpx2.get(one_slot_server + "/person/ilsur-metshin", headers=html, timeout=60)
+        answer = live()  # waits for the slot, unless refused at once
         time.sleep(0.05 if answer.status_code == 429 else 0)
     thread.join(30)
     assert sent_while_held and answer.status_code == 200, f"{answer.status_code} {answer.text[:300]}"

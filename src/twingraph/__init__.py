@@ -9,8 +9,9 @@ worker imports ``twingraph.store.workers``) does not load the whole pipeline.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from twingraph.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from twingraph.config import Settings, default_settings
@@ -50,9 +51,4 @@ EXPORTS = {
     "validate_graph": "twingraph.validate",
 }  # each public name's module
 
-
-def __getattr__(name: str) -> Any:
-    """The public name, imported from its module on first use."""
-    if name not in EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(EXPORTS[name]), name)
+__getattr__ = lazy_attributes(__name__, EXPORTS)

@@ -8,8 +8,9 @@ cannot be exported lazily (importing the submodule binds the name to the module)
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from twingraph.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from twingraph.store.embedded import EmbeddedStore
@@ -53,9 +54,4 @@ EXPORTS = {
     "select": "twingraph.store.interface",
 }  # each public name's module
 
-
-def __getattr__(name: str) -> Any:
-    """The public name, imported from its module on first use."""
-    if name not in EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(EXPORTS[name]), name)
+__getattr__ = lazy_attributes(__name__, EXPORTS)
