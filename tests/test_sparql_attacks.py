@@ -380,15 +380,17 @@ def test_a_long_querys_worker_drops_to_the_lowest_priority_and_the_others_keep_t
     still_up(patient_server)
 
 
+def every_triple_times(n: int) -> str:
+    """A query that counts every triple joined with n numbers: on the Kazan data (7,700 triples), n × 7,700 rows."""
+    return f"SELECT (COUNT(*) AS ?n) WHERE {{ ?a ?b ?c VALUES ?v {{ {' '.join(str(i) for i in range(n))} }} }}"
+
+
 def test_a_long_querys_worker_is_replaced_by_a_fresh_fork_once_it_has_answered(patient_server: str) -> None:
     """A demoted worker cannot be raised again; were it kept, later short queries would run at nice 19."""
     pid = server_pid(patient_server)
     base = min(19, nice_of(pid) + 10)
     before = idle_workers(pid)
-    numbers = " ".join(str(n) for n in range(6_000))  # 7,700 triples × 6,000: seconds, well within 60 s
-    thread, answers = in_background(
-        patient_server, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?a ?b ?c VALUES ?v {{ {numbers} }} }}"
-    )
+    thread, answers = in_background(patient_server, every_triple_times(6_000))  # seconds, well within 60 s
     worker = busy_worker(pid, before)
     deadline = time.monotonic() + 10
     while cpu_ticks(worker) != -1 and nice_of(worker) != 19 and time.monotonic() < deadline:
@@ -399,6 +401,23 @@ def test_a_long_querys_worker_is_replaced_by_a_fresh_fork_once_it_has_answered(p
     after = idle_workers(pid)
     assert worker not in after and cpu_ticks(worker) == -1, "the demoted worker was kept"
     assert {nice_of(w) for w in after} == {base}
+
+
+def test_a_query_that_only_waits_for_the_cpu_keeps_its_worker_and_priority(patient_server: str) -> None:
+    """Long is by CPU time, not by the clock: on a busy machine a short query may wait past half a second."""
+    pid = server_pid(patient_server)
+    base = min(19, nice_of(pid) + 10)
+    before = idle_workers(pid)
+    thread, answers = in_background(patient_server, every_triple_times(400))  # a few tenths of a CPU second
+    worker = busy_worker(pid, before)
+    os.kill(worker, signal.SIGSTOP)  # as if the CPU were busy elsewhere: the clock runs, its CPU time does not
+    try:
+        time.sleep(1.5)
+    finally:
+        os.kill(worker, signal.SIGCONT)
+    thread.join(60)
+    assert answers["answer"].status_code == 200, answers["answer"].text
+    assert cpu_ticks(worker) != -1 and nice_of(worker) == base, "the worker was taken for a long query's"
 
 
 def test_a_runaway_query_is_stopped_and_its_worker_is_gone(server: str) -> None:

@@ -40,7 +40,8 @@ STACK_SIZE = 256 * 1024 * 1024  # the evaluating thread's stack: room for rdflib
 # own work (HTTP, the pages it has kept, the dumps) the CPU it needs; Linux gives nice 10 about a tenth of
 # nice 0's share of a busy core
 NICENESS = 10
-# a query still running after LONG_QUERY seconds is a long one: its worker drops to the lowest priority
+# a query that has used LONG_QUERY seconds of CPU is a long one (a query that only waits for the CPU, on a busy
+# machine, is not; its worker is looked at every LONG_QUERY seconds): its worker drops to the lowest priority
 # (nice 19, about a seventh of nice 10's share of a busy core), so that the short queries in the other
 # workers and the server keep the cores while it runs. Without privilege a process cannot raise its
 # priority again, so once the long query is answered the pool replaces the worker with a fresh fork.
@@ -286,10 +287,23 @@ class WorkerProcess:
             WorkerError: the worker died (``crashed``) or was killed at the deadline.
         """
         self.conn.send(job)
-        if self.demoted or seconds <= LONG_QUERY or self.arrived(LONG_QUERY, "answer"):
-            return self.receive(seconds, "answer")  # type: ignore[no-any-return]
-        self.demote()
-        return self.receive(seconds - LONG_QUERY, "answer", seconds)  # type: ignore[no-any-return]
+        started, waited = self.cpu_seconds(), 0.0
+        while not self.demoted and waited + LONG_QUERY < seconds:
+            if self.arrived(LONG_QUERY, "answer"):
+                break
+            waited += LONG_QUERY
+            used = self.cpu_seconds()
+            if used is None or started is None or used - started >= LONG_QUERY:  # no /proc: by the clock
+                self.demote()
+        return self.receive(seconds - waited, "answer", seconds)  # type: ignore[no-any-return]
+
+    def cpu_seconds(self) -> float | None:
+        """The CPU time the worker has used (user and system, from /proc), None where that cannot be read."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def receive(self, seconds: float, what: str, deadline: float | None = None) -> Any:
         """The worker's next message within seconds; else it is killed (``deadline``: the seconds to name)."""
