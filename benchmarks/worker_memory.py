@@ -35,24 +35,24 @@ START, END = "<!-- benchmarks:worker_memory.py:start -->", "<!-- benchmarks:work
 SCALES = {"kazan": 0, "100k": 150, "1m": 1570}  # synthetic partner cities (0: the bundled Kazan records)
 
 
-def rss_mib(pid: int) -> float:
-    """A process's resident memory in MiB (VmRSS), 0 if it is gone."""
+def proc_mib(pid: int, file: str, field: str) -> float:
+    """A memory field (in kB) of /proc/PID/<file>, in MiB; 0 if the process is gone."""
     try:
-        status = Path(f"/proc/{pid}/status").read_text()
+        text = Path(f"/proc/{pid}/{file}").read_text()
     except OSError:
         return 0.0
-    kib = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    kib = next((int(line.split()[1]) for line in text.splitlines() if line.startswith(f"{field}:")), 0)
     return kib / 1024
+
+
+def rss_mib(pid: int) -> float:
+    """A process's resident memory in MiB (VmRSS), 0 if it is gone."""
+    return proc_mib(pid, "status", "VmRSS")
 
 
 def pss_mib(pid: int) -> float:
-    """A process's proportional set size in MiB (Pss of /proc/PID/smaps_rollup), 0 if it is gone."""
-    try:
-        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-    except OSError:
-        return 0.0
-    kib = next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
-    return kib / 1024
+    """A process's proportional set size in MiB (Pss of smaps_rollup: a page shared by n counts 1/n), 0 if gone."""
+    return proc_mib(pid, "smaps_rollup", "Pss")
 
 
 def children(pid: int) -> list[int]:

@@ -130,9 +130,9 @@ class PageState:
         >>> state.occasions
         (('речной путь', ('2023-09-12', '2023-09-14')),)
         """
-        known = dict(self.occasions)
         if len(draft.start) < 10 or not draft.sentences:
             return self
+        known = dict(self.occasions)
         for name in occasion_names(draft.sentences[0], held_here=True):
             known.setdefault(name, (draft.start, draft.end))
         return dataclasses.replace(self, occasions=tuple(known.items()))

@@ -113,21 +113,7 @@ def nominative_token(word: str, case: str | None, models: Models, gender: str | 
     if case in (None, "nomn") or not re.match(r"^[А-Яа-яЁё\-]+$", word):
         return word
     known = dictionary_nominative(word, case, models) or guessed_nominative(word, case, models)
-    return _without_soft_sign(known or _strip_ending(word, case), word)
-
-
-def _without_soft_sign(nominative: str, written: str) -> str:
-    """A guessed nominative ending in a hushing consonant and «ь» that the written form lacks, without the «ь».
-
-    Russian writes «ь» after «ж ш ч щ» only in the feminine (ночь, ночью), whose oblique forms keep
-    it; a masculine name does not (Ковачем, Ковача: Ковач).
-
-    >>> _without_soft_sign("Ковачь", "Ковачем"), _without_soft_sign("Ночь", "Ночью")
-    ('Ковач', 'Ночь')
-    """
-    if re.search(r"[жшчщ]ь$", nominative, re.I) and not re.search(r"[жшчщ]ь", written, re.I):
-        return nominative[:-1]
-    return nominative
+    return known or _strip_ending(word, case)
 
 
 def guessed_nominative(word: str, case: str, models: Models) -> str | None:
@@ -184,14 +170,19 @@ def _strip_ending(word: str, case: str) -> str:
     """A word the dictionary does not know, in the nominative by its case ending (``NAME_ENDINGS``, and
     ``VOWEL_STEM_ENDINGS`` after a vowel); as written when it has none.
 
+    Russian writes «ь» after «ж ш ч щ» only in the feminine, whose oblique forms keep it (ночью): a
+    masculine name ending in one takes none (Ковачем: Ковач, as Игорем: Игорь).
+
     >>> _strip_ending("Каи", "gent"), _strip_ending("Прию", "gent"), _strip_ending("Ондреем", "ablt")
     ('Кая', 'Прия', 'Ондрей')
+    >>> _strip_ending("Ковачем", "ablt"), _strip_ending("Игорем", "ablt")
+    ('Ковач', 'Игорь')
     """
     lowered = word.lower()
     for ending, replacement in NAME_ENDINGS.get(case, ()):
         stem = lowered[: -len(ending)]
         if lowered.endswith(ending) and len(stem) >= 2 and stem[-1] not in "аеёиоуыэюяь":
-            return word[: -len(ending)] + replacement
+            return word[: -len(ending)] + ("" if replacement == "ь" and stem[-1] in "жшчщ" else replacement)
     for ending, replacement in VOWEL_STEM_ENDINGS.get(case, ()):
         stem = lowered[: -len(ending)]
         if lowered.endswith(ending) and len(stem) >= 2 and stem[-1] in "аеиоуэ":

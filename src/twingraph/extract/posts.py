@@ -111,10 +111,11 @@ def _name_of_run(tokens: list[Token], run: list[int], places: set[str], models: 
     """
     words = [tokens[k][2] for k in run]
     first = 0
-    if run and _after_unit(tokens, run[0], models) and not _known_name(words[0], case, models):
+    before = _word_before(tokens, run[0]) if run else ""
+    if before.islower() and is_unit_noun(before, models) and not _known_name(words[0], case, models):
         if _is_name(words[1:]):
             first = 1  # «провинции Энань Ли Вэй»: the province's name, then the person's
-        elif _after_unit(tokens, run[0], models, places_only=True) and _single_name(words, places, models):
+        elif _is_place_noun(before, models) and _single_name(words, places, models):
             return tokens[run[1]][0], tokens[run[1]][1]  # «мэр города Энань Сетиаван»: one name, as many have
     while first < len(words):
         word = words[first]
@@ -141,7 +142,7 @@ def _name_of_run(tokens: list[Token], run: list[int], places: set[str], models: 
 
 
 def _single_name(words: list[str], places: set[str], models: Models) -> bool:
-    """Whether two words after a territory or institution noun are its name and a person's single name.
+    """Whether two words after a city's or territory's noun are its name and a person's single name.
 
     Both must be words the dictionary does not know as common ones, so that a unit's name of two
     words («города Новый Энск») is not split.
@@ -151,17 +152,17 @@ def _single_name(words: list[str], places: set[str], models: Models) -> bool:
     return not any(_common_word(w, models) for w in words) and not _belongs_to_post(words[1], places, models)
 
 
-def _after_unit(tokens: list[Token], at: int, models: Models, places_only: bool = False) -> bool:
-    """Whether the word before ``at`` is a territory or institution noun in lower case («провинции», «г.»);
-    with ``places_only``, a city's or territory's («г.», «города», «аймака»), not an institution's."""
+def _word_before(tokens: list[Token], at: int) -> str:
+    """The word before ``at``, past the dots of an abbreviation («г.»); "" at the start."""
     k = at - 1
     while k >= 0 and tokens[k][2] == ".":
         k -= 1
-    before = tokens[k][2] if k >= 0 else ""
-    if places_only:
-        return before.islower() and (before in ("г", "город") or is_territory_noun(before, models)
-                                     or morph.lemma(before, models) == "город")  # fmt: skip
-    return before.islower() and is_unit_noun(before, models)
+    return tokens[k][2] if k >= 0 else ""
+
+
+def _is_place_noun(word: str, models: Models) -> bool:
+    """Whether a word is a city's or a territory's noun («г», «города», «аймака»), not an institution's."""
+    return word == "г" or is_territory_noun(word, models) or morph.lemma(word, models) == "город"
 
 
 def _belongs_to_post(word: str, places: set[str], models: Models) -> bool:

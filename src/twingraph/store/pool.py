@@ -155,7 +155,7 @@ class WorkerPool:
         """
         taken = [self.idle.get(timeout=self.start_timeout) for _ in range(self.size)]
         try:
-            taken = [self.fresh(worker) if i == 0 else worker for i, worker in enumerate(taken)]
+            taken[0] = self.fresh(taken[0])
             generation = self.current()[1]
             for i, worker in enumerate(taken):
                 if worker is None or worker.generation != generation or not worker.alive():

@@ -53,11 +53,6 @@ def name_process(name: str) -> None:
         Path("/proc/self/comm").write_text(name)
 
 
-def exit_status(status: int) -> int:
-    """A wait status as multiprocessing's exit codes: the exit code, or minus the signal that ended the process."""
-    return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.waitstatus_to_exitcode(status)
-
-
 def run_worker(fd: int, store: Any, lockdown: str, memory: int) -> None:
     """A forked worker's life: answer jobs on the pipe ``fd`` in a thread with a large stack."""
     name_process(WORKER_NAME)
@@ -114,7 +109,7 @@ def template_main(control: Connection, snapshot: str | None, memory: int, nicene
         elif request[0] == "reap":
             try:
                 _, status = os.waitpid(request[1], 0)
-                control.send(exit_status(status))
+                control.send(os.waitstatus_to_exitcode(status))  # minus the signal that ended it
             except ChildProcessError:  # not a worker of this template's, or reaped already
                 control.send(None)
 

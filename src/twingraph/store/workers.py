@@ -272,12 +272,8 @@ class WorkerProcess:
         Raises:
             WorkerError: it died, or took longer than seconds.
         """
-        if self.ready is None:
-            message = self.receive(seconds, "start")
-            if isinstance(message, Refusal):
-                self.kill()
-                raise WorkerError(message.message, crashed=True)
-            self.ready = message
+        if self.ready is None:  # a forked worker's first message: the template reports a lock it could not make
+            self.ready = self.receive(seconds, "start")
         return self.ready
 
     def ask(self, job: Job, seconds: float) -> Outcome | Serialized | Refusal:
