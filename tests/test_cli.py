@@ -62,6 +62,20 @@ def test_validate_names_the_record_file_of_a_violation(runner: CliRunner, in_pro
                      r"future \(value: 9999\) \[shacl\.\w+\]$", result.stdout, re.MULTILINE), result.stdout  # fmt: skip
 
 
+def test_a_shacl_violation_fails_the_build_and_leaves_dist_as_it_was(runner: CliRunner, in_project: Path) -> None:
+    """SHACL runs beside the JSON-LD compaction into dist/'s staging directory: a violation drops that directory."""
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in (in_project / "dist").iterdir()}
+    path = in_project / "data" / "records" / "urbino.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("year: 2001", "year: 9999", 1), encoding="utf-8")
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 1
+    assert re.search(r"data/records/urbino\.yaml:\d+: .*dated in the future", result.output), result.output
+    assert {p.name: p.read_bytes() for p in (in_project / "dist").iterdir()} == before
+    assert not [p for p in in_project.iterdir() if p.name.startswith(".dist")]
+
+
 def test_a_corrupted_record_fails_and_writes_nothing(runner: CliRunner, in_project: Path) -> None:
     assert runner.invoke(main, ["build"]).exit_code == 0
     before = {p.name: p.read_bytes() for p in (in_project / "dist").iterdir()}

@@ -18,7 +18,7 @@ from rdflib import Graph
 
 from twingraph.config import Settings
 from twingraph.export import load_context
-from twingraph.rdf.compaction import compacted_nodes, plain_context
+from twingraph.rdf.compaction import GrowingTemplates, compacted_nodes, plain_context
 from twingraph.rdf.jsonld import compacted, expanded, pyld_compacted, with_plain_dates
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -167,3 +167,46 @@ def test_a_context_that_compacts_iris_by_their_text_is_left_to_pyld(extra: dict[
     assert not plain_context(context)
     assert templated_or_none(nodes, context) is None
     assert pyld_graph(nodes, context) != pyld_graph(nodes, plain)  # the text of an IRI changed how it is written
+
+
+def grown(nodes: list[dict[str, Any]], context: dict[str, Any]) -> list[dict[str, Any] | None] | None:
+    """The nodes compacted one at a time by templates grown as they come; None when the context is not plain."""
+    growing = GrowingTemplates.start(context, lambda probes: pyld_graph(probes, context))
+    return None if growing is None else [growing.node(node) for node in nodes]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_templates_grown_node_by_node_compact_random_graphs_as_pyld_does(
+    context: dict[str, Any], data: st.DataObject
+) -> None:
+    """The JSON-LD dump's way: each node probed only for what no node before it had, and the answer is pyld's."""
+    named = sorted({value for value in context.values() if isinstance(value, str) and value.startswith("http")})
+    properties = sorted({d["@id"] for d in context.values() if isinstance(d, dict) and "@id" in d})
+    nodes = data.draw(expanded_nodes([*properties[:12], "https://x.example/unknown"], [*named[:6], *CLASSES]))
+    assert grown(nodes, context) == pyld_graph(nodes, context)
+
+
+@settings(max_examples=150, deadline=None)
+@given(context=contexts(), nodes=expanded_nodes(PROPERTIES, CLASSES))
+def test_templates_grown_node_by_node_give_pyld_s_answer_or_stop(
+    context: dict[str, Any], nodes: list[dict[str, Any]]
+) -> None:
+    """Over random contexts: every node as pyld writes it, or None from the first node templates cannot serve."""
+    found = grown(nodes, context)
+    if found is None or None in found:
+        return
+    assert found == pyld_graph(nodes, context)
+
+
+def test_a_named_iri_as_a_node_s_id_is_probed_before_it_is_written(context: dict[str, Any]) -> None:
+    """A subject the context names (a concept of the vocabulary) is checked to compact to itself, like any other."""
+    named = next(value for value in context.values() if isinstance(value, str) and value.startswith("http"))
+    calls: list[list[dict[str, Any]]] = []
+    growing = GrowingTemplates.start(context, lambda probes: calls.append(probes) or pyld_graph(probes, context))
+    assert growing is not None
+    node = {"@id": named, "@type": [named]}
+    assert growing.node(node) == pyld_graph([node], context)[0]
+    assert any({"@id": named} in probes for probes in calls)
+    calls.clear()
+    assert growing.node(dict(node)) == pyld_graph([node], context)[0] and not calls  # known: no second probe

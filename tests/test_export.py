@@ -9,13 +9,22 @@ import json
 
 import pytest
 from pyld import jsonld
-from rdflib import Dataset, Graph, Literal
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, RDF, VOID
 
 from twingraph.config import Settings
 from twingraph.errors import TwingraphError
-from twingraph.export import load_context, ntriples, prefixes, rows_to_csv, select_rows, serialize, turtle
+from twingraph.export import (
+    dump_jsonld_lines,
+    load_context,
+    ntriples,
+    prefixes,
+    rows_to_csv,
+    select_rows,
+    serialize,
+    turtle,
+)
 from twingraph.pipeline import Built, dataset_graph
 from twingraph.rdf.formats import RdfFormat
 from twingraph.store import load_queries
@@ -87,3 +96,36 @@ def test_the_turtle_dump_checks_the_ntriples_hold_the_graph(graph: Graph) -> Non
     assert turtle(data, prefixes(graph), expected=len(graph))
     with pytest.raises(TwingraphError, match="the dump is broken"):
         turtle(data[: len(data) // 2].rsplit(b"\n", 1)[0] + b"\n", prefixes(graph), expected=len(graph))
+
+
+EDGE_TURTLE = """
+@prefix schema: <https://schema.org/> .
+@prefix tg: <https://twingraph.example/ns#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://x.example/a> a schema:Event ; schema:name "Встреча"@ru, "Meeting"@en, "без языка" ;
+    schema:startDate "2023-05"^^xsd:gYearMonth ; schema:endDate "2023-05-02"^^xsd:date ;
+    schema:location _:place ; tg:population "007"^^xsd:integer, "12"^^xsd:integer ; tg:flag true .
+_:place a schema:Place ; schema:name "Площадь"@ru ; schema:sameAs <https://schema.org/Event> .
+tg:Person schema:name "a concept as a subject" .
+"""
+
+
+@pytest.mark.parametrize("which", ["dataset", "edge cases", "empty"])
+def test_the_jsonld_dump_read_back_from_the_ntriples_is_the_same_bytes(
+    graph: Graph, settings: Settings, which: str
+) -> None:
+    """The build compacts its JSON-LD node by node from the sorted N-Triples: the bytes of the whole graph's."""
+    chosen = {"dataset": graph, "edge cases": Graph().parse(data=EDGE_TURTLE, format="turtle"), "empty": Graph()}
+    context = load_context(settings.ontology_dir)
+    data = chosen[which]
+    assert b"".join(dump_jsonld_lines(ntriples(data), context)) == serialize(data, RdfFormat.JSONLD, context)
+
+
+def test_a_context_templates_cannot_serve_leaves_the_dump_to_pyld_whole(settings: Settings) -> None:
+    """With ``@vocab`` an IRI's text decides its form: the dump is then pyld's compaction of the graph whole."""
+    context = {**load_context(settings.ontology_dir), "@vocab": "https://x.example/"}
+    data = Graph().parse(data=EDGE_TURTLE, format="turtle")
+    data.add((URIRef("https://x.example/b"), URIRef("https://x.example/p"), Literal("vocab")))
+    written = b"".join(dump_jsonld_lines(ntriples(data), context))
+    assert written == serialize(data, RdfFormat.JSONLD, context)
+    assert b'"p": {"@value": "vocab"}' in written  # the IRI written by its text, under @vocab

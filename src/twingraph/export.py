@@ -21,7 +21,7 @@ from twingraph.config import VOID as VOID_FILE
 from twingraph.errors import TwingraphError
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.iris import Minter
-from twingraph.rdf.jsonld import Triples, compacted, described, frame_types, framed
+from twingraph.rdf.jsonld import Triples, compacted, compacted_dump, described, frame_types, framed
 from twingraph.rdf.namespaces import PREFIXES, SCHEMA, TG, prefixed_graph
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -143,14 +143,38 @@ def node_lines(document: dict[str, Any]) -> Iterator[bytes]:
     if not nodes:
         yield json_bytes(document)
         return
+    in_order = (ordered(n) for n in sorted(nodes, key=id_key)) if distinct_nodes(nodes) else ordered(nodes)
+    yield from graph_lines(document, (json.dumps(node, ensure_ascii=False).encode("utf-8") for node in in_order))
+
+
+def graph_lines(document: dict[str, Any], nodes: Iterable[bytes]) -> Iterator[bytes]:
+    """:func:`node_lines` of a document whose ``@graph`` is given apart, its nodes already encoded and in order."""
     head = ordered({key: value for key, value in document.items() if key not in ("@context", "@graph")})
     head = {"@context": document["@context"], **head} if "@context" in document else head
     members = "".join(f"  {json.dumps(key)}: {indented(value)},\n" for key, value in head.items())
     yield ("{\n" + members + '  "@graph": [\n').encode("utf-8")
-    in_order = (ordered(n) for n in sorted(nodes, key=id_key)) if distinct_nodes(nodes) else ordered(nodes)
-    for n, node in enumerate(in_order):
-        yield ((",\n    " if n else "    ") + json.dumps(node, ensure_ascii=False)).encode("utf-8")
+    for n, node in enumerate(nodes):
+        yield (b",\n    " if n else b"    ") + node
     yield b"\n  ]\n}\n"
+
+
+def dump_jsonld_lines(dump: bytes, context: dict[str, Any]) -> Iterator[bytes]:
+    """:func:`jsonld_lines` of the graph of an N-Triples dump whose lines are sorted (:func:`ntriples`): the same bytes.
+
+    The graph is read back from the dump a node at a time, so neither it nor its JSON-LD objects
+    are held: only each node's line, until the lines are sorted by ``@id``.
+    """
+    encoded = compacted_dump(dump, context, encoded_node)
+    if not encoded:
+        yield json_bytes({"@context": context, "@graph": []})
+        return
+    encoded.sort(key=lambda pair: pair[0])
+    yield from graph_lines({"@context": context}, (line for _, line in encoded))
+
+
+def encoded_node(node: dict[str, Any]) -> tuple[str, bytes]:
+    """A node's sort key (:func:`id_key`) and its line in a dump (:func:`node_lines`)."""
+    return id_key(node), json.dumps(ordered(node), ensure_ascii=False).encode("utf-8")
 
 
 def indented(value: Any) -> str:

@@ -378,3 +378,48 @@ def compacted_nodes(
     """The nodes compacted from their kinds' templates (what ``compact`` gives), or None (see :func:`templated`)."""
     templates = templated(nodes, context, compact, least)
     return None if templates is None else [templates.node(node) for node in nodes]
+
+
+@dataclass
+class GrowingTemplates:
+    """Templates for a graph read one node at a time: a node whose kinds are new is probed when it comes.
+
+    For a graph too large to hold as expanded nodes (the build's JSON-LD dump, read back from
+    the sorted N-Triples). Each probe is :func:`templated` on that one node, with every check.
+
+    >>> from pyld import jsonld
+    >>> context = {"name": "https://schema.org/name"}
+    >>> pyld = lambda nodes: jsonld.compact(nodes, {"@context": context}, {"graph": True})["@graph"]
+    >>> growing = GrowingTemplates.start(context, pyld)
+    >>> growing.node({"@id": "https://x.example/a", "https://schema.org/name": [{"@value": "A"}]})
+    {'@id': 'https://x.example/a', 'name': 'A'}
+    >>> growing.node({"@id": "https://x.example/b", "https://schema.org/name": [{"@list": []}]}) is None
+    True
+    """
+
+    context: Mapping[str, Any]
+    compact: Compact
+    templates: Templates
+    ids: set[str]  # the IRIs the context names that have been probed as a node's @id
+
+    @classmethod
+    def start(cls, context: Mapping[str, Any], compact: Compact) -> GrowingTemplates | None:
+        """No templates yet; None when the context is not one whose IRIs compact alike (:func:`plain_context`)."""
+        empty = Templates({}, {}, named_iris(context))
+        return cls(context, compact, empty, set()) if plain_context(context) else None
+
+    def node(self, expanded: Node) -> Node | None:
+        """The node compacted; None when it cannot be templated, and pyld must compact the graph whole."""
+        known = self.templates
+        identifier = expanded.get("@id")
+        if identifier not in known.named or identifier in self.ids:
+            try:
+                return known.node(expanded)
+            except KeyError:  # a (property, kind) or a type not probed yet
+                pass
+        more = templated([expanded], self.context, self.compact, least=0)
+        if more is None:
+            return None
+        self.ids.add(str(identifier))
+        self.templates = Templates({**known.values, **more.values}, {**known.types, **more.types}, known.named)
+        return self.templates.node(expanded)

@@ -20,17 +20,20 @@ names a remote one is refused (:func:`refuse_remote`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeVar
 
+import pyoxigraph as ox
 from pyld import jsonld  # type: ignore[import-untyped]
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
 from twingraph.errors import TwingraphError
-from twingraph.rdf.compaction import compacted_nodes
+from twingraph.rdf.compaction import GrowingTemplates, compacted_nodes
 
+T = TypeVar("T")
 Triples = Iterable[tuple[Node, Node, Node]]  # an rdflib graph, or a set of its triples
 RDF_TYPE = RDF.type  # the terms the loops below compare with, looked up once: rdflib makes each anew
 XSD_INTEGER, XSD_BOOLEAN, XSD_STRING = str(XSD.integer), str(XSD.boolean), str(XSD.string)
@@ -71,15 +74,31 @@ def value_object(term: URIRef | BNode | Literal) -> Any:
     """
     if not isinstance(term, Literal):
         return {"@id": node_id(term)}
-    text = str(term)
-    if term.language:
-        return {"@value": text, "@language": term.language}
-    datatype = str(term.datatype) if term.datatype else None
+    return literal_object(str(term), term.language, str(term.datatype) if term.datatype else None)
+
+
+def literal_object(text: str, language: str | None, datatype: str | None) -> dict[str, Any]:
+    """A literal's value object (:func:`value_object`), from its text, language tag and datatype IRI."""
+    if language:
+        return {"@value": text, "@language": language}
     if datatype == XSD_INTEGER and text.lstrip("-").isdigit() and str(int(text)) == text:
         return {"@value": int(text)}
     if datatype == XSD_BOOLEAN and text in ("true", "false"):
         return {"@value": text == "true"}
     return {"@value": text, "@type": datatype} if datatype and datatype != XSD_STRING else {"@value": text}
+
+
+def oxigraph_value_object(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, Any]:
+    """:func:`value_object` of a pyoxigraph term: a parsed dump gives the same objects as its rdflib graph.
+
+    >>> oxigraph_value_object(ox.Literal("2023", datatype=ox.NamedNode(XSD_INTEGER)))
+    {'@value': 2023}
+    >>> oxigraph_value_object(ox.Literal("Казань", language="ru")), oxigraph_value_object(ox.BlankNode("b1"))
+    ({'@value': 'Казань', '@language': 'ru'}, {'@id': '_:b1'})
+    """
+    if isinstance(term, ox.Literal):
+        return literal_object(term.value, term.language, term.datatype.value)
+    return {"@id": f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value}
 
 
 def expanded(graph: Triples) -> list[dict[str, Any]]:
@@ -93,6 +112,55 @@ def expanded(graph: Triples) -> list[dict[str, Any]]:
         else:
             node.setdefault(str(predicate), []).append(value_object(obj))  # type: ignore[arg-type]
     return [nodes[key] for key in sorted(nodes)]
+
+
+def dump_nodes(dump: bytes) -> Iterator[dict[str, Any]]:
+    """The nodes of :func:`expanded`, read one at a time from N-Triples whose lines are sorted.
+
+    Sorted lines hold each subject's triples together, so a node is whole when the next
+    subject begins; the graph is never held as nodes. The nodes come in the lines' order.
+    """
+    triples = ox.parse(dump, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    type_iri = str(RDF_TYPE)
+    for subject, group in itertools.groupby(triples, key=lambda triple: triple.subject):
+        key = f"_:{subject.value}" if isinstance(subject, ox.BlankNode) else subject.value
+        node: dict[str, Any] = {"@id": key}
+        for triple in group:
+            obj, predicate = triple.object, triple.predicate.value
+            if predicate == type_iri and not isinstance(obj, ox.Literal):
+                node.setdefault("@type", []).append(oxigraph_value_object(obj)["@id"])
+            else:
+                node.setdefault(predicate, []).append(oxigraph_value_object(obj))
+        yield node
+
+
+def compacted_dump(dump: bytes, context: Mapping[str, Any], encode: Callable[[dict[str, Any]], T]) -> list[T]:
+    """Each node of :func:`compacted`'s ``@graph`` for the graph of a sorted N-Triples dump, as ``encode`` writes it.
+
+    The nodes are compacted and encoded one at a time (:func:`templated_dump`), so the graph is
+    never held as JSON-LD objects. Where templates cannot serve, pyld compacts the whole graph.
+    """
+    done = templated_dump(dump, context, encode)
+    if done is not None:
+        return done
+    whole = with_plain_dates(pyld_compacted(list(dump_nodes(dump)), context), context)
+    return [encode(node) for node in whole["@graph"]]
+
+
+def templated_dump(dump: bytes, context: Mapping[str, Any], encode: Callable[[dict[str, Any]], T]) -> list[T] | None:
+    """:func:`compacted_dump` by templates grown node by node (:class:`GrowingTemplates`); None if they cannot."""
+    growing = GrowingTemplates.start(context, lambda probes: pyld_compacted(probes, context)["@graph"])
+    if growing is None:
+        return None
+    dates = date_terms(context)
+    typing = {term: datatype for term, datatype in dates.values()}
+    written = []
+    for node in dump_nodes(dump):
+        done = growing.node(node)
+        if done is None:
+            return None
+        written.append(encode(plain_dates(done, dates, typing)))
+    return written
 
 
 def date_terms(context: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
