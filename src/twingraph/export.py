@@ -8,13 +8,13 @@ import io
 import json
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Dataset as RdfDataset
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
-from rdflib.plugins.serializers.nt import NTSerializer
+from rdflib.plugins.serializers.nt import _quoteLiteral
 from rdflib.term import Node
 
 from twingraph.config import VOID as VOID_FILE
@@ -291,19 +291,34 @@ def sort_key(value: Any) -> tuple[str, str]:
 def ntriples(graph: Triples) -> bytes:
     """N-Triples with the lines sorted: a graph without blank nodes always gives the same bytes.
 
+    Each line is rdflib's N-Triples line for the triple (:func:`nt_line`), each node's text
+    worked out once however many triples it is in; a triple given twice is written once.
+
     Args:
-        graph: an rdflib graph, or its triples (each once).
+        graph: an rdflib graph, or its triples (as the records' mapping yields them, some twice).
 
     Raises:
         TwingraphError: the graph holds a term N-Triples cannot carry, e.g. an IRI with spaces.
     """
-    text = io.BytesIO()
-    try:  # rdflib's writer only iterates what it is given
-        NTSerializer(cast(Graph, graph)).serialize(text, encoding="utf-8")
-    except Exception as exc:  # rdflib raises a bare Exception for an IRI it cannot write
+    written: dict[Node, str] = {}
+    try:  # rdflib raises a bare Exception for an IRI it cannot write
+        lines = {nt_line(triple, written) for triple in graph}
+    except Exception as exc:
         raise TwingraphError(f"the graph cannot be written as N-Triples: {exc}") from exc
-    lines = text.getvalue().splitlines(keepends=True)
-    return b"".join(sorted(line for line in lines if line.strip()))
+    return b"".join(sorted(lines))
+
+
+def nt_line(triple: tuple[Node, Node, Node], written: dict[Node, str]) -> bytes:
+    r"""One triple's N-Triples line, as rdflib's writer gives it; ``written`` keeps each IRI's and blank node's text.
+
+    >>> nt_line((URIRef("https://x.example/a"), RDFS.label, Literal('say "hi"', lang="en")), {})
+    b'<https://x.example/a> <http://www.w3.org/2000/01/rdf-schema#label> "say \\"hi\\""@en .\n'
+    """
+    subject, predicate, obj = triple
+    start = written.get(subject) or written.setdefault(subject, subject.n3())
+    middle = written.get(predicate) or written.setdefault(predicate, predicate.n3())
+    end = _quoteLiteral(obj) if isinstance(obj, Literal) else written.get(obj) or written.setdefault(obj, obj.n3())
+    return f"{start} {middle} {end} .\n".encode()
 
 
 def prefixes(graph: Graph) -> dict[str, str]:
