@@ -159,7 +159,7 @@ def templated_dump(dump: bytes, context: Mapping[str, Any], encode: Callable[[di
         done = growing.node(node)
         if done is None:
             return None
-        written.append(encode(plain_dates(done, dates, typing)))
+        written.append(encode(flat_plain_dates(done, dates, typing)))
     return written
 
 
@@ -220,14 +220,40 @@ def plain_dates(value: Any, dates: Mapping[str, tuple[str, str]], typing: Mappin
     if not isinstance(value, dict) or "@value" in value:
         return value
     node = dict(value)
-    needed = node_dates(node, dates)
-    overrides = {term: datatype for term, datatype in needed.items() if typing.get(term) != datatype}
+    overrides = date_overrides(node, dates, typing)
     inner = {**typing, **overrides}
-    iris = {term: iri for iri, (term, _) in dates.items()}
     result = {key: (item if key.startswith("@") else plain_dates(item, dates, inner)) for key, item in node.items()}
+    return with_date_context(result, overrides, dates)
+
+
+def flat_plain_dates(node: dict[str, Any], dates: Mapping[str, tuple[str, str]],
+                     typing: Mapping[str, str]) -> dict[str, Any]:  # fmt: skip
+    """:func:`plain_dates` of a node of a flat graph, whose values nest no node: only its own dates move.
+
+    >>> month = {"@value": "2023-05", "@type": str(XSD.gYearMonth)}
+    >>> dates = {"https://schema.org/startDate": ("startDate", str(XSD.date))}
+    >>> node = {"@id": "e", "https://schema.org/startDate": month, "location": {"@id": "p"}}
+    >>> flat_plain_dates(node, dates, {"startDate": str(XSD.date)}) == plain_dates(node, dates,
+    ...                                                                          {"startDate": str(XSD.date)})
+    True
+    """
+    copy = dict(node)
+    return with_date_context(copy, date_overrides(copy, dates, typing), dates)
+
+
+def date_overrides(node: dict[str, Any], dates: Mapping[str, tuple[str, str]],
+                   typing: Mapping[str, str]) -> dict[str, str]:  # fmt: skip
+    """Move a node's dates to their terms (:func:`node_dates`); the datatype of each whose type is not in force."""
+    return {term: datatype for term, datatype in node_dates(node, dates).items() if typing.get(term) != datatype}
+
+
+def with_date_context(node: dict[str, Any], overrides: Mapping[str, str],
+                      dates: Mapping[str, tuple[str, str]]) -> dict[str, Any]:  # fmt: skip
+    """The node, with a context of its own that types its date terms as ``overrides`` says, if any."""
     if overrides:
-        result["@context"] = {term: {"@id": iris[term], "@type": datatype} for term, datatype in overrides.items()}
-    return result
+        iris = {term: iri for iri, (term, _) in dates.items()}
+        node["@context"] = {term: {"@id": iris[term], "@type": datatype} for term, datatype in overrides.items()}
+    return node
 
 
 def with_plain_dates(document: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
