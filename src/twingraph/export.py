@@ -305,7 +305,9 @@ def ntriples(graph: Triples) -> bytes:
         lines = {nt_line(triple, written) for triple in graph}
     except Exception as exc:
         raise TwingraphError(f"the graph cannot be written as N-Triples: {exc}") from exc
-    return b"".join(sorted(lines))
+    ordered = sorted(lines)
+    del lines  # the set's table goes before the dump is joined
+    return b"".join(ordered)
 
 
 def nt_line(triple: tuple[Node, Node, Node], written: dict[Node, str]) -> bytes:
@@ -345,9 +347,13 @@ def turtle(data: bytes, names: Mapping[str, str], expected: int | None = None) -
     if expected is not None and parsed.count != expected:
         raise TwingraphError(f"the N-Triples hold {parsed.count} triples, the graph {expected}: the dump is broken")
     # pyoxigraph declares the prefixes in an order of its own; sorted, they are stable
-    lines = text.split(b"\n")
-    declared = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix ")), len(lines))
-    return b"\n".join([*sorted(lines[:declared]), *([b""] if declared else []), *lines[declared:]])
+    end = 0  # where the declarations end: the text is not split whole (at 1M triples it is 120 MB)
+    while text.startswith(b"@prefix ", end):
+        end = text.find(b"\n", end) + 1 or len(text)
+    if not end:
+        return text
+    declared = sorted(text[:end].rstrip(b"\n").split(b"\n"))
+    return b"\n".join(declared) + b"\n\n" + text[end:]
 
 
 class Counted:
