@@ -291,8 +291,8 @@ def sort_key(value: Any) -> tuple[str, str]:
 def ntriples(graph: Triples) -> bytes:
     """N-Triples with the lines sorted: a graph without blank nodes always gives the same bytes.
 
-    Each line is rdflib's N-Triples line for the triple (:func:`nt_line`), each node's text
-    worked out once however many triples it is in; a triple given twice is written once.
+    Each line is rdflib's N-Triples line for the triple (:func:`nt_line`); a triple given
+    twice is written once.
 
     Args:
         graph: an rdflib graph, or its triples (as the records' mapping yields them, some twice).
@@ -300,27 +300,43 @@ def ntriples(graph: Triples) -> bytes:
     Raises:
         TwingraphError: the graph holds a term N-Triples cannot carry, e.g. an IRI with spaces.
     """
+    return sorted_lines(ntriples_lines(graph))
+
+
+def ntriples_lines(graph: Triples) -> set[bytes]:
+    """The N-Triples line of each triple (:func:`nt_line`), without its end of line; each node's text made once.
+
+    Raises:
+        TwingraphError: the graph holds a term N-Triples cannot carry, e.g. an IRI with spaces.
+    """
     written: dict[Node, str] = {}
     try:  # rdflib raises a bare Exception for an IRI it cannot write
-        lines = {nt_line(triple, written) for triple in graph}
+        return {nt_line(triple, written) for triple in graph}
     except Exception as exc:
         raise TwingraphError(f"the graph cannot be written as N-Triples: {exc}") from exc
+
+
+def sorted_lines(lines: set[bytes]) -> bytes:
+    """N-Triples lines (:func:`ntriples_lines`) sorted, each ended by a line feed; the set is emptied."""
     ordered = sorted(lines)
-    del lines  # the set's table goes before the dump is joined
-    return b"".join(ordered)
+    lines.clear()  # the set's table goes before the dump is joined
+    ordered.append(b"")  # so the last line ends with a line feed too, without a copy of the whole
+    return b"\n".join(ordered)
 
 
 def nt_line(triple: tuple[Node, Node, Node], written: dict[Node, str]) -> bytes:
-    r"""One triple's N-Triples line, as rdflib's writer gives it; ``written`` keeps each IRI's and blank node's text.
+    r"""One triple's N-Triples line as rdflib's writer gives it, without the line feed.
+
+    ``written`` keeps each IRI's and blank node's text.
 
     >>> nt_line((URIRef("https://x.example/a"), RDFS.label, Literal('say "hi"', lang="en")), {})
-    b'<https://x.example/a> <http://www.w3.org/2000/01/rdf-schema#label> "say \\"hi\\""@en .\n'
+    b'<https://x.example/a> <http://www.w3.org/2000/01/rdf-schema#label> "say \\"hi\\""@en .'
     """
     subject, predicate, obj = triple
     start = written.get(subject) or written.setdefault(subject, subject.n3())
     middle = written.get(predicate) or written.setdefault(predicate, predicate.n3())
     end = _quoteLiteral(obj) if isinstance(obj, Literal) else written.get(obj) or written.setdefault(obj, obj.n3())
-    return f"{start} {middle} {end} .\n".encode()
+    return f"{start} {middle} {end} .".encode()
 
 
 def prefixes(graph: Graph) -> dict[str, str]:

@@ -23,21 +23,24 @@ from twingraph.export import (
     dump_jsonld_lines,
     load_context,
     ntriples,
+    ntriples_lines,
     prefixes,
     rows_to_csv,
     select_rows,
     serialize,
+    sorted_lines,
     summarize,
     turtle,
 )
 from twingraph.fileio import atomic_output, ensure_writable, replacing_directory, write_atomic
+from twingraph.forked import forked, may_fork
 from twingraph.link.output import links_for_base, review_path_for, review_problems
 from twingraph.model import Dataset
 from twingraph.problems import Problem, ProblemReport, ProblemsError, Severity, Site
 from twingraph.progress import Progress, ignore
 from twingraph.rdf.formats import RdfFormat
 from twingraph.rdf.iris import Minter
-from twingraph.rdf.mapping import Triple, name_collisions, records_triples, triples_graph
+from twingraph.rdf.mapping import WHOLE, Share, Triple, name_collisions, records_triples, triples_graph
 from twingraph.rdf.namespaces import prefixed_graph
 from twingraph.rdf.vocabulary import concept_triples, load_ontology
 from twingraph.records import LoadedRecords, RecordsError, check_file, read_records
@@ -126,14 +129,19 @@ def graph_of(loaded: LoadedRecords, settings: Settings, progress: Progress = lam
     return triples_graph(dataset_triples(loaded, settings, progress), settings.base_iri)
 
 
-def dataset_triples(loaded: LoadedRecords, settings: Settings, progress: Progress = ignore) -> Iterator[Triple]:
-    """The triples of :func:`graph_of`, some more than once: the records', the vocabulary's concepts, the links."""
+def dataset_triples(loaded: LoadedRecords, settings: Settings, progress: Progress = ignore,
+                    share: Share = WHOLE) -> Iterator[Triple]:  # fmt: skip
+    """The triples of :func:`graph_of`, some more than once: the records', the vocabulary's concepts, the links.
+
+    Args:
+        share: one share of them (:class:`twingraph.rdf.mapping.Share`): the shares together hold them all.
+    """
     dataset = loaded.dataset
-    for name, city_file in dataset.files:
+    for name, city_file in share.of(dataset.files):
         if city_file.unparsed:
             progress(f"{name}: {len(city_file.unparsed)} statements under 'unparsed:' await review (not published)")
-    yield from mapped_triples(dataset, settings, progress)
-    if settings.links_file.exists():
+    yield from mapped_triples(dataset, settings, progress, share)
+    if settings.links_file.exists() and share.last:
         progress(f"merging links from {settings.links_file}")
         yield from links_for_base(settings.links_file, settings.base_iri)  # type: ignore[misc]
 
@@ -143,10 +151,12 @@ def mapped_graph(dataset: Dataset, settings: Settings, progress: Progress = igno
     return triples_graph(mapped_triples(dataset, settings, progress), settings.base_iri)
 
 
-def mapped_triples(dataset: Dataset, settings: Settings, progress: Progress = ignore) -> Iterator[Triple]:
-    """The triples of :func:`mapped_graph`, some more than once."""
-    yield from records_triples(dataset, settings.base_iri, progress)
-    yield from concept_triples(load_ontology(settings.ontology_dir))
+def mapped_triples(dataset: Dataset, settings: Settings, progress: Progress = ignore,
+                   share: Share = WHOLE) -> Iterator[Triple]:  # fmt: skip
+    """The triples of :func:`mapped_graph`, some more than once (or one share of them, as :func:`dataset_triples`)."""
+    yield from records_triples(dataset, settings.base_iri, progress, share)
+    if share.last:
+        yield from concept_triples(load_ontology(settings.ontology_dir))
 
 
 def write_graph(dataset: Dataset, fmt: RdfFormat, path: Path, settings: Settings) -> Path:
@@ -294,25 +304,46 @@ def build(settings: Settings, progress: Progress = lambda _: None) -> Built:
         TwingraphError: the N-Triples dump does not hold the graph's triples; dist/ is left as it was.
     """
     loaded = load_records(settings, progress)
-    # each triple is written as its N-Triples line as it is mapped: the lines are the graph from the start
-    # (at 1.66M triples a set of rdflib triples took 0.7 GB, an rdflib graph 1.8 GB)
-    dump = ntriples(dataset_triples(loaded, settings, progress))
+    dump = mapped_dump(loaded, settings, progress)
     expected = dump.count(b"\n")
     origin = record_origin(loaded, settings.base_iri)
     del loaded  # the records and the line of each of their fields: a third of the build's memory at 1M
-    progress(f"validating the {expected:,} triples with SHACL, and meanwhile compacting the JSON-LD dump")
+    progress(f"compacting the JSON-LD dump of the {expected:,} triples, and meanwhile validating them")
     with ThreadPoolExecutor(max_workers=1) as pool:
-        checking = pool.submit(checked_and_encoded, origin, dump, expected, settings)
+        # the compaction reports nothing: the terminal's line is SHACL's
+        checking = pool.submit(checked_and_encoded, origin, dump, expected, settings, progress)
         dist = write_dist(dump, lambda: checking.result()[1], settings, progress)
     report, rest = checking.result()
     return Built(report=report, counts=counts(rest.summary), dist=dist)
 
 
-def checked_and_encoded(origin: Mapping[str, Site], dump: bytes, expected: int,
-                        settings: Settings) -> tuple[Report, Encoded]:  # fmt: skip
+def mapped_dump(loaded: LoadedRecords, settings: Settings, progress: Progress = ignore) -> bytes:
+    """The records' graph (:func:`dataset_triples`) as sorted N-Triples (:func:`twingraph.export.ntriples`).
+
+    Each triple becomes its N-Triples line as it is mapped: the lines are the graph from the
+    start (at 1.66M triples a set of rdflib triples took 0.7 GB, an rdflib graph 1.8 GB). A
+    forked process maps every other records file when this process may fork
+    (:func:`twingraph.forked.may_fork`: the command line may, a server's reload may not).
+    """
+    if not may_fork() or len(loaded.dataset.files) < 2:
+        return ntriples(dataset_triples(loaded, settings, progress))
+    progress("mapping the records in two processes: every other file in a second one")
+    other = Share(0, 2)  # the share without the dataset's own triples: forked, a process is slower (copy on write)
+    with forked(lambda: b"\n".join(ntriples_lines(dataset_triples(loaded, settings, ignore, other))),
+                "mapping every other records file") as answer:  # fmt: skip
+        lines = ntriples_lines(dataset_triples(loaded, settings, progress, Share(1, 2)))
+        received = answer()
+    if received:
+        lines.update(received.split(b"\n"))
+    del received
+    return sorted_lines(lines)
+
+
+def checked_and_encoded(origin: Mapping[str, Site], dump: bytes, expected: int, settings: Settings,
+                        progress: Progress = ignore) -> tuple[Report, Encoded]:  # fmt: skip
     """The SHACL report on the graph of the records' N-Triples, then the other dumps; raises InvalidGraphError."""
     store = ntriples_store(dump)
-    report, summary = validated(origin, store, settings, ignore), summarize(store)
+    report, summary = validated(origin, store, settings, progress), summarize(store)
     del store  # its memory goes to the Turtle
     return report, encoded(dump, expected, summary)
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
@@ -32,6 +33,8 @@ from twingraph.rdf.meetings import Attendance, meeting_triples
 from twingraph.rdf.names import Names
 from twingraph.rdf.namespaces import AGREEMENT_TYPE, EVENT_TYPE, OA, SCHEMA, TG, prefixed_graph
 from twingraph.slugs import slugify
+
+T = TypeVar("T")
 
 Triple = tuple[URIRef | BNode, URIRef, URIRef | Literal | BNode]
 DATE_TYPES = {Precision.YEAR: XSD.gYear, Precision.MONTH: XSD.gYearMonth, Precision.DAY: XSD.date}
@@ -135,6 +138,43 @@ def post_names(dataset: Dataset) -> dict[str, str]:
     return names
 
 
+@dataclass(frozen=True)
+class Share:
+    """One of ``count`` shares of a dataset's triples, to map them in several processes.
+
+    Share ``index`` holds the triples of every ``count``-th records file from the
+    ``index``-th; the last share also holds those of the dataset as a whole (its source
+    pages, the persons' other names, the meetings). Together the shares hold the whole graph.
+
+    >>> [Share(1, 3).of("abcdefg"), Share(0, 1).of("abc")]
+    ['be', 'abc']
+    """
+
+    index: int
+    count: int
+
+    def of(self, files: Sequence[T]) -> Sequence[T]:
+        """This share's records files."""
+        return files[self.index :: self.count]
+
+    @property
+    def what(self) -> str:
+        """What a progress bar over this share's files says.
+
+        >>> WHOLE.what, Share(1, 2).what
+        ('mapping records files', 'mapping records files (share 2 of 2)')
+        """
+        return "mapping records files" + (f" (share {self.index + 1} of {self.count})" if self.count > 1 else "")
+
+    @property
+    def last(self) -> bool:
+        """Whether this share holds the triples of the dataset as a whole."""
+        return self.index == self.count - 1
+
+
+WHOLE = Share(0, 1)
+
+
 class Mapper:
     """Turns one dataset into triples; holds only what the mapping needs to look up."""
 
@@ -147,10 +187,11 @@ class Mapper:
         self.home = next((c for c in dataset.cities if c.role == "home"), None)
         self.posts = post_names(dataset)
 
-    def triples(self) -> Iterator[Triple]:
-        for source in self.dataset.sources:
+    def triples(self, share: Share = WHOLE) -> Iterator[Triple]:
+        """The dataset's triples, some more than once; or those of one share of it (:class:`Share`)."""
+        for source in self.dataset.sources if share.last else ():
             yield from self.source_page(source)
-        for _, city_file in counted(self.dataset.files, "mapping records files", self.progress):
+        for _, city_file in counted(share.of(self.dataset.files), share.what, self.progress):
             source = self.sources[city_file.source]
             yield from self.city(city_file.city, source)
             for agreement in city_file.agreements:
@@ -159,6 +200,8 @@ class Mapper:
                 yield from self.event(event, source, city_file.city)
             for org in city_file.organizations:
                 yield from self.organization(org, source)
+        if not share.last:
+            return
         for person in self.dataset.persons:
             iri, _ = self.names.person(person.name)
             yield from ((iri, SKOS.altLabel, ru(alias)) for alias in person.also_written)
@@ -404,9 +447,10 @@ def records_to_graph(dataset: Dataset, base_iri: str, progress: Progress = ignor
     return triples_graph(records_triples(dataset, base_iri, progress), base_iri)
 
 
-def records_triples(dataset: Dataset, base_iri: str, progress: Progress = ignore) -> Iterator[Triple]:
-    """The triples of the dataset's graph, some more than once; ``progress`` counts the files."""
-    return Mapper(dataset, base_iri, progress).triples()
+def records_triples(dataset: Dataset, base_iri: str, progress: Progress = ignore,
+                    share: Share = WHOLE) -> Iterator[Triple]:  # fmt: skip
+    """The triples of the dataset's graph, some more than once, or of one share of it; ``progress`` counts the files."""
+    return Mapper(dataset, base_iri, progress).triples(share)
 
 
 def triples_graph(triples: Iterable[Triple], base_iri: str) -> Graph:
