@@ -281,6 +281,7 @@ def write_dist(dump: bytes, ready: Callable[[], Encoded], settings: Settings,
     with replacing_directory(settings.dist_dir) as staging:
         with atomic_output(staging / DUMPS["jsonld"]) as handle:
             handle.writelines(dump_jsonld_lines(dump, context))
+        progress(f"{DUMPS['jsonld']} is compacted; waiting for the checks and the other dumps")
         rest = ready()
         progress(f"writing dumps to {settings.dist_dir}")
         for name, data in rest.files.items():
@@ -305,10 +306,10 @@ def build(settings: Settings, progress: Progress = lambda _: None) -> Built:
     """
     loaded = load_records(settings, progress)
     dump = mapped_dump(loaded, settings, progress)
-    expected = dump.count(b"\n")
+    expected = dump.count(b"\n")  # a line per triple
     origin = record_origin(loaded, settings.base_iri)
-    del loaded  # the records and the line of each of their fields: a third of the build's memory at 1M
-    progress(f"compacting the JSON-LD dump of the {expected:,} triples, and meanwhile validating them")
+    del loaded  # the records and the line of each of their fields: SHACL's report needs only the origins now
+    progress(f"compacting the JSON-LD dump ({DUMPS['jsonld']}), and meanwhile validating the graph")
     with ThreadPoolExecutor(max_workers=1) as pool:
         # the compaction reports nothing: the terminal's line is SHACL's
         checking = pool.submit(checked_and_encoded, origin, dump, expected, settings, progress)
@@ -326,16 +327,19 @@ def mapped_dump(loaded: LoadedRecords, settings: Settings, progress: Progress = 
     (:func:`twingraph.forked.may_fork`: the command line may, a server's reload may not).
     """
     if not may_fork() or len(loaded.dataset.files) < 2:
-        return ntriples(dataset_triples(loaded, settings, progress))
-    progress("mapping the records in two processes: every other file in a second one")
-    other = Share(0, 2)  # the share without the dataset's own triples: forked, a process is slower (copy on write)
-    with forked(lambda: b"\n".join(ntriples_lines(dataset_triples(loaded, settings, ignore, other))),
-                "mapping every other records file") as answer:  # fmt: skip
-        lines = ntriples_lines(dataset_triples(loaded, settings, progress, Share(1, 2)))
-        received = answer()
-    if received:
-        lines.update(received.split(b"\n"))
-    del received
+        lines = ntriples_lines(dataset_triples(loaded, settings, progress))
+    else:
+        progress("mapping the records in two processes: every other file in a second one")
+        other = Share(0, 2)  # the share without the dataset's own triples: forked, a process is slower
+        with forked(lambda: b"\n".join(ntriples_lines(dataset_triples(loaded, settings, ignore, other))),
+                    "mapping every other records file") as answer:  # fmt: skip
+            lines = ntriples_lines(dataset_triples(loaded, settings, progress, Share(1, 2)))
+            progress("taking the second process's N-Triples lines")
+            received = answer()
+        if received:
+            lines.update(received.split(b"\n"))
+        del received
+    progress(f"sorting the {len(lines):,} N-Triples lines")
     return sorted_lines(lines)
 
 
@@ -345,6 +349,7 @@ def checked_and_encoded(origin: Mapping[str, Site], dump: bytes, expected: int, 
     store = ntriples_store(dump)
     report, summary = validated(origin, store, settings, progress), summarize(store)
     del store  # its memory goes to the Turtle
+    progress("gzipping the N-Triples dump and writing it as Turtle")
     return report, encoded(dump, expected, summary)
 
 
