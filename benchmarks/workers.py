@@ -22,7 +22,7 @@ from measure import repeated
 
 from twingraph.config import DUMP, Settings
 from twingraph.export import GraphOrTriples, summarize
-from twingraph.pipeline import dataset_graph, dumped, encoded, write_dist
+from twingraph.pipeline import Encoded, dataset_graph, dump_files, dumped, write_dist
 from twingraph.store import EmbeddedStore
 from twingraph.validate import Engine, load_shapes, validate_graph
 
@@ -42,7 +42,7 @@ def timed(run: Any) -> tuple[float, Any]:
 def dumps(graph: GraphOrTriples, settings: Settings) -> Path:
     """The dumps and the description in dist/, as the build writes them from the graph."""
     dump, store = dumped(graph, say)
-    return write_dist(dump, lambda: encoded(dump, len(graph), summarize(store)), settings, say)
+    return write_dist(dump, lambda: Encoded(summarize(store), dump_files(dump, len(graph))), settings, say)
 
 
 def build_steps(settings: Settings, spec: dict[str, Any]) -> dict[str, Any]:
