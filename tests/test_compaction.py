@@ -98,6 +98,13 @@ def contexts(draw: st.DrawFn) -> dict[str, Any]:
     return context
 
 
+def nodes_over_the_published_terms(context: dict[str, Any]) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """Flat expanded graphs using the context's own properties and classes, and IRIs it does not name."""
+    named = sorted({value for value in context.values() if isinstance(value, str) and value.startswith("http")})
+    properties = sorted({d["@id"] for d in context.values() if isinstance(d, dict) and "@id" in d})
+    return expanded_nodes([*properties[:12], "https://x.example/unknown"], [*named[:6], *CLASSES])
+
+
 @pytest.fixture(scope="module")
 def context(settings: Settings) -> dict[str, Any]:
     return load_context(settings.ontology_dir)
@@ -118,9 +125,7 @@ def test_random_graphs_over_the_published_terms_compact_as_pyld_does(
     context: dict[str, Any], data: st.DataObject
 ) -> None:
     """Random nodes using the published context's own properties and classes, and IRIs it does not name."""
-    named = sorted({value for value in context.values() if isinstance(value, str) and value.startswith("http")})
-    properties = sorted({d["@id"] for d in context.values() if isinstance(d, dict) and "@id" in d})
-    nodes = data.draw(expanded_nodes([*properties[:12], "https://x.example/unknown"], [*named[:6], *CLASSES]))
+    nodes = data.draw(nodes_over_the_published_terms(context))
     templated = templated_or_none(nodes, context)
     assert templated is not None
     assert templated == pyld_graph(nodes, context)
@@ -181,9 +186,7 @@ def test_templates_grown_node_by_node_compact_random_graphs_as_pyld_does(
     context: dict[str, Any], data: st.DataObject
 ) -> None:
     """The JSON-LD dump's way: each node probed only for what no node before it had, and the answer is pyld's."""
-    named = sorted({value for value in context.values() if isinstance(value, str) and value.startswith("http")})
-    properties = sorted({d["@id"] for d in context.values() if isinstance(d, dict) and "@id" in d})
-    nodes = data.draw(expanded_nodes([*properties[:12], "https://x.example/unknown"], [*named[:6], *CLASSES]))
+    nodes = data.draw(nodes_over_the_published_terms(context))
     assert grown(nodes, context) == pyld_graph(nodes, context)
 
 
