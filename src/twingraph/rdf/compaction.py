@@ -389,7 +389,8 @@ class GrowingTemplates:
 
     >>> from pyld import jsonld
     >>> context = {"name": "https://schema.org/name"}
-    >>> pyld = lambda nodes: jsonld.compact(nodes, {"@context": context}, {"graph": True})["@graph"]
+    >>> options = {"graph": True, "skipExpansion": True}  # as twingraph.rdf.jsonld.pyld_compacted asks
+    >>> pyld = lambda nodes: jsonld.compact(nodes, {"@context": context}, options)["@graph"]
     >>> growing = GrowingTemplates.start(context, pyld)
     >>> growing.node({"@id": "https://x.example/a", "https://schema.org/name": [{"@value": "A"}]})
     {'@id': 'https://x.example/a', 'name': 'A'}
