@@ -19,7 +19,7 @@ from rdflib import Graph
 from twingraph.config import Settings
 from twingraph.export import load_context
 from twingraph.rdf.compaction import GrowingTemplates, compacted_nodes, plain_context
-from twingraph.rdf.jsonld import compacted, expanded, pyld_compacted, with_plain_dates
+from twingraph.rdf.jsonld import compacted, expanded, pyld_compacted, pyld_nodes, with_plain_dates
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PROPERTIES = [f"https://x.example/p{n}" for n in range(3)]
@@ -30,7 +30,7 @@ DATATYPES = [f"{XSD}{name}" for name in ("date", "gYear", "integer", "decimal", 
 
 
 def templated_or_none(nodes: list[dict[str, Any]], context: dict[str, Any]) -> list[dict[str, Any]] | None:
-    return compacted_nodes(nodes, context, lambda probes: pyld_compacted(probes, context)["@graph"], least=0)
+    return compacted_nodes(nodes, context, pyld_nodes(context), least=0)
 
 
 def pyld_graph(nodes: list[dict[str, Any]], context: dict[str, Any]) -> list[dict[str, Any]]:

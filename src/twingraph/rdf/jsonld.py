@@ -98,7 +98,12 @@ def oxigraph_value_object(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dic
     """
     if isinstance(term, ox.Literal):
         return literal_object(term.value, term.language, term.datatype.value)
-    return {"@id": f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value}
+    return {"@id": oxigraph_node_id(term)}
+
+
+def oxigraph_node_id(term: ox.NamedNode | ox.BlankNode) -> str:
+    """:func:`node_id` of a pyoxigraph term: the IRI, or ``_:`` and the blank node's label."""
+    return f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
 
 
 def expanded(graph: Triples) -> list[dict[str, Any]]:
@@ -123,12 +128,11 @@ def dump_nodes(dump: bytes) -> Iterator[dict[str, Any]]:
     triples = ox.parse(dump, format=ox.RdfFormat.N_TRIPLES, lenient=True)
     type_iri = str(RDF_TYPE)
     for subject, group in itertools.groupby(triples, key=lambda triple: triple.subject):
-        key = f"_:{subject.value}" if isinstance(subject, ox.BlankNode) else subject.value
-        node: dict[str, Any] = {"@id": key}
+        node: dict[str, Any] = {"@id": oxigraph_node_id(subject)}
         for triple in group:
             obj, predicate = triple.object, triple.predicate.value
             if predicate == type_iri and not isinstance(obj, ox.Literal):
-                node.setdefault("@type", []).append(oxigraph_value_object(obj)["@id"])
+                node.setdefault("@type", []).append(oxigraph_node_id(obj))
             else:
                 node.setdefault(predicate, []).append(oxigraph_value_object(obj))
         yield node
@@ -149,11 +153,10 @@ def compacted_dump(dump: bytes, context: Mapping[str, Any], encode: Callable[[di
 
 def templated_dump(dump: bytes, context: Mapping[str, Any], encode: Callable[[dict[str, Any]], T]) -> list[T] | None:
     """:func:`compacted_dump` by templates grown node by node (:class:`GrowingTemplates`); None if they cannot."""
-    growing = GrowingTemplates.start(context, lambda probes: pyld_compacted(probes, context)["@graph"])
+    growing = GrowingTemplates.start(context, pyld_nodes(context))
     if growing is None:
         return None
-    dates = date_terms(context)
-    typing = {term: datatype for term, datatype in dates.values()}
+    dates, typing = date_typing(context)
     written = []
     for node in dump_nodes(dump):
         done = growing.node(node)
@@ -174,6 +177,12 @@ def date_terms(context: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
         for term, definition in context.items()
         if isinstance(definition, dict) and definition.get("@type") in DATE_TYPES and "@id" in definition
     }
+
+
+def date_typing(context: Mapping[str, Any]) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+    """The context's date terms (:func:`date_terms`), and the datatype each has where the context is in force."""
+    dates = date_terms(context)
+    return dates, {term: datatype for term, datatype in dates.values()}
 
 
 def node_dates(node: dict[str, Any], dates: Mapping[str, tuple[str, str]]) -> dict[str, str]:
@@ -258,8 +267,7 @@ def with_date_context(node: dict[str, Any], overrides: Mapping[str, str],
 
 def with_plain_dates(document: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
     """A compacted or framed document with its nodes' dates as strings (:func:`plain_dates`)."""
-    dates = date_terms(context)
-    typing = {term: datatype for term, datatype in dates.values()}
+    dates, typing = date_typing(context)
     return {key: (value if key == "@context" else plain_dates(value, dates, typing)) for key, value in document.items()}
 
 
@@ -273,6 +281,11 @@ def pyld_compacted(nodes: list[dict[str, Any]], context: Mapping[str, Any]) -> d
     return document
 
 
+def pyld_nodes(context: Mapping[str, Any]) -> Callable[[list[dict[str, Any]]], list[dict[str, Any]]]:
+    """pyld's compaction of expanded nodes with the context, as the nodes of its ``@graph`` (the templates' probe)."""
+    return lambda nodes: pyld_compacted(nodes, context)["@graph"]
+
+
 def compacted(graph: Triples, context: Mapping[str, Any]) -> dict[str, Any]:
     """The whole graph compacted with the context: the context inline, then a flat ``@graph`` of nodes.
 
@@ -281,7 +294,7 @@ def compacted(graph: Triples, context: Mapping[str, Any]) -> dict[str, Any]:
     module cannot vouch for its templates.
     """
     nodes = expanded(graph)
-    fast = compacted_nodes(nodes, context, lambda probes: pyld_compacted(probes, context)["@graph"])
+    fast = compacted_nodes(nodes, context, pyld_nodes(context))
     document = pyld_compacted(nodes, context) if fast is None else {"@context": dict(context), "@graph": fast}
     return with_plain_dates(document, context)
 
